@@ -1,0 +1,3 @@
+from redstar_data.cli.app import main
+
+main()

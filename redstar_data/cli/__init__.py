@@ -1,0 +1,1 @@
+"""The `redstar` command line: thin typer commands over the library (parse, call, render)."""

@@ -1,0 +1,65 @@
+"""`redstar`: assembles the command groups and runs them inside the error boundary.
+
+Each stage's CLI module exposes ``register(app)``; heavy libraries are imported inside commands,
+so ``redstar --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import typer
+
+from redstar_data.cli._errors import run_guarded
+
+HELP = """redstar: build long chain-of-thought datasets in a DuckDB catalog and train on them.
+
+Data flow: ingest → dedup/decontam/difficulty → generate → verify → export → train/eval.
+Every command works on one catalog file (--catalog, env REDSTAR_CATALOG, default
+catalog/redstar.duckdb) and is idempotent: running it again does only the missing work.
+
+Example:
+
+  redstar demo                      # the offline demo pipeline, end to end
+  redstar ingest 'synthetic:math?n=1000&seed=0'
+  redstar stats
+"""
+
+app = typer.Typer(help=HELP, no_args_is_help=True, rich_markup_mode="rich",
+                  context_settings={"help_option_names": ["-h", "--help"]}, add_completion=False)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print redstar's version and exit."),
+) -> None:
+    if version:
+        from importlib.metadata import version as v
+
+        typer.echo(f"redstar {v('redstar')}")
+        raise typer.Exit()
+
+
+# One module per stage; each has register(app). Listed here in data-flow order.
+COMMAND_MODULES = ("ingest", "sql", "dedup", "difficulty", "generate", "verify", "export", "demo", "train",
+                   "ls")
+
+
+def _register_all() -> None:
+    for name in COMMAND_MODULES:
+        modname = f"redstar_data.cli.{name}"
+        if importlib.util.find_spec(modname) is None:
+            continue
+        importlib.import_module(modname).register(app)
+
+
+_register_all()
+
+
+def main() -> None:
+    run_guarded(app)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Teacher generation: problems → runs + traces, through pluggable backends."""

@@ -1,0 +1,65 @@
+"""One typed registry for pluggable parts (sources, backends, verifiers, pickers, formats).
+
+Targets are lazy ``"module:attr"`` strings, so listing or resolving a name never imports torch or vllm
+until that part is used. A miss says "did you mean ...? available: ...".
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from typing import Generic, TypeVar
+
+from redstar_data.errors import ConfigError
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """Name → lazy target. ``kind`` names the registry in errors (e.g. "backend")."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._targets: dict[str, str] = {}
+        self._help: dict[str, str] = {}
+
+    def add(self, name: str, target: str, help: str = "") -> None:
+        if name in self._targets and self._targets[name] != target:
+            raise ValueError(f"{self.kind} {name!r} is already registered to {self._targets[name]}")
+        self._targets[name] = target
+        self._help[name] = help
+
+    def names(self) -> list[str]:
+        return sorted(self._targets)
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """(name, target, help) for ``redstar ls``."""
+        return [(n, self._targets[n], self._help[n]) for n in self.names()]
+
+    def get(self, name: str) -> T:
+        """Import and return the target registered as ``name``."""
+        if name not in self._targets:
+            close = difflib.get_close_matches(name, self.names(), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else None
+            raise ConfigError(f"unknown {self.kind} {name!r}", allowed=self.names(), hint=hint)
+        module, _, attr = self._targets[name].partition(":")
+        obj = importlib.import_module(module)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+        return obj  # type: ignore[return-value]
+
+
+BACKENDS: Registry[type] = Registry("backend")
+VERIFIERS: Registry[type] = Registry("verifier")
+PICKERS: Registry[object] = Registry("picker")
+FORMATS: Registry[object] = Registry("format")
+SOURCES: Registry[object] = Registry("source")
+
+BACKENDS.add("scripted", "redstar_data.generate.backends.scripted:ScriptedTeacher",
+             "offline STAND-IN teacher for the demo and tests (not a model)")
+BACKENDS.add("openai", "redstar_data.generate.backends.openai_http:OpenAIBackend",
+             "any OpenAI-compatible server (vLLM serve, SGLang, hosted APIs)")
+BACKENDS.add("vllm", "redstar_data.generate.backends.vllm_offline:VLLMBackend", "offline vLLM LLM engine (GPU)")
+BACKENDS.add("transformers", "redstar_data.generate.backends.transformers_local:TransformersBackend",
+             "a local transformers model on CPU or GPU")
+VERIFIERS.add("math", "redstar_data.verify.math:MathVerifier", "final-answer equivalence for math")

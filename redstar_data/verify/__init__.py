@@ -1,0 +1,1 @@
+"""Verification: traces → labels (math equivalence, quality flags). One grader, reused everywhere."""

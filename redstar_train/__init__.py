@@ -1,0 +1,1 @@
+"""redstar training side."""
