@@ -1,0 +1,261 @@
+"""Generation overheads: redstar's OpenAIBackend vs the official `openai` client, and trace write cost.
+
+1. HTTP client throughput. A local chat-completions server that answers at once runs in a SEPARATE
+   process (the machine has 2 cores). The same R requests go through (a) redstar's OpenAIBackend and
+   (b) a plain asyncio loop over the official ``openai.AsyncOpenAI`` client with a semaphore of the same
+   size, alternating, several rounds; we report median requests/s and the ratio (goal >= 0.9).
+2. Catalog write cost: seconds to write 10k traces through generate's write path
+   (``run.write_traces``: Arrow build + anti-join insert, one transaction per 512-trace batch), next
+   to a raw ``INSERT INTO traces SELECT * FROM arrow`` of the same batches (the anchor).
+
+Run: .venv/bin/python benchmarks/generate.py [--requests 2000] [--concurrency 32] [--rounds 3] [--traces 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results" / "generate.json"
+
+
+# -- the server (separate process) -------------------------------------------------------------------
+async def _serve(port: int) -> None:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                body = json.loads(await reader.readexactly(length)) if length else {}
+                n = int(body.get("n", 1))
+                choices = [
+                    {
+                        "index": i,
+                        "message": {"role": "assistant", "content": "Let me think. \\boxed{42}"},
+                        "finish_reason": "stop",
+                    }
+                    for i in range(n)
+                ]
+                data = json.dumps(
+                    {
+                        "id": "b",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": body.get("model"),
+                        "choices": choices,
+                        "usage": {
+                            "prompt_tokens": 20,
+                            "completion_tokens": 6 * n,
+                            "total_tokens": 20 + 6 * n,
+                        },
+                    }
+                ).encode()
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                    + str(len(data)).encode()
+                    + b"\r\n\r\n"
+                    + data
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", port)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    port = int(proc.stdout.readline())
+    return proc, f"http://127.0.0.1:{port}/v1"
+
+
+# -- the two clients ---------------------------------------------------------------------------------
+MESSAGES = [{"role": "system", "content": "Think step by step."}, {"role": "user", "content": "What is 6*7?"}]
+
+
+def run_redstar(base_url: str, n_requests: int, concurrency: int) -> float:
+    from redstar_data.generate.backends.base import GenerationRequest, SamplingParams
+    from redstar_data.generate.backends.openai_http import OpenAIBackend
+
+    be = OpenAIBackend("bench", base_url=base_url, concurrency=concurrency)
+    params = SamplingParams(n=1, max_tokens=64, seed=0)
+    reqs = [GenerationRequest(f"p{i}", tuple(MESSAGES), (0,), params) for i in range(n_requests)]
+    be.generate(reqs[:concurrency])  # warm the connections, as the anchor's warm-up does
+    t0 = time.perf_counter()
+    out = be.generate(reqs)
+    dt = time.perf_counter() - t0
+    be.close()
+    assert len(out) == n_requests and all(c.finish_reason == "stop" for c in out)
+    return n_requests / dt
+
+
+def run_openai(base_url: str, n_requests: int, concurrency: int) -> float:
+    import openai
+
+    async def main() -> float:
+        client = openai.AsyncOpenAI(base_url=base_url, api_key="x", max_retries=0)
+        sem = asyncio.Semaphore(concurrency)
+
+        async def one() -> str | None:
+            async with sem:
+                r = await client.chat.completions.create(
+                    model="bench", messages=MESSAGES, temperature=0.7, top_p=0.95, max_tokens=64, seed=0, n=1
+                )
+            return r.choices[0].message.content
+
+        await asyncio.gather(*(one() for _ in range(concurrency)))
+        t0 = time.perf_counter()
+        out = await asyncio.gather(*(one() for _ in range(n_requests)))
+        dt = time.perf_counter() - t0
+        await client.close()
+        assert len(out) == n_requests and all(out)
+        return n_requests / dt
+
+    return asyncio.run(main())
+
+
+# -- write cost --------------------------------------------------------------------------------------
+def write_cost(n_traces: int, batch: int = 512, prefill: int = 0) -> dict[str, float]:
+    import pyarrow as pa
+
+    from redstar_data.catalog import Catalog
+    from redstar_data.generate.backends.base import Completion
+    from redstar_data.generate.run import TRACE_SCHEMA, write_traces
+    from redstar_data.ids import trace_id
+
+    text = ("Let me think about this step by step. Wait, let me check that again. " * 30) + "\\boxed{42}"
+    comps = [Completion(f"problem{i // 8:07d}", i % 8, text, "stop", 600, 40) for i in range(n_traces)]
+    res = {}
+    with tempfile.TemporaryDirectory() as d:
+        with Catalog.open(Path(d) / "w.duckdb") as cat:
+            if prefill:  # an older, bigger catalog: the anti-join has to look through these
+                cat.con.execute("SET enable_progress_bar = false")
+                cat.con.execute(
+                    "INSERT INTO traces (trace_id, problem_id, run_id, sample_index, text, finish_reason) "
+                    "SELECT md5('old' || i::VARCHAR), 'oldp' || (i // 8)::VARCHAR, 'old-run', (i % 8)::INTEGER, "
+                    "repeat('old trace text ', 100), 'stop' FROM range(?) t(i)",
+                    [prefill],
+                )
+                cat.con.execute("CHECKPOINT")
+            t0 = time.perf_counter()
+            for s in range(0, n_traces, batch):
+                write_traces(cat, "bench-run", comps[s : s + batch], seed=0)
+            res["redstar_s"] = time.perf_counter() - t0
+            assert cat.count("traces") == n_traces + prefill
+        with Catalog.open(Path(d) / "raw.duckdb") as cat:
+            t0 = time.perf_counter()
+            for s in range(0, n_traces, batch):
+                part = comps[s : s + batch]
+                tbl = pa.table(
+                    {
+                        "trace_id": [trace_id(c.key, "bench-run", c.sample_index) for c in part],
+                        "problem_id": [c.key for c in part],
+                        "run_id": ["bench-run"] * len(part),
+                        "sample_index": [c.sample_index for c in part],
+                        "text": [c.text for c in part],
+                        "finish_reason": [c.finish_reason for c in part],
+                        "n_tokens": [c.n_tokens for c in part],
+                        "prompt_tokens": [c.prompt_tokens for c in part],
+                        "meta": [None] * len(part),
+                    },
+                    schema=TRACE_SCHEMA,
+                )
+                with cat.transaction():
+                    cat.append("traces", tbl)
+            res["raw_insert_s"] = time.perf_counter() - t0
+    scale = 10_000 / n_traces
+    return {
+        "redstar_s_per_10k": res["redstar_s"] * scale,
+        "raw_insert_s_per_10k": res["raw_insert_s"] * scale,
+        "ratio_raw_over_redstar": res["raw_insert_s"] / res["redstar_s"],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--requests", type=int, default=2000)
+    ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--traces", type=int, default=10_000)
+    ap.add_argument(
+        "--prefill",
+        type=int,
+        default=1_000_000,
+        help="also time the writes into a catalog already holding this many traces (0: skip)",
+    )
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args()
+    if args.serve:
+        asyncio.run(_serve(0))
+        return
+
+    proc, url = start_server()
+    try:
+        rs, oa = [], []
+        for _ in range(args.rounds):  # alternate, so load changes on this shared box hit both alike
+            rs.append(run_redstar(url, args.requests, args.concurrency))
+            oa.append(run_openai(url, args.requests, args.concurrency))
+    finally:
+        proc.terminate()
+        proc.wait()
+    http = {
+        "requests": args.requests,
+        "concurrency": args.concurrency,
+        "rounds": args.rounds,
+        "redstar_rps": statistics.median(rs),
+        "openai_client_rps": statistics.median(oa),
+        "redstar_rps_all": rs,
+        "openai_client_rps_all": oa,
+    }
+    http["ratio"] = http["redstar_rps"] / http["openai_client_rps"]
+    from redstar_data.generate.backends import openai_http
+
+    http["redstar_http_client"] = f"{openai_http.httpx.__name__} {openai_http.httpx.__version__}"
+    runs = [write_cost(args.traces) for _ in range(args.rounds)]  # the first one pays warm-up costs
+    writes = {
+        "traces": args.traces,
+        "rounds": args.rounds,
+        **{k: statistics.median(r[k] for r in runs) for k in runs[0]},
+    }
+
+    if args.prefill:
+        big = write_cost(args.traces, prefill=args.prefill)
+        writes[f"redstar_s_per_10k_with_{args.prefill}_existing"] = big["redstar_s_per_10k"]
+    print(f"{'measure':<44}{'redstar':>12}{'anchor':>12}{'ratio':>8}")
+    print(
+        f"{'HTTP requests/s (c=' + str(args.concurrency) + ', median)':<44}{http['redstar_rps']:>12.0f}"
+        f"{http['openai_client_rps']:>12.0f}{http['ratio']:>8.2f}   anchor: openai.AsyncOpenAI loop"
+    )
+    print(
+        f"{'seconds to write 10k traces':<44}{writes['redstar_s_per_10k']:>12.2f}"
+        f"{writes['raw_insert_s_per_10k']:>12.2f}{writes['ratio_raw_over_redstar']:>8.2f}   anchor: raw INSERT"
+    )
+    if args.prefill:
+        print(
+            f"seconds to write 10k traces into a catalog holding {args.prefill} traces: "
+            f"{writes[f'redstar_s_per_10k_with_{args.prefill}_existing']:.2f}"
+        )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"http": http, "writes": writes}, indent=2) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""`redstar generate`: sample n traces per problem from a teacher backend into a (resumable) run."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from redstar_data.cli._options import CatalogOpt, LimitOpt, RunOpt, WhereOpt
+from redstar_data.errors import ConfigError
+
+DEFAULT_MODELS = {"scripted": "scripted-teacher-v1"}
+
+
+def _parse_value(v: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(v)
+    except yaml.YAMLError:
+        return v
+
+
+def backend_options(
+    backend: str, model: str | None, explicit: dict[str, Any], extra: list[str]
+) -> dict[str, Any]:
+    """Constructor kwargs for ``backend``: the CLI flags the user set plus ``-o KEY=VALUE`` pairs.
+
+    A flag the backend does not take is an error (e.g. --tensor-parallel-size with openai), not ignored.
+    """
+    from redstar_data.registry import BACKENDS
+
+    cls = BACKENDS.get(backend)
+    accepted = [p for p in inspect.signature(cls).parameters if p not in ("self", "_")]
+    opts: dict[str, Any] = {}
+    mdl = model or DEFAULT_MODELS.get(backend)
+    if not mdl:
+        raise ConfigError(f"--model is required for the {backend} backend")
+    opts["model"] = mdl
+    for item in extra:
+        if "=" not in item:
+            raise ConfigError(f"backend option {item!r} is not KEY=VALUE", key="--option")
+        k, v = item.split("=", 1)
+        explicit[k.strip().replace("-", "_")] = _parse_value(v)
+    for k, v in explicit.items():
+        if v is None:
+            continue
+        if k not in accepted:
+            raise ConfigError(f"the {backend} backend has no option {k!r}", key=k, allowed=accepted)
+        opts[k] = v
+    return opts
+
+
+def generate(
+    backend: Annotated[
+        str,
+        typer.Option(
+            "--backend", "-b", help="scripted | openai | vllm | transformers (see `redstar ls backends`)."
+        ),
+    ] = "scripted",
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="Model name (openai), path or Hub id (vllm, transformers)."),
+    ] = None,
+    n: Annotated[
+        int, typer.Option("-n", "--n", help="Samples per problem (the run keeps indices 0..n-1).")
+    ] = 8,
+    temperature: Annotated[float, typer.Option("--temperature")] = 0.7,
+    top_p: Annotated[float, typer.Option("--top-p")] = 0.95,
+    max_tokens: Annotated[int, typer.Option("--max-tokens", help="Max new tokens per sample.")] = 16384,
+    seed: Annotated[int, typer.Option("--seed", help="Base seed; sample i uses seed + i.")] = 0,
+    where: WhereOpt = None,
+    limit: LimitOpt = None,
+    run: RunOpt = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", envvar="OPENAI_BASE_URL", help="openai: server URL ending in /v1."),
+    ] = None,
+    concurrency: Annotated[
+        int | None, typer.Option("--concurrency", help="openai: requests in flight.")
+    ] = None,
+    tensor_parallel_size: Annotated[
+        int | None, typer.Option("--tensor-parallel-size", help="vllm: GPUs per model.")
+    ] = None,
+    prompts: Annotated[
+        Path | None,
+        typer.Option(
+            "--prompts",
+            help="YAML file overriding the prompt templates (system:, templates: {math, code, geometry}).",
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", help="Problems per backend call and per commit.")
+    ] = 64,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option", "-o", help="Extra backend option KEY=VALUE (repeatable), e.g. -o max_model_len=32768."
+        ),
+    ] = None,
+    extra: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--extra",
+            "-x",
+            help="Extra sampling field KEY=VALUE sent to the backend and stored with the run "
+            "(repeatable), e.g. -x top_k=20 -x min_p=0.05.",
+        ),
+    ] = None,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Sample N traces per problem from a teacher into a run; run it again to fill in what is missing.
+
+    The run id defaults to <backend>-<model>-<hash of sampling params and prompts>, so the same command
+    continues the same run; --run NAME names it. Traces are committed every --batch-size problems:
+    Ctrl-C or kill -9 loses at most the batch in flight and never duplicates. Failed samples are listed
+    and retried by the next invocation; truncated ones are kept with finish_reason "length".
+    The "scripted" backend is an OFFLINE STAND-IN teacher for demos and tests, not a model.
+
+    Example:
+
+      redstar generate --backend scripted -n 4 --limit 100
+      redstar generate --backend openai --base-url http://localhost:8000/v1 --model Qwen/QwQ-32B \\
+          -n 8 --temperature 0.7 --top-p 0.95 --max-tokens 16384 --where "domain = 'math'"
+      redstar generate --backend vllm --model Qwen/QwQ-32B --tensor-parallel-size 4 -n 8 --run qwq-math
+    """
+    from redstar_data.catalog import Catalog
+    from redstar_data.cli._output import console, err_console, print_table, progress_bar
+    from redstar_data.generate.backends import SamplingParams, get_backend
+    from redstar_data.generate.prompts import load_templates
+    from redstar_data.generate.run import generate as run_generate
+
+    explicit = {
+        "base_url": base_url if backend == "openai" else None,
+        "concurrency": concurrency,
+        "tensor_parallel_size": tensor_parallel_size,
+    }
+    opts = backend_options(backend, model, explicit, option or [])
+    templates = load_templates(prompts) if prompts else None
+    sampling_extra: dict[str, Any] = {}
+    for item in extra or []:
+        if "=" not in item:
+            raise ConfigError(f"sampling field {item!r} is not KEY=VALUE", key="--extra")
+        k, v = item.split("=", 1)
+        sampling_extra[k.strip()] = _parse_value(v)
+    params = SamplingParams(
+        n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=seed, extra=sampling_extra
+    )
+    be = get_backend(backend, **opts)
+    try:
+        with Catalog.open(catalog) as cat, progress_bar() as sink:
+            report = run_generate(
+                cat,
+                be,
+                n=n,
+                params=params,
+                run_id=run,
+                where=where,
+                limit=limit,
+                domain_templates=templates,
+                batch_size=batch_size,
+                progress=sink,
+            )
+    finally:
+        be.close()
+    print_table(
+        f"run {report.run_id}",
+        ["", "value"],
+        [
+            ["problems selected", report.n_problems],
+            ["samples wanted", report.n_wanted],
+            ["already there", report.n_existing],
+            ["generated now", report.n_generated],
+            ["truncated (kept)", report.n_truncated],
+            ["failed (retry later)", report.n_failed],
+            ["traces/s", f"{report.traces_per_s:.1f}"],
+            ["tokens/s", f"{report.tokens_per_s:.0f}"],
+            ["status", report.status],
+        ],
+    )
+    if report.failures:
+        err_console.print(
+            f"[red]{report.n_failed} samples failed on {len(report.failures)} problems "
+            "(not written; run the same command again to retry):"
+        )
+        for pid, err in report.failures[:20]:
+            err_console.print(f"  {pid}: {err}")
+        if len(report.failures) > 20:
+            err_console.print(f"  ... and {len(report.failures) - 20} more (see runs.stats)")
+        raise typer.Exit(3)
+    console.print(f"run id: {report.run_id}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("generate")(generate)

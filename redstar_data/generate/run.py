@@ -1,0 +1,448 @@
+"""generate(): create or continue a generation run: plan the missing traces, sample them, commit in batches.
+
+Idempotence comes from the keys, not from bookkeeping: the wanted set is (problem_id, sample_index < n)
+over the selected problems, the done set is the run's rows in ``traces``, and the work is their
+anti-join. ``trace_id = ids.trace_id(problem_id, run_id, sample_index)`` and every batch is written with
+``insert_new`` inside one transaction, so a crash (Ctrl-C, kill -9) loses at most the batch in flight
+and a re-run never duplicates. Failed completions are not written: they are reported per problem and
+asked again on the next run. Truncated ones are kept with finish_reason "length".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from redstar_data.catalog import Catalog
+from redstar_data.catalog.connection import fetch_one
+from redstar_data.errors import BackendError, ConfigError, SqlError
+from redstar_data.generate.backends.base import (
+    Completion,
+    GenerationBackend,
+    GenerationRequest,
+    SamplingParams,
+)
+from redstar_data.generate.prompts import PromptTemplates, resolve_templates
+from redstar_data.ids import stable_hash, trace_id
+from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
+
+STAGE = "generate"
+_PROBLEM_COLS = "problem_id, domain, problem, answer, level, meta"
+
+
+@dataclass
+class GenerateReport:
+    """What one ``generate()`` call did. Rates count only this call's work."""
+
+    run_id: str
+    n_problems: int = 0  # problems selected
+    n_wanted: int = 0  # problems x n
+    n_existing: int = 0  # traces of the run that were already there
+    n_generated: int = 0  # traces written now
+    n_truncated: int = 0
+    n_failed: int = 0  # samples that failed (not written; retried next run)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (problem_id, error), one per problem
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    elapsed_s: float = 0.0
+    status: str = "running"
+
+    @property
+    def traces_per_s(self) -> float:
+        return self.n_generated / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def tokens_per_s(self) -> float:
+        return self.completion_tokens / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["failures"] = [list(f) for f in self.failures]
+        d["traces_per_s"] = round(self.traces_per_s, 3)
+        d["tokens_per_s"] = round(self.tokens_per_s, 3)
+        return d
+
+
+def default_run_id(
+    backend: GenerationBackend, params: SamplingParams, templates: PromptTemplates, kind: str = "teacher"
+) -> str:
+    """``<backend>-<model slug>-<hash>``: same backend, model, sampling params (without n) and prompts →
+    same run, so asking for more samples later continues it."""
+    p = params.to_dict()
+    p.pop("n", None)
+    h = stable_hash(
+        {
+            "kind": kind,
+            "backend": backend.name,
+            "model": backend.model,
+            "params": p,
+            "prompt": templates.text(),
+            "system": templates.system,
+        }
+    )[:10]
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(str(backend.model)).name or str(backend.model))[:48]
+    return f"{backend.name}-{slug}-{h}"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _params_json(params: SamplingParams) -> str:
+    d = params.to_dict()
+    d.pop("n", None)  # n lives in runs.n_samples; it may grow when a run is continued
+    return json.dumps(d, sort_keys=True)
+
+
+def _open_run(
+    catalog: Catalog,
+    run_id: str,
+    backend: GenerationBackend,
+    params: SamplingParams,
+    templates: PromptTemplates,
+    n: int,
+    kind: str,
+) -> None:
+    """Create the runs row, or check that an existing one used the same backend, model, params, prompts."""
+    row = fetch_one(
+        catalog.con,
+        "SELECT kind, backend, model, prompt_template, system_prompt, "
+        "sampling_params::VARCHAR, n_samples FROM runs WHERE run_id = ?",
+        [run_id],
+    )
+    pjson = _params_json(params)
+    meta = json.dumps({"backend_options": backend.describe()}, sort_keys=True, default=str)
+    if row is None:
+        catalog.con.execute(
+            "INSERT INTO runs (run_id, kind, backend, model, prompt_template, system_prompt, sampling_params, "
+            "n_samples, status, started_at, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)",
+            [
+                run_id,
+                kind,
+                backend.name,
+                backend.model,
+                templates.text(),
+                templates.system,
+                pjson,
+                n,
+                _now(),
+                meta,
+            ],
+        )
+        return
+    have = {
+        "kind": row[0],
+        "backend": row[1],
+        "model": row[2],
+        "prompt_template": row[3],
+        "system_prompt": row[4],
+        "sampling_params": json.loads(row[5]) if row[5] else None,
+    }
+    want = {
+        "kind": kind,
+        "backend": backend.name,
+        "model": backend.model,
+        "prompt_template": templates.text(),
+        "system_prompt": templates.system,
+        "sampling_params": json.loads(pjson),
+    }
+    diff = [k for k in want if have[k] != want[k]]
+    if diff:
+        raise ConfigError(
+            f"run {run_id!r} already exists with a different {', '.join(diff)}",
+            key="run",
+            hint="continue it with the same settings, or pass a new --run NAME",
+        )
+    catalog.con.execute(
+        "UPDATE runs SET status = 'running', n_samples = greatest(n_samples, ?), "
+        "finished_at = NULL WHERE run_id = ?",
+        [n, run_id],
+    )
+
+
+def _selection_sql(where: str | None, with_ids: bool, limit: int | None) -> str:
+    sql = "SELECT problem_id FROM problems p WHERE TRUE"
+    if where:
+        sql += f" AND ({where})"
+    if with_ids:
+        sql += " AND p.problem_id IN (SELECT problem_id FROM __rs_gen_ids)"
+    sql += " ORDER BY problem_id"  # deterministic, so --limit picks the same problems on a resume
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return sql
+
+
+def plan_missing(
+    catalog: Catalog,
+    run_id: str,
+    n: int,
+    *,
+    where: str | None = None,
+    limit: int | None = None,
+    problem_ids: Sequence[str] | None = None,
+) -> tuple[int, int, pa.Table]:
+    """(problems selected, traces existing, table of (problem_id, missing: list<int>)) for the run."""
+    con = catalog.con
+    if problem_ids is not None:
+        con.register("__rs_gen_ids", pa.table({"problem_id": pa.array(list(problem_ids), pa.string())}))
+    sel = _selection_sql(where, problem_ids is not None, limit)
+    try:
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE __rs_gen_sel AS {sel}")
+        except duckdb.Error as e:
+            raise SqlError(str(e), sel, where=f"--where {where!r}" if where else "problem selection") from e
+        n_sel = int(fetch_one(con, "SELECT count(*) FROM __rs_gen_sel")[0])  # type: ignore[index]
+        n_have = int(
+            fetch_one(
+                con,
+                "SELECT count(*) FROM traces t JOIN __rs_gen_sel s USING (problem_id) "
+                "WHERE t.run_id = ? AND t.sample_index < ?",
+                [run_id, n],
+            )[0]
+        )  # type: ignore[index]
+        missing = con.sql(
+            """
+            SELECT s.problem_id, list(r.sample_index ORDER BY r.sample_index) AS missing
+            FROM __rs_gen_sel s CROSS JOIN range(?) AS r(sample_index)
+            WHERE NOT EXISTS (SELECT 1 FROM traces t WHERE t.run_id = ? AND t.problem_id = s.problem_id
+                              AND t.sample_index = r.sample_index)
+            GROUP BY s.problem_id ORDER BY s.problem_id
+            """,
+            params=[n, run_id],
+        ).to_arrow_table()
+        return n_sel, n_have, missing
+    finally:
+        con.execute("DROP TABLE IF EXISTS __rs_gen_sel")
+        if problem_ids is not None:
+            con.unregister("__rs_gen_ids")
+
+
+def _problem_rows(catalog: Catalog, ids: list[str]) -> dict[str, dict[str, Any]]:
+    catalog.con.register("__rs_gen_batch", pa.table({"problem_id": pa.array(ids, pa.string())}))
+    try:
+        rows = (
+            catalog.con.sql(
+                f"SELECT {_PROBLEM_COLS} FROM problems WHERE problem_id IN (SELECT problem_id FROM __rs_gen_batch)"
+            )
+            .to_arrow_table()
+            .to_pylist()
+        )
+    finally:
+        catalog.con.unregister("__rs_gen_batch")
+    out = {}
+    for r in rows:
+        if isinstance(r.get("meta"), str):
+            try:
+                r["meta"] = json.loads(r["meta"])
+            except ValueError:
+                r["meta"] = {}
+        out.setdefault(r["problem_id"], r)
+    return out
+
+
+TRACE_SCHEMA = pa.schema(
+    [
+        ("trace_id", pa.string()),
+        ("problem_id", pa.string()),
+        ("run_id", pa.string()),
+        ("sample_index", pa.int32()),
+        ("text", pa.string()),
+        ("finish_reason", pa.string()),
+        ("n_tokens", pa.int32()),
+        ("prompt_tokens", pa.int32()),
+        ("meta", pa.string()),
+    ]
+)
+
+
+def write_traces(
+    catalog: Catalog, run_id: str, completions: Sequence[Completion], seed: int | None = None
+) -> int:
+    """Write finished completions as traces in ONE transaction; trace ids already there are skipped.
+
+    The anti-join is scoped to the run (``t.run_id = ?``): a trace id hashes its run id, so this is the
+    same check as ``Catalog.insert_new(..., ["trace_id"])``, but DuckDB's zone maps skip other runs'
+    row groups. Measured: 0.18 s per 10k traces into a catalog holding 1M traces, vs 2.0 s for
+    ``insert_new`` (benchmarks/generate.py).
+    """
+    unique: dict[tuple[str, int], Completion] = {}
+    for c in completions:
+        unique.setdefault((c.key, c.sample_index), c)
+    if not unique:
+        return 0
+    cols: dict[str, list[Any]] = {name: [] for name in TRACE_SCHEMA.names}
+    for c in unique.values():
+        cols["trace_id"].append(trace_id(c.key, run_id, c.sample_index))
+        cols["problem_id"].append(c.key)
+        cols["run_id"].append(run_id)
+        cols["sample_index"].append(c.sample_index)
+        cols["text"].append(c.text)
+        cols["finish_reason"].append(c.finish_reason)
+        cols["n_tokens"].append(c.n_tokens)
+        cols["prompt_tokens"].append(c.prompt_tokens)
+        cols["meta"].append(None if seed is None else f'{{"seed": {seed + c.sample_index}}}')
+    con = catalog.con
+    with catalog.transaction():
+        con.register("__rs_gen_traces", pa.table(cols, schema=TRACE_SCHEMA))
+        try:
+            row = fetch_one(
+                con,
+                "INSERT INTO traces BY NAME SELECT * FROM __rs_gen_traces s WHERE NOT EXISTS "
+                "(SELECT 1 FROM traces t WHERE t.run_id = ? AND t.trace_id = s.trace_id)",
+                [run_id],
+            )
+        finally:
+            con.unregister("__rs_gen_traces")
+    return int(row[0]) if row else 0
+
+
+def generate(
+    catalog: Catalog,
+    backend: GenerationBackend,
+    *,
+    n: int,
+    params: SamplingParams,
+    run_id: str | None = None,
+    where: str | None = None,
+    limit: int | None = None,
+    domain_templates: PromptTemplates | Mapping[str, Any] | str | Path | None = None,
+    kind: str = "teacher",
+    batch_size: int = 64,
+    problem_ids: Sequence[str] | None = None,
+    progress: ProgressCallback = null_progress,
+) -> GenerateReport:
+    """Create or continue run ``run_id``: generate the samples (< n) still missing for the selected problems.
+
+    ``where`` is SQL over ``problems``; ``problem_ids`` restricts to those problems; ``limit`` takes the
+    first N selected problems by id. ``batch_size`` is the number of problems per backend call and per
+    commit. Backend failures for one problem are reported in ``GenerateReport.failures``, not raised.
+    """
+    if n < 1:
+        raise ConfigError(f"n must be at least 1, got {n}", key="n")
+    if batch_size < 1:
+        raise ConfigError(f"batch_size must be at least 1, got {batch_size}", key="batch_size")
+    if limit is not None and limit < 0:
+        raise ConfigError(f"limit must be >= 0, got {limit}", key="limit")
+    templates = resolve_templates(domain_templates)
+    params = SamplingParams(**{**params.to_dict(), "n": n, "stop": tuple(params.stop)})
+    rid = run_id or default_run_id(backend, params, templates, kind)
+    report = GenerateReport(run_id=rid)
+    t0 = time.perf_counter()
+
+    n_sel, n_have, missing = plan_missing(catalog, rid, n, where=where, limit=limit, problem_ids=problem_ids)
+    report.n_problems, report.n_wanted, report.n_existing = n_sel, n_sel * n, n_have
+    _open_run(catalog, rid, backend, params, templates, n, kind)
+    total = sum(len(m) for m in missing.column("missing").to_pylist())
+    progress(ProgressEvent(STAGE, 0, total, {"traces/s": 0.0, "tok/s": 0.0}, message=rid))
+
+    ids = missing.column("problem_id").to_pylist()
+    todo = missing.column("missing").to_pylist()
+    done = 0
+    failed_by_problem: dict[str, str] = {}
+    try:
+        for start in range(0, len(ids), batch_size):
+            batch_ids = ids[start : start + batch_size]
+            rows = _problem_rows(catalog, batch_ids)
+            requests = []
+            for pid, idxs in zip(batch_ids, todo[start : start + batch_size], strict=True):
+                row = rows[pid]
+                requests.append(
+                    GenerationRequest(
+                        key=pid,
+                        messages=tuple(templates.build(row)),
+                        sample_indices=tuple(idxs),
+                        params=params,
+                        meta={
+                            "problem": row["problem"],
+                            "answer": row["answer"],
+                            "level": row["level"],
+                            "domain": row["domain"],
+                            "meta": row["meta"] or {},
+                        },
+                    )
+                )
+            completions = backend.generate(requests)
+            good = _check(requests, completions, failed_by_problem, report)
+            written = write_traces(catalog, rid, good, params.seed)
+            report.n_generated += written
+            for c in good:
+                report.n_truncated += c.finish_reason == "length"
+                report.completion_tokens += c.n_tokens or 0
+                report.prompt_tokens += c.prompt_tokens or 0
+            done += sum(len(r.sample_indices) for r in requests)
+            el = time.perf_counter() - t0
+            progress(
+                ProgressEvent(
+                    STAGE,
+                    done,
+                    total,
+                    {
+                        "traces/s": report.n_generated / el if el else 0.0,
+                        "tok/s": report.completion_tokens / el if el else 0.0,
+                        "failed": report.n_failed,
+                    },
+                )
+            )
+    except BaseException as e:  # committed batches stay; the next call continues from them
+        report.elapsed_s = time.perf_counter() - t0
+        report.failures = sorted(failed_by_problem.items())
+        _close_run(catalog, rid, report, "interrupted" if isinstance(e, KeyboardInterrupt) else "failed")
+        raise
+    report.failures = sorted(failed_by_problem.items())
+    report.elapsed_s = time.perf_counter() - t0
+    _close_run(catalog, rid, report, "finished" if report.n_failed == 0 else "incomplete")
+    return report
+
+
+def _check(
+    requests: Sequence[GenerationRequest],
+    completions: Sequence[Completion],
+    failed: dict[str, str],
+    report: GenerateReport,
+) -> list[Completion]:
+    """Keep finished completions; record failures per problem; flag samples the backend never returned."""
+    wanted = {(r.key, i) for r in requests for i in r.sample_indices}
+    good, seen = [], set()
+    for c in completions:
+        k = (c.key, c.sample_index)
+        if k not in wanted:
+            raise BackendError(
+                f"backend returned a sample that was not asked for: problem {c.key} sample {c.sample_index}",
+                hint="this is a bug in the backend",
+            )
+        if k in seen:
+            continue
+        seen.add(k)
+        if c.finish_reason == "error":
+            report.n_failed += 1
+            failed.setdefault(c.key, c.error or "unknown error")
+        else:
+            good.append(c)
+    for key, idx in sorted(wanted - seen):
+        report.n_failed += 1
+        failed.setdefault(key, f"backend returned nothing for sample {idx}")
+    return good
+
+
+def _close_run(catalog: Catalog, run_id: str, report: GenerateReport, status: str) -> None:
+    report.status = status
+    try:
+        n_total = catalog.scalar("SELECT count(*) FROM traces WHERE run_id = ?", [run_id])
+        stats = {**report.to_dict(), "n_traces_total": int(n_total or 0)}
+        stats["failures"] = stats["failures"][:100]
+        catalog.con.execute(
+            "UPDATE runs SET status = ?, finished_at = ?, stats = ? WHERE run_id = ?",
+            [status, _now(), json.dumps(stats, default=str), run_id],
+        )
+    except duckdb.Error:  # never mask the original error when closing after a failure
+        if status == "finished":
+            raise
