@@ -1,0 +1,52 @@
+"""`redstar verify`: label traces with the answer verifier and write quality flags."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from redstar_data.cli._options import CatalogOpt, RunOpt
+
+
+def verify(
+    catalog: CatalogOpt = None,
+    run: RunOpt = None,
+    verifier: Annotated[
+        str, typer.Option("--verifier", help="Verifier name (see: redstar ls verifiers).")
+    ] = "math",
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="Worker processes (default: all cores).", show_default=False),
+    ] = None,
+) -> None:
+    """Label every trace that has no label from the current verifier version, and flag quality problems.
+
+    Labels (correct / incorrect / no_answer / timeout / error) go to `verifications` with the verifier name
+    and version; older versions' labels are kept. Each item runs under a hard time limit in worker
+    processes, so no input can stall the run. Quality flags (truncated, no_final_answer, repetition,
+    language_mixing, too_short, too_long) go to `trace_flags`. Re-running only does what is missing.
+
+    Example:
+
+      redstar verify --run sky-t1-aime24 --workers 8
+    """
+    from redstar_data.catalog import Catalog
+    from redstar_data.cli._output import print_table, progress_bar
+    from redstar_data.verify.run import verify as run_verify
+
+    cat = Catalog.open(catalog)
+    try:
+        with progress_bar() as bar:
+            report = run_verify(cat, run=run, verifier=verifier, workers=workers, progress=bar)
+    finally:
+        cat.close()
+    rows = [("label", k, v) for k, v in sorted(report.labels.items())]
+    rows += [("flag", k, v) for k, v in sorted(report.flags.items())]
+    rows.append(("total", "labelled", report.labelled))
+    rows.append(("speed", "items/s", f"{report.items_per_s:.1f}"))
+    print_table(f"verify ({report.verifier} {report.version})", ["kind", "name", "count"], rows)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("verify")(verify)

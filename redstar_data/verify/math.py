@@ -1,0 +1,130 @@
+"""Public math verifier: ``check(response, reference)``, ``check_many(pairs)``, ``MathVerifier``.
+
+Cost model (why it is split this way): extraction, string, structure and exact-number comparison run in the
+caller's process and decide most rows in well under a millisecond. Only what needs sympy goes to a worker
+process (``pool.py``) that is killed when it runs past the time limit — so ``check`` is safe to call from
+TRL trainer threads (no signals) and a pathological answer costs at most ``timeout`` seconds.
+``check_many`` sends whole items to N worker processes (parallel across cores) with the same hard limit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import time
+from collections.abc import Sequence
+from fractions import Fraction
+
+from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
+from redstar_data.verify.base import Verdict
+from redstar_data.verify.equivalence import equivalent
+from redstar_data.verify.extract import extract_answer
+from redstar_data.verify.pool import WorkerCrashed, WorkerPool, WorkerTimeout, run_many
+
+VERSION = "1.0.0"
+MAX_ANSWER_CHARS = 2000  # longer "answers" are compared as strings only (no parser sees them)
+
+_POOL = WorkerPool()
+atexit.register(_POOL.close)
+
+
+def _decide(response: str, reference: str, sym) -> Verdict:  # noqa: ANN001
+    ex = extract_answer(response or "")
+    details: dict[str, object] = {"extraction": ex.method}
+    if ex.weak:
+        details["weak"] = True
+    if ex.truncated:
+        details["truncated"] = True
+    if ex.answer is None:
+        return Verdict("no_answer", None, "extract", details)
+    if not (reference or "").strip():
+        return Verdict("error", ex.answer, "extract", {**details, "error": "no reference answer"})
+    if len(ex.answer) > MAX_ANSWER_CHARS or len(reference) > MAX_ANSWER_CHARS:
+        sym = None
+    ok, method = equivalent(reference, ex.answer, sym)
+    return Verdict("correct" if ok else "incorrect", ex.answer, method, details)
+
+
+def check_inline(response: str, reference: str) -> tuple[str, str | None, str | None, dict]:
+    """Everything in this process, sympy included (used inside worker processes; no time limit here)."""
+    from redstar_data.verify.symbolic import sym_equal
+
+    v = _decide(response, reference, sym_equal)
+    return v.label, v.extracted, v.method, v.details
+
+
+def check(response: str, reference: str, *, timeout: float = 5.0) -> Verdict:
+    """Verdict for one response against the gold ``reference`` (fast path here, sympy in a worker)."""
+    deadline = time.monotonic() + timeout
+
+    def sym(ref: str, cand: str, quantum: Fraction | None) -> bool | None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise WorkerTimeout(f"no answer within {timeout:g}s")
+        return _POOL.call("symbolic", (ref, cand, quantum), left)
+
+    try:
+        return _decide(response, reference, sym)
+    except WorkerTimeout as exc:
+        return Verdict("timeout", None, "symbolic", {"error": str(exc)})
+    except WorkerCrashed as exc:
+        return Verdict("error", None, "symbolic", {"error": str(exc)})
+
+
+def check_many(
+    pairs: Sequence[tuple[str, str]],
+    *,
+    timeout: float = 5.0,
+    workers: int | None = None,
+    progress: ProgressCallback = null_progress,
+) -> list[Verdict]:
+    """Verdicts in input order for (response, reference) pairs, across ``workers`` processes (default: all
+    cores). A hung item becomes 'timeout', a crashed worker 'error' for that item; the batch never stalls."""
+    import os
+
+    n = len(pairs)
+    out: list[Verdict | None] = [None] * n
+    if n == 0:
+        return []
+    workers = workers or os.cpu_count() or 1
+    done = 0
+    t0 = time.monotonic()
+
+    def on_result(i: int, value: object) -> None:
+        nonlocal done
+        if isinstance(value, WorkerTimeout):
+            out[i] = Verdict("timeout", None, "timeout", {"error": str(value)})
+        elif isinstance(value, Exception):
+            out[i] = Verdict("error", None, "error", {"error": str(value)})
+        else:
+            label, extracted, method, details = value  # type: ignore[misc]
+            out[i] = Verdict(label, extracted, method, details)
+        done += 1
+        if done % 200 == 0 or done == n:
+            rate = done / max(1e-9, time.monotonic() - t0)
+            progress(ProgressEvent("verify", done, n, {"items/s": rate}))
+
+    tasks = [("check", (resp, ref)) for resp, ref in pairs]
+    run_many(tasks, workers=workers, timeout=timeout, on_result=on_result)
+    return [v if v is not None else Verdict("error", None, "error", {"error": "lost"}) for v in out]
+
+
+class MathVerifier:
+    """Registry entry ``math``: final-answer equivalence; its version is stored with every label."""
+
+    name = "math"
+    version = VERSION
+
+    def __init__(self, timeout: float = 5.0) -> None:
+        self.timeout = timeout
+
+    def check(self, response: str, reference: str) -> Verdict:
+        return check(response, reference, timeout=self.timeout)
+
+    def check_many(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        workers: int | None = None,
+        progress: ProgressCallback = null_progress,
+    ) -> list[Verdict]:
+        return check_many(pairs, timeout=self.timeout, workers=workers, progress=progress)

@@ -1,0 +1,320 @@
+"""String / LaTeX normalisation and cheap structure parsing of answers (no sympy here).
+
+Everything here is linear-time string work so the in-process fast path stays cheap; the symbolic path in
+``symbolic.py`` only sees what this layer could not decide.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+_MAX_EXP = 400  # larger decimal exponents are left to the (time-limited) symbolic path
+
+_UNIT_WORDS = {
+    "dollars",
+    "dollar",
+    "cents",
+    "cent",
+    "units",
+    "unit",
+    "degrees",
+    "degree",
+    "cm",
+    "mm",
+    "km",
+    "m",
+    "meters",
+    "meter",
+    "metres",
+    "inches",
+    "inch",
+    "feet",
+    "foot",
+    "ft",
+    "miles",
+    "mile",
+    "hours",
+    "hour",
+    "hrs",
+    "minutes",
+    "minute",
+    "min",
+    "seconds",
+    "second",
+    "sec",
+    "s",
+    "days",
+    "day",
+    "weeks",
+    "years",
+    "year",
+    "kg",
+    "g",
+    "grams",
+    "gram",
+    "pounds",
+    "lbs",
+    "ml",
+    "l",
+    "liters",
+    "litres",
+    "people",
+    "students",
+    "points",
+    "ways",
+    "times",
+    "square",
+    "sq",
+    "cubic",
+    "mph",
+    "percent",
+    "erg",
+    "j",
+    "n",
+    "w",
+    "hz",
+    "k",
+    "ev",
+    "kev",
+    "mev",
+    "v",
+    "pa",
+}
+_NUMBER_WORDS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+}
+
+_SIMPLE_CMDS = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg|displaystyle|textstyle|limits)(?![a-zA-Z])")
+_SPACES = re.compile(r"(?<!\\)\\[,;:! ]|\\q?quad|~|\u2009|\u202f|\u00a0")
+_WRAP = re.compile(
+    r"\\(?:mathrm|mathbf|mathit|textbf|textit|textrm|operatorname|mbox|text|boldsymbol|mathsf)\s*\{"
+)
+_DEGREE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ|°|\\degree")
+_THOUSANDS = re.compile(r"(?<![\d.])(\d{1,3})((?:(?:\{,\}|,|\\,| )\d{3})+)(?![\d])")
+_PREFIX = re.compile(r"^\s*[A-Za-z](?:_\{?\w+\}?)?(?:\([a-z, ]*\))?\s*=(?![=<>])")
+
+
+def _unwrap(s: str) -> str:
+    """``\\text{abc}`` → ``abc`` for every wrapper command (nested braces respected)."""
+    for _ in range(50):
+        m = _WRAP.search(s)
+        if not m:
+            return s
+        depth, i = 1, m.end()
+        while i < len(s) and depth:
+            if s[i] == "{":
+                depth += 1
+            elif s[i] == "}":
+                depth -= 1
+            i += 1
+        inner = s[m.end() : i - 1] if depth == 0 else s[m.end() :]
+        s = s[: m.start()] + inner + s[i:]
+    return s
+
+
+def strip_math_delims(s: str) -> str:
+    s = s.strip()
+    changed = True
+    while changed and s:
+        changed = False
+        for a, b in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+            if s.startswith(a) and s.endswith(b) and len(s) >= len(a) + len(b):
+                s = s[len(a) : len(s) - len(b)].strip()
+                changed = True
+    return s.replace("\\$", "").replace("$", "")
+
+
+def basic(s: str) -> str:
+    """LaTeX clean-up shared by both sides: wrappers, spacing, frac variants, degrees, percent, currency."""
+    s = strip_math_delims(s)
+    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
+    s = s.replace("\\$", "").replace("\\%", "").replace("%", "").replace("\\!", "")
+    s = _DEGREE.sub("", s)
+    s = _SIMPLE_CMDS.sub("", s)
+    s = _SPACES.sub(" ", s)
+    s = _unwrap(s)
+    s = s.replace("\\le ", "\\leq ").replace("\\ge ", "\\geq ").replace("≤", "\\leq ").replace("≥", "\\geq ")
+    s = s.replace("\\infty", "\\infty ").replace("−", "-")
+    s = re.sub(r"\s+", " ", s).strip()
+    s = s.rstrip(" .;:,")
+    s = re.sub(r"(?i)\s*(?:dollars?|cents?)$", "", s)
+    return s.strip()
+
+
+def join_thousands(s: str) -> str:
+    """``1,000`` / ``1\\,000`` / ``1 000`` / ``10{,}000`` → ``1000`` (only proper 3-digit groups)."""
+    return _THOUSANDS.sub(lambda m: m.group(1) + re.sub(r"\D", "", m.group(2)), s)
+
+
+def strip_prefix(s: str) -> str:
+    """``x = 5`` → ``5``; ``f(x) = ...`` → ``...``; only when the right side has no further ``=``."""
+    m = _PREFIX.match(s)
+    if m and "=" not in s[m.end() :]:
+        return s[m.end() :].strip()
+    return s
+
+
+def strip_units(s: str) -> str:
+    """Drop trailing unit words after a leading number: ``36 mL`` → ``36``, ``6 dollars`` → ``6``."""
+    m = re.match(
+        r"^(-?[\d.]+(?:\s*(?:\\times|\\cdot)\s*10\^\{?-?\d+\}?)?(?:\s*\\pi)?)\s+([A-Za-z\\][^=\d]*)$", s
+    )
+    if not m:
+        return s
+    tail = m.group(2)
+    words = re.findall(r"[A-Za-z]+", tail.replace("\\mathrm", "").replace("\\cdot", ""))
+    if (
+        words
+        and all(w.lower() in _UNIT_WORDS or len(w) >= 2 for w in words)
+        and not (len(words) == 1 and len(words[0]) == 1)
+        and "\\" not in tail.replace("\\cdot", "")
+    ):
+        return m.group(1)
+    return s
+
+
+def unit_tail_stripped(s: str) -> str:
+    """Remove trailing ``\\mathrm{..}``-style units (before unwrapping): ``2450\\pi \\mathrm{N}-\\mathrm{m}``."""
+    return re.sub(
+        r"(?:\s*[-/\^\\cdot\s]*\\(?:mathrm|text|mbox|rm)\s*\{[^{}]*\}(?:\^\{?-?\d\}?)?)+\s*$", "", s
+    )
+
+
+def canon(s: str) -> str:
+    """A comparison key: spaces removed, ``\\frac12`` → ``\\frac{1}{2}``, lower-case text."""
+    s = re.sub(r"\\frac\s*(\d)\s*(\d)", r"\\frac{\1}{\2}", s)
+    s = re.sub(r"\\sqrt\s*(\d)", r"\\sqrt{\1}", s)
+    s = re.sub(r"\s+", "", s)
+    s = re.sub(r"([_^])\{(\w)\}", r"\1\2", s)
+    s = s.replace("{}", "")
+    return s
+
+
+def split_top(s: str, seps: tuple[str, ...] = (",",)) -> list[str]:
+    """Split at top-level separators (not inside (), [], {})."""
+    out, depth, cur, i = [], 0, [], 0
+    while i < len(s):
+        c = s[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth = max(0, depth - 1)
+        if depth == 0:
+            hit = next((sep for sep in seps if s.startswith(sep, i)), None)
+            if hit is not None:
+                out.append("".join(cur))
+                cur = []
+                i += len(hit)
+                continue
+        cur.append(c)
+        i += 1
+    out.append("".join(cur))
+    return [p.strip() for p in out]
+
+
+_NUM_RE = re.compile(
+    r"^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:(?:e|E)([+-]?\d+)|\s*(?:\\times|\\cdot|\*|x)\s*10\s*\^\s*\{?\s*([+-]?\d+)\s*\}?)?$"
+)
+_FRAC_RE = re.compile(r"^([+-]?)\\frac\{\s*([+-]?\d+(?:\.\d+)?)\s*\}\{\s*([+-]?\d+(?:\.\d+)?)\s*\}$")
+_SLASH_RE = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)\s*/\s*([+-]?\d+(?:\.\d+)?)$")
+_POW10_RE = re.compile(r"^([+-]?)10\s*\^\s*\{?\s*([+-]?\d+)\s*\}?$")
+_REPEAT_RE = re.compile(r"^([+-]?)(\d*)\.(\d*)\\overline\{(\d+)\}$")
+
+
+class Num:
+    """An exact rational value plus the reference precision it states (``quantum``; None = exact)."""
+
+    __slots__ = ("value", "quantum")
+
+    def __init__(self, value: Fraction, quantum: Fraction | None) -> None:
+        self.value = value
+        self.quantum = quantum
+
+
+def parse_number(s: str) -> Num | None:
+    """Numbers the fast path understands: ints, decimals, sci notation, ``\\frac{a}{b}``, ``a/b``, repeats."""
+    s = s.strip().replace("{,}", "")
+    if not s or len(s) > 60:
+        return None
+    if s.startswith("+"):
+        s = s[1:]
+    m = _NUM_RE.match(s)
+    if m:
+        sign, body, e1, e2 = m.groups()
+        exp = int(e1 or e2 or 0)
+        if abs(exp) > _MAX_EXP:
+            return None
+        body = body.rstrip(".") if body.endswith(".") else body
+        if "." in body:
+            decimals = len(body.split(".", 1)[1])
+        else:
+            decimals = 0
+        val = Fraction(body) * (Fraction(10) ** exp)
+        if sign == "-":
+            val = -val
+        exact = "." not in body and not (e1 or e2)
+        quantum = None if exact else Fraction(10) ** (exp - decimals)
+        return Num(val, quantum)
+    m = _FRAC_RE.match(s) or _SLASH_RE.match(s)
+    if m:
+        sign, a, b = m.groups()
+        if Fraction(b) == 0:
+            return None
+        val = Fraction(a) / Fraction(b)
+        return Num(-val if sign == "-" else val, None)
+    m = _POW10_RE.match(s)
+    if m and abs(int(m.group(2))) <= _MAX_EXP:
+        val = Fraction(10) ** int(m.group(2))
+        return Num(-val if m.group(1) == "-" else val, None)
+    m = _REPEAT_RE.match(s)
+    if m:
+        sign, whole, fixed, rep = m.groups()
+        base = Fraction(int(whole or "0")) + (Fraction(int(fixed), 10 ** len(fixed)) if fixed else 0)
+        val = base + Fraction(int(rep), (10 ** len(rep) - 1) * 10 ** len(fixed))
+        return Num(-val if sign == "-" else val, None)
+    w = s.lower()
+    if w in _NUMBER_WORDS:
+        return Num(Fraction(_NUMBER_WORDS[w]), None)
+    return None
+
+
+def numbers_equal(ref: Num, cand: Num) -> bool:
+    """Exact references need exact equality; a decimal reference accepts anything that rounds to it."""
+    if ref.quantum is None:
+        if cand.quantum is None:
+            return ref.value == cand.value
+        # a decimal candidate for an exact reference: equal only when it is the exact value
+        return ref.value == cand.value
+    tol = ref.quantum / 2
+    return abs(cand.value - ref.value) <= tol * Fraction(1000001, 1000000)
+
+
+def choice_letter(s: str) -> str | None:
+    """``(A)``, ``A``, ``A. text``, ``(A) text`` → ``A`` (upper-case letters A-J only)."""
+    m = re.match(r"^\(?([A-J])\)?(?:[.:)]\s+.*|\s*)$", s.strip())
+    return m.group(1) if m else None
+
+
+def plain_text(s: str) -> str:
+    return re.sub(r"[\s{}\\]+", "", s).lower().rstrip(".")

@@ -1,0 +1,140 @@
+"""The symbolic path: LaTeX → sympy (latex2sympy2_extended) and equality by exact zero or random evaluation.
+
+This module is only imported inside worker processes (``pool.py``): sympy can run for minutes on inputs like
+``10^{10^{10}}``, so the caller enforces a hard time limit by killing the worker. Random numeric evaluation
+at a few points decides most identities faster and more robustly than ``simplify``.
+"""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+import sympy
+from latex2sympy2_extended import latex2sympy
+
+from redstar_data.verify.fastlatex import Unsupported, parse_fast
+
+FALLBACK = False  # see docs/verify.md: latex2sympy costs 80-900 ms a parse
+_POINTS = 4
+_REL_TOL = 1e-7
+
+
+@lru_cache(maxsize=4096)
+def parse(s: str) -> Any:
+    """LaTeX → sympy expression (cached: the same reference is checked for many samples)."""
+    try:
+        expr = parse_fast(s)
+    except Unsupported:
+        if not FALLBACK:
+            raise
+        expr = latex2sympy(s)
+    if isinstance(expr, list | tuple):
+        raise ValueError("list answer")
+    return expr
+
+
+def _merge_case(a: Any, b: Any) -> tuple[Any, Any]:
+    """Map b's symbols onto a's when they differ only by case (integration constants ``c`` vs ``C``)."""
+    amap = {str(s).lower(): s for s in a.free_symbols}
+    subs = {
+        s: amap[str(s).lower()] for s in b.free_symbols if s not in a.free_symbols and str(s).lower() in amap
+    }
+    return a, (b.xreplace(subs) if subs else b)
+
+
+def _num(expr: Any, values: dict[Any, Any]) -> complex | None:
+    try:
+        v = complex(expr.xreplace(values).evalf(30) if values else expr.evalf(30))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
+        return None
+    if v != v or abs(v) == float("inf"):
+        return None
+    return v
+
+
+def _close(x: complex, y: complex, quantum: float | None) -> bool:
+    if quantum is not None:
+        return abs(x - y) <= quantum / 2 * (1 + 1e-6)
+    return abs(x - y) <= _REL_TOL * max(1.0, abs(x), abs(y))
+
+
+def _same_function(a: Any, b: Any, quantum: float | None = None) -> bool:
+    syms = sorted(a.free_symbols | b.free_symbols, key=str)
+    if not syms:
+        va, vb = _num(a, {}), _num(b, {})
+        return va is not None and vb is not None and _close(va, vb, quantum)
+    rng = random.Random(1234)
+    agree = 0
+    for _ in range(_POINTS * 2):
+        values = {
+            s: sympy.Float(rng.choice((rng.uniform(0.3, 1.7), rng.uniform(2.2, 9.7))), 30) for s in syms
+        }
+        va, vb = _num(a, values), _num(b, values)
+        if va is None or vb is None:
+            continue
+        if not _close(va, vb, None):
+            return False
+        agree += 1
+        if agree >= _POINTS:
+            return True
+    return agree > 0 and sympy.simplify(a - b) == 0
+
+
+def _proportional(a: Any, b: Any) -> bool:
+    """Equations ``a = 0`` and ``b = 0`` are the same when a/b is a non-zero constant (checked numerically:
+    ``simplify`` costs 50-150 ms here and decides nothing more on real answers)."""
+    syms = sorted(a.free_symbols | b.free_symbols, key=str)
+    rng = random.Random(99)
+    ratio = None
+    seen = 0
+    for _ in range(_POINTS * 2):
+        values = {
+            s: sympy.Float(rng.choice((rng.uniform(0.3, 1.7), rng.uniform(2.2, 9.7))), 30) for s in syms
+        }
+        va, vb = _num(a, values), _num(b, values)
+        if va is None or vb is None or abs(vb) < 1e-12:
+            continue
+        r = va / vb
+        if ratio is None:
+            if abs(r) < 1e-12:
+                return False
+            ratio = r
+        elif not _close(r, ratio, None):
+            return False
+        seen += 1
+        if seen >= _POINTS:
+            return True
+    return False
+
+
+def _relation(e: Any) -> Any | None:
+    if isinstance(e, sympy.Equality):
+        return e.lhs - e.rhs
+    return None
+
+
+def sym_equal(reference: str, candidate: str, quantum: Fraction | None = None) -> bool | None:
+    """True/False when both sides parse, None when either does not."""
+    try:
+        a, b = parse(reference), parse(candidate)
+    except Exception:  # noqa: BLE001 - latex2sympy raises anything on bad input
+        return None
+    ra, rb = _relation(a), _relation(b)
+    if ra is not None and rb is not None:
+        a2, b2 = _merge_case(ra, rb)
+        return _proportional(a2, b2)
+    if ra is not None or rb is not None:
+        return False
+    if isinstance(a, sympy.Basic) and isinstance(b, sympy.Basic):
+        try:
+            a, b = _merge_case(a, b)
+            return _same_function(a, b, float(quantum) if quantum is not None else None)
+        except Exception:  # noqa: BLE001
+            return False
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001
+        return False

@@ -1,0 +1,43 @@
+"""Quality flags on traces."""
+
+from __future__ import annotations
+
+import pytest
+
+from redstar_data.verify.filters import FILTER_VERSION, flag_trace
+
+GOOD = "Let me compute. " * 10 + "So the answer is \\boxed{42}."
+
+
+def names(text: str, finish: str | None = "stop", **kw: int) -> set[str]:
+    return {f for f, _ in flag_trace(text, finish, **kw)}
+
+
+def test_clean_trace_has_no_flags() -> None:
+    assert names(GOOD) == set()
+    assert FILTER_VERSION
+
+
+@pytest.mark.parametrize(
+    ("text", "finish", "flag"),
+    [
+        (GOOD, "length", "truncated"),
+        ("<think>" + "hmm " * 50, "stop", "truncated"),
+        ("We tried many things but " * 5 + "never concluded anything", "stop", "no_final_answer"),
+        (GOOD[:-30] + "wait, let me recheck. " * 40, "stop", "repetition"),
+        (GOOD + " 所以答案是四十二，我们已经验证过这个结果是正确的。", "stop", "language_mixing"),
+        ("\\boxed{1}", "stop", "too_short"),
+    ],
+)
+def test_flags(text: str, finish: str | None, flag: str) -> None:
+    assert flag in names(text, finish)
+
+
+def test_too_long_and_detail() -> None:
+    flags = dict(flag_trace(GOOD, None, max_chars=100))
+    assert flags["too_long"].startswith(str(len(GOOD)))
+
+
+def test_a_few_cjk_chars_or_a_chinese_trace_are_not_mixing() -> None:
+    assert "language_mixing" not in names(GOOD + " (π ≈ 3.14, 注)")
+    assert "language_mixing" not in names("解：" + "因为二加二等于四，" * 20 + "\\boxed{4}")
