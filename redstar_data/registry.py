@@ -63,3 +63,23 @@ BACKENDS.add("vllm", "redstar_data.generate.backends.vllm_offline:VLLMBackend", 
 BACKENDS.add("transformers", "redstar_data.generate.backends.transformers_local:TransformersBackend",
              "a local transformers model on CPU or GPU")
 VERIFIERS.add("math", "redstar_data.verify.math:MathVerifier", "final-answer equivalence for math")
+
+# recipes / export (issue 5)
+for _name, _help in (
+    ("shortest_correct", "the correct trace with the fewest tokens"),
+    ("random_correct", "a correct trace chosen by a seeded hash"),
+    ("all_correct", "every correct trace, shortest first"),
+    ("longest_correct", "the correct trace with the most tokens"),
+):
+    PICKERS.add(_name, "redstar_data.recipes.pickers:POLICIES", _help)
+FORMATS.add("sft", "redstar_data.export.formats:sft_columns", "chat `messages` with a system prompt (TRL SFT)")
+FORMATS.add("dpo", "redstar_data.export.formats:dpo_columns", "conversational prompt/chosen/rejected (TRL DPO)")
+FORMATS.add("rl", "redstar_data.export.formats:rl_columns", "prompt + answer (+ tests) (TRL GRPO/RLOO)")
+SOURCES.add("jsonl", "redstar_data.ingest.readers:read_jsonl", "JSON lines file (.jsonl/.ndjson), streamed in byte chunks")
+SOURCES.add("json", "redstar_data.ingest.readers:read_json_array", "JSON file: an array of objects")
+SOURCES.add("parquet", "redstar_data.ingest.readers:read_parquet", "parquet file, streamed by record batch")
+SOURCES.add("csv", "redstar_data.ingest.readers:read_csv", "CSV file with a header row")
+SOURCES.add("hf_disk", "redstar_data.ingest.readers:read_hf_disk", "a datasets save_to_disk folder (DIR[:split])")
+SOURCES.add("hub", "redstar_data.ingest.readers:read_hub", "hf:org/name[:split] via datasets.load_dataset")
+SOURCES.add("synthetic", "redstar_data.ingest.synthetic:generate_math",
+            "SYNTHETIC math problems: synthetic:math?n=N&seed=S")

@@ -1,0 +1,106 @@
+"""`redstar ingest SOURCE`: files, save_to_disk folders, Hub datasets and the synthetic source → problems."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from redstar_data.cli._options import CatalogOpt
+from redstar_data.errors import IngestError
+
+
+def _parse_maps(items: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        field, sep, col = item.partition("=")
+        if not sep or not field.strip() or not col.strip():
+            raise IngestError(f"--map {item!r} is not FIELD=COLUMN", hint="e.g. --map problem=question")
+        out[field.strip()] = col.strip()
+    return out
+
+
+def ingest(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="File (.jsonl .json .parquet .csv), save_to_disk folder[:split], "
+            "hf:org/name[:split], or synthetic:math?n=N&seed=S."
+        ),
+    ],  # fmt: skip
+    name: Annotated[str | None, typer.Option("--name", help="Source id (default: the file stem).")] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="FIELD=COLUMN (repeatable); fields: problem, "
+            "answer, solution, level, id, domain, tests, images, response, model. "
+            "COLUMN may be a dotted path (meta.solution).",
+        ),
+    ] = None,  # fmt: skip
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            help="math | prompt_response | taco | conversations (default: detected from the columns).",
+        ),
+    ] = None,  # fmt: skip
+    model: Annotated[
+        str | None, typer.Option("--model", help="Model that wrote the responses (import run).")
+    ] = None,
+    benchmark: Annotated[
+        bool, typer.Option("--benchmark", help="Mark the source as a benchmark set.")
+    ] = False,
+    domain: Annotated[
+        str | None, typer.Option("--domain", help="Domain when no column gives it (math, code...).")
+    ] = None,
+    max_field_mb: Annotated[
+        float, typer.Option("--max-field-mb", help="Reject rows with a field over this size.")
+    ] = 1.0,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Ingest a source into the catalog: map fields, hash problems, import responses, quarantine bad rows.
+
+    Idempotent: ingesting the same source again adds nothing ("0 new, N already present"). Bad rows go
+    to the `rejects` table with their row number and reason; the command fails only when nothing could
+    be read. Rows that carry a response become traces of an `import` run.
+
+    Example:
+
+      redstar ingest 'synthetic:math?n=10000&seed=0'
+      redstar ingest data/math500.jsonl --benchmark
+      redstar ingest qa.csv --map problem=question --map answer=gt --name my_qa
+      redstar ingest hf:AI-MO/NuminaMath-CoT:train --preset prompt_response
+    """
+    from redstar_data.catalog import Catalog
+    from redstar_data.cli._output import console, progress_bar
+    from redstar_data.cli._output import table as make_table
+    from redstar_data.ingest.run import ingest as run_ingest
+
+    maps = _parse_maps(map_ or [])
+    with Catalog.open(catalog) as cat, progress_bar(transient=True) as progress:
+        report = run_ingest(cat, source, name=name, mapping=maps, preset=preset, model=model, benchmark=benchmark,
+                            domain=domain, max_field_bytes=int(max_field_mb * 1_000_000), progress=progress)  # fmt: skip
+    rows = [("read", report.n_read), ("new", report.n_new), ("already present", report.n_present),
+            ("rejected", report.n_rejected)]  # fmt: skip
+    rows += [(f"  rejected: {k}", v) for k, v in sorted(report.rejects_by_reason.items())]
+    if report.n_traces or report.run_ids:
+        rows.append(("imported traces", report.n_traces))
+    how = f"preset {report.preset}" + (" (detected)" if report.preset_auto else "")
+    console.print(make_table(f"ingest {report.source_id} ({how})", ["", "rows"], rows))
+    if report.mapping:
+        console.print("mapping: " + ", ".join(f"{k}←{v}" for k, v in report.mapping.items()))
+    for rid in report.run_ids:
+        console.print(f"import run: {rid}")
+    console.print(f"{report.n_new} new, {report.n_present} already present"
+                  + (f", {report.n_rejected} rejected (see: redstar sql --named rejects_by_reason)"
+                     if report.n_rejected else ""))  # fmt: skip
+    if report.n_good == 0:
+        raise IngestError(f"nothing could be read from {source}: {report.n_read} rows, all rejected"
+                          if report.n_read else f"nothing could be read from {source}: it holds no rows",
+                          hint="see why with: redstar sql \"SELECT row_number, reason, detail FROM rejects "
+                               f"WHERE source_id = '{report.source_id}'\"")  # fmt: skip
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest)

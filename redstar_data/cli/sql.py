@@ -1,0 +1,158 @@
+"""`redstar sql` (ad-hoc and named queries on a read-only connection) and `redstar stats` (catalog overview)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from redstar_data.cli._options import CatalogOpt
+from redstar_data.errors import ConfigError
+
+FORMATS = ("table", "csv", "json", "parquet")
+MAX_CELL = 80
+
+STATS_QUERIES: list[tuple[str, str]] = [
+    ("problems per source and domain",
+     "SELECT s.source_id, p.domain, any_value(src.is_benchmark) AS benchmark, count(*) AS problems "
+     "FROM problem_sources s JOIN problems p USING (problem_id) LEFT JOIN sources src ON src.source_id = s.source_id "
+     "GROUP BY ALL ORDER BY ALL"),
+    ("traces per run",
+     "SELECT t.run_id, any_value(r.kind) AS kind, any_value(r.model) AS model, count(*) AS traces, "
+     "count(DISTINCT t.problem_id) AS problems FROM traces t LEFT JOIN runs r USING (run_id) GROUP BY ALL ORDER BY ALL"),
+    ("labels per verifier (newest label per trace)",
+     "SELECT verifier, verifier_version, label, count(*) AS n FROM latest_labels GROUP BY ALL ORDER BY ALL"),
+    ("rejects per reason", "SELECT source_id, reason, count(*) AS n FROM rejects GROUP BY ALL ORDER BY n DESC, source_id, reason"),
+    ("dedup", "SELECT method, count(*) AS problems, count(DISTINCT cluster_id) AS clusters, "
+              "count(*) FILTER (WHERE is_canonical) AS canonical FROM dedup GROUP BY ALL ORDER BY ALL"),
+    ("contamination", "SELECT benchmark, method, count(DISTINCT problem_id) AS problems FROM contamination "
+                      "GROUP BY ALL ORDER BY ALL"),
+    ("difficulty", "SELECT method, model, count(*) AS scores, round(avg(score), 3) AS mean_score FROM difficulty "
+                   "GROUP BY ALL ORDER BY ALL"),
+]  # fmt: skip
+
+
+def _cell(v: Any) -> str:
+    s = "" if v is None else str(v)
+    s = s.replace("\n", "⏎")
+    return s if len(s) <= MAX_CELL else s[: MAX_CELL - 1] + "…"
+
+
+def _write(con: Any, rel: Any, fmt: str, out: Path | None, max_rows: int) -> None:
+    from redstar_data.cli._output import console, print_table
+
+    if fmt == "table":
+        cols = list(rel.columns)
+        rows = rel.limit(max_rows + 1).fetchall()
+        print_table(None, cols, [[_cell(v) for v in r] for r in rows[:max_rows]])
+        if len(rows) > max_rows:
+            console.print(f"(first {max_rows} rows; use --max-rows N or --format csv --out FILE for all)")
+        return
+    if out is None:
+        if fmt == "parquet":
+            raise ConfigError("--format parquet needs --out FILE", key="--out")
+        import sys
+
+        tbl = rel.to_arrow_table()
+        if fmt == "csv":
+            import pyarrow.csv as pacsv
+
+            pacsv.write_csv(tbl, sys.stdout.buffer)
+        else:
+            import json
+
+            sys.stdout.write(json.dumps(tbl.to_pylist(), default=str, ensure_ascii=False, indent=1) + "\n")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    opts = {"csv": "FORMAT csv, HEADER", "json": "FORMAT json, ARRAY true", "parquet": "FORMAT parquet"}[fmt]
+    # COPY streams the result to the file (no full materialisation in Python); the query runs again inside it
+    path = str(out).replace("'", "''")
+    con.execute(f"COPY ({rel.sql_query()}) TO '{path}' ({opts})")
+    console.print(f"wrote {out}")
+
+
+def sql(
+    query: Annotated[str | None, typer.Argument(help="SQL to run (read-only connection).")] = None,
+    named: Annotated[str | None, typer.Option("--named", help="Run catalog/queries/NAME.sql.")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the named queries and exit.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table | csv | json | parquet.")] = "table",
+    out: Annotated[Path | None, typer.Option("--out", help="Write the result to this file.")] = None,
+    max_rows: Annotated[int, typer.Option("--max-rows", help="Rows shown in table format.")] = 100,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Run SQL over the catalog (read-only): a rich table, or CSV / JSON / parquet output.
+
+    Tables: sources, problems, problem_sources, rejects, runs, traces, verifications, trace_flags, dedup,
+    contamination, difficulty, exports, eval_results; views: latest_labels, trace_labels, problem_stats,
+    shortest_correct, canonical_problems. A SQL error prints DuckDB's message and the query.
+
+    Example:
+
+      redstar sql "SELECT source_id, count(*) FROM problems GROUP BY ALL"
+      redstar sql --named pass_rate_by_source
+      redstar sql --list
+      redstar sql "SELECT * FROM problems" --format parquet --out problems.parquet
+    """
+    from redstar_data.catalog import Catalog
+    from redstar_data.catalog.sql_files import named_queries
+    from redstar_data.cli._output import print_table
+
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown format {fmt!r}", key="--format", allowed=FORMATS)
+    queries = named_queries()
+    if list_:
+        rows = [
+            (n, next((ln[2:].strip() for ln in q.splitlines() if ln.startswith("--")), ""))
+            for n, q in queries.items()
+        ]
+        print_table("named queries (catalog/queries/)", ["name", "what"], rows)
+        return
+    if named is not None:
+        if query is not None:
+            raise ConfigError("give either a query or --named, not both", key="--named")
+        if named not in queries:
+            import difflib
+
+            close = difflib.get_close_matches(named, list(queries), n=1)
+            raise ConfigError(f"no named query {named!r}", key="--named", allowed=sorted(queries),
+                              hint=f"did you mean {close[0]!r}?" if close else "see: redstar sql --list")  # fmt: skip
+        query = queries[named]
+    if not query or not query.strip():
+        raise ConfigError(
+            "no query given", hint='redstar sql "SELECT count(*) FROM problems" (or --named NAME)'
+        )
+    with Catalog.open(catalog, read_only=True) as cat:
+        rel = cat.sql(query, where=f"named query {named}" if named else None)
+        if rel is None:
+            return
+        _write(cat.con, rel, fmt, out, max_rows)
+
+
+def stats(catalog: CatalogOpt = None) -> None:
+    """Overview of the catalog: problems per source and domain, traces per run, labels, rejects, dedup,
+    contamination and difficulty counts.
+
+    Example:
+
+      redstar stats
+      redstar stats --catalog runs/big.duckdb
+    """
+    from redstar_data.catalog import Catalog
+    from redstar_data.cli._output import console, print_table
+
+    with Catalog.open(catalog, read_only=True) as cat:
+        console.print(f"catalog {cat.path} (schema v{cat.schema_version}): "
+                      + ", ".join(f"{t} {cat.count(t):,}" for t in ("problems", "traces", "verifications", "rejects")))  # fmt: skip
+        for title, q in STATS_QUERIES:
+            rel = cat.sql(q, where=f"stats: {title}")
+            rows = rel.fetchall() if rel is not None else []
+            if rows:
+                print_table(title, list(rel.columns), [[_cell(v) for v in r] for r in rows])
+            else:
+                console.print(f"[dim]{title}: none yet[/]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sql")(sql)
+    app.command("stats")(stats)

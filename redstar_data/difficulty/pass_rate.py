@@ -1,0 +1,19 @@
+"""The pass_rate method: 1 - (correct / verified) over the latest labels of one run's traces.
+
+A problem a small model solves in 8 of 8 samples scores 0 (easy), one it never solves scores 1. Problems
+with no verified trace in the run get no row (unknown is not "easy").
+"""
+
+from __future__ import annotations
+
+PASS_RATE_SQL = """
+    SELECT t.problem_id,
+           count(*) AS n_traces,
+           count(l.label) AS n_verified,
+           count(*) FILTER (WHERE l.label = 'correct') AS n_correct
+    FROM traces t
+    LEFT JOIN (SELECT * FROM latest_labels WHERE verifier = ?) l USING (trace_id)
+    WHERE t.run_id = ?
+    GROUP BY t.problem_id
+    HAVING count(l.label) > 0
+"""

@@ -1,0 +1,82 @@
+"""Row shapers = TRL dataset types, built in SQL so a million rows never become Python dicts.
+
+- sft: ``messages`` = [system, user, assistant] (TRL "conversational language modeling"). A system
+  message is always present: Qwen2.5's chat template injects its own when none is given.
+- dpo: ``prompt`` = [system, user], ``chosen`` / ``rejected`` = [assistant] (TRL "conversational
+  preference with explicit prompt"); both completions answer the same problem.
+- rl: ``prompt`` = [system, user] + ``answer`` (+ ``tests`` for code): TRL "prompt-only"; GRPO/RLOO
+  pass ``answer``/``tests`` to reward functions by name.
+
+Every row also carries ``problem_id``, the trace id(s) and ``source_id`` for lineage.
+"""
+
+from __future__ import annotations
+
+from redstar_data.recipes.compile import q
+from redstar_data.recipes.schema import Recipe
+
+
+def _user(template: str) -> str:
+    if template == "{problem}":
+        return "p.problem"
+    return f"replace({q(template)}, '{{problem}}', p.problem)"
+
+
+def _prompt(r: Recipe) -> str:
+    f = r.fmt
+    return (
+        f"[{{'role': 'system', 'content': {q(f.system_prompt)}}}, "
+        f"{{'role': 'user', 'content': {_user(f.user_template)}}}]"
+    )
+
+
+def sft_columns(r: Recipe) -> tuple[str, str]:
+    """(SELECT list, FROM/JOIN clause) over the selection table aliased ``s``."""
+    f = r.fmt
+    cols = (
+        "s.problem_id, s.trace_id, s.source_id, s.difficulty, t.n_tokens, "
+        f"[{{'role': 'system', 'content': {q(f.system_prompt)}}}, "
+        f"{{'role': 'user', 'content': {_user(f.user_template)}}}, "
+        "{'role': 'assistant', 'content': t.text}] AS messages"
+    )
+    return cols, "JOIN problems p USING (problem_id) JOIN traces t ON t.trace_id = s.trace_id"
+
+
+def dpo_columns(r: Recipe) -> tuple[str, str]:
+    cols = (
+        "s.problem_id, s.chosen_trace_id, s.rejected_trace_id, s.source_id, s.difficulty, "
+        f"{_prompt(r)} AS prompt, "
+        "[{'role': 'assistant', 'content': c.text}] AS chosen, "
+        "[{'role': 'assistant', 'content': x.text}] AS rejected, "
+        "c.n_tokens AS chosen_tokens, x.n_tokens AS rejected_tokens"
+    )
+    joins = (
+        "JOIN problems p USING (problem_id) JOIN traces c ON c.trace_id = s.chosen_trace_id "
+        "JOIN traces x ON x.trace_id = s.rejected_trace_id"
+    )
+    return cols, joins
+
+
+def rl_columns(r: Recipe) -> tuple[str, str]:
+    cols = (
+        "s.problem_id, s.source_id, s.difficulty, p.domain, "
+        f"{_prompt(r)} AS prompt, p.answer, CAST(p.tests AS VARCHAR) AS tests, s.pass_rate"
+    )
+    return cols, "JOIN problems p USING (problem_id)"
+
+
+SHAPERS = {"sft": sft_columns, "dpo": dpo_columns, "rl": rl_columns}
+
+# The columns each TRL trainer reads (TRL 1.16 dataset_formats; TRAINING-NOTES §3-§5).
+TRL_COLUMNS = {"sft": ("messages",), "dpo": ("prompt", "chosen", "rejected"), "rl": ("prompt", "answer")}
+
+
+def rows_sql(r: Recipe, table: str, n: int, split: str | None) -> str:
+    """The shaped rows of the first ``n`` selected items of one split, in ladder order."""
+    cols, joins = SHAPERS[r.kind](r)
+    cond = f"s.ord <= {int(n)}"
+    if split == "train":
+        cond += " AND NOT s.is_val"
+    elif split == "validation":
+        cond += " AND s.is_val"
+    return f"SELECT {cols} FROM {table} s {joins} WHERE {cond} ORDER BY s.ord"

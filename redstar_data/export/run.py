@@ -1,0 +1,319 @@
+"""export(): recipe → ordered selection (SQL) → counts → files + card + manifest → `exports` row → Hub.
+
+The selection is materialised once as a small temp table of ids and order keys; each rung and split
+then streams its shaped rows (text joined in by DuckDB, messages built in SQL) as Arrow record batches
+into a parquet writer, so memory stays at about one row group however large the export. The Hub push
+runs last: an offline failure leaves a complete local export and a recorded `exports` row.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from redstar_data.catalog import Catalog
+from redstar_data.errors import CatalogError, HubError, RecipeError
+from redstar_data.export import card, formats, hub, writers
+from redstar_data.ids import stable_hash
+from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
+from redstar_data.recipes.compile import selection_sql
+from redstar_data.recipes.ladder import resolve_sizes, size_label
+from redstar_data.recipes.load import canonical_text, load_recipe
+from redstar_data.recipes.schema import Recipe
+
+STAGE = "export"
+SEL = "__rs_sel"
+
+
+@dataclass
+class Rung:
+    """One size of the export (the only one unless the recipe has a ladder)."""
+
+    requested: int | None
+    n_rows: int
+    config: str
+    splits: dict[str, int] = field(default_factory=dict)
+    by_source: dict[str, int] = field(default_factory=dict)
+    by_difficulty: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, float] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ExportReport:
+    name: str
+    kind: str
+    recipe_file: str
+    recipe_hash: str
+    catalog_fingerprint: str
+    export_id: str
+    available: int
+    rungs: list[Rung]
+    verifier_versions: dict[str, str]
+    dry_run: bool
+    out_dir: str | None = None
+    hub_repo: str | None = None
+    hub_url: str | None = None
+    hub_error: str | None = None
+    elapsed_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return max((r.n_rows for r in self.rungs), default=0)
+
+
+def _materialise(cat: Catalog, recipe: Recipe, file: str) -> None:
+    sql = selection_sql(recipe).selection
+    try:
+        cat.con.execute(f"CREATE OR REPLACE TEMP TABLE {SEL} AS {sql}")
+    except duckdb.Error as e:
+        if recipe.select.where:
+            raise RecipeError(
+                f"bad SQL in where: {e}\n  clause: {recipe.select.where}",
+                file=file,
+                key="select.where",
+                hint="the clause sees the columns of the canonical_problems and problem_stats views "
+                "(problem_id, source_id, domain, problem, answer, level, is_contaminated, pass_rate, ...)",
+            ) from e
+        raise CatalogError(
+            f"export selection failed: {e}", hint="is the catalog at the current schema?"
+        ) from e
+
+
+def _counts(cat: Catalog, n: int, col: str) -> dict[str, int]:
+    rows = cat.con.execute(
+        f"SELECT coalesce(CAST({col} AS VARCHAR), 'unknown'), count(*) FROM {SEL} WHERE ord <= ? GROUP BY 1 ORDER BY 1",
+        [n],
+    ).fetchall()
+    return {str(k): int(v) for k, v in rows}
+
+
+def _token_stats(cat: Catalog, n: int) -> dict[str, float]:
+    rows = cat.con.execute(
+        f"SELECT min(n_tokens), avg(n_tokens), quantile_disc(n_tokens, 0.5), quantile_disc(n_tokens, 0.9), "
+        f"max(n_tokens), count(n_tokens) FROM {SEL} WHERE ord <= ?",
+        [n],
+    ).fetchall()
+    lo, mean, p50, p90, hi, cnt = rows[0]
+    if not cnt:
+        return {}
+    return {"min": int(lo), "mean": round(float(mean), 1), "p50": int(p50), "p90": int(p90), "max": int(hi)}
+
+
+def _verifier_versions(cat: Catalog, recipe: Recipe) -> dict[str, str]:
+    rows = cat.con.execute(
+        f"SELECT DISTINCT verifier_version FROM {SEL} WHERE verifier_version IS NOT NULL ORDER BY 1"
+    ).fetchall()
+    return {recipe.traces.verifier: ",".join(r[0] for r in rows)} if rows else {}
+
+
+def _prepare_dir(out: Path) -> Path:
+    """A fresh staging dir beside ``out``; refuse to replace a non-empty folder that is not an export."""
+    if out.exists() and any(out.iterdir()) and not (out / "manifest.json").is_file():
+        raise RecipeError(
+            f"output folder {out} exists and is not a redstar export (no manifest.json)",
+            key="output.dir",
+            hint="choose another --out, or empty the folder",
+        )
+    stage = out.with_name(out.name + ".partial")
+    if stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True)
+    return stage
+
+
+def export(
+    catalog: Catalog,
+    recipe_path: str | Path,
+    *,
+    dry_run: bool = False,
+    push: str | None = None,
+    out_dir: str | Path | None = None,
+    progress: ProgressCallback = null_progress,
+) -> ExportReport:
+    """Run a recipe against ``catalog``: counts (dry run), or files + card + manifest + `exports` row (+ Hub)."""
+    t0 = time.perf_counter()
+    recipe, _resolved, path = load_recipe(recipe_path)
+    file = str(path)
+    recipe_text = canonical_text(recipe)
+    rhash = stable_hash(recipe.model_dump(mode="json"))
+    fingerprint = catalog.fingerprint()
+    progress(ProgressEvent(STAGE, 0, None, message="selecting"))
+    _materialise(catalog, recipe, file)
+    available = int(catalog.scalar(f"SELECT count(*) FROM {SEL}"))
+    sizes = resolve_sizes(recipe.size_list, available, allow_smaller=recipe.allow_smaller, file=file)
+    export_id = f"{recipe.name}-{rhash[:8]}-{fingerprint[:8]}"
+    rungs: list[Rung] = []
+    requested = recipe.size_list or [None]
+    for req, n in zip(requested, sizes, strict=True):
+        splits = dict(
+            catalog.con.execute(
+                f"SELECT CASE WHEN is_val THEN 'validation' ELSE 'train' END, count(*) FROM {SEL} "
+                "WHERE ord <= ? GROUP BY 1 ORDER BY 1",
+                [n],
+            ).fetchall()
+        )
+        rungs.append(
+            Rung(
+                requested=req,
+                n_rows=n,
+                config=size_label(req) if recipe.is_ladder else "default",
+                splits={k: int(v) for k, v in splits.items()},
+                by_source=_counts(catalog, n, "source_id"),
+                by_difficulty=_counts(catalog, n, "difficulty"),
+                tokens=_token_stats(catalog, n),
+            )
+        )
+    report = ExportReport(
+        name=recipe.name,
+        kind=recipe.kind,
+        recipe_file=file,
+        recipe_hash=rhash,
+        catalog_fingerprint=fingerprint,
+        export_id=export_id,
+        available=available,
+        rungs=rungs,
+        verifier_versions=_verifier_versions(catalog, recipe),
+        dry_run=dry_run,
+        hub_repo=push or recipe.output.hub_repo,
+    )
+    for req, n in zip(requested, sizes, strict=True):
+        if req is not None and n < req:
+            report.notes.append(f"size {req:,} cut to the {n:,} rows available (allow_smaller)")
+    if dry_run:
+        report.elapsed_s = time.perf_counter() - t0
+        catalog.con.execute(f"DROP TABLE IF EXISTS {SEL}")
+        return report
+
+    out = Path(out_dir or recipe.output.dir or Path("exports") / recipe.name)
+    report.out_dir = str(out)
+    stage = _prepare_dir(out)
+    _write_files(catalog, recipe, report, stage, progress)
+    manifest = _manifest(report, recipe)
+    (stage / "README.md").write_text(card.render_card(manifest, recipe_text), encoding="utf-8")
+    writers.write_json(manifest, stage / "manifest.json")
+    if out.exists():
+        shutil.rmtree(out)
+    stage.replace(out)
+    catalog.con.execute(f"DROP TABLE IF EXISTS {SEL}")
+    _record(catalog, report, recipe_text, hub_repo=None)
+    if report.hub_repo:
+        try:
+            report.hub_url = hub.push_export(out, report.hub_repo, private=recipe.output.private)
+        except HubError as e:
+            report.hub_error = e.message
+            report.elapsed_s = time.perf_counter() - t0
+            raise
+        _record(catalog, report, recipe_text, hub_repo=report.hub_repo)
+    report.elapsed_s = time.perf_counter() - t0
+    return report
+
+
+def _write_files(
+    catalog: Catalog, recipe: Recipe, report: ExportReport, stage: Path, progress: ProgressCallback
+) -> None:
+    total = sum(r.n_rows for r in report.rungs)
+    done = 0
+    out_cfg = recipe.output
+    for rung in report.rungs:
+        rdir = stage / rung.config if recipe.is_ladder else stage
+        parquet_files: dict[str, Path] = {}
+        for split in ("train", "validation"):
+            if split == "validation" and recipe.split.validation == 0:
+                continue
+            sql = formats.rows_sql(recipe, SEL, rung.n_rows, split)
+            p = rdir / f"{split}.parquet"
+            n, _ = writers.write_parquet(
+                catalog.batches(sql, batch_size=out_cfg.row_group_size),
+                p,
+                row_group_size=out_cfg.row_group_size,
+                compression=out_cfg.compression,
+            )
+            parquet_files[split] = p
+            rung.files[split] = str(p.relative_to(stage))
+            if "jsonl" in out_cfg.formats:
+                writers.write_jsonl(p, rdir / f"{split}.jsonl")
+            done += n
+            progress(ProgressEvent(STAGE, done, total, message=f"{rung.config}/{split}"))
+        if "hf_disk" in out_cfg.formats:
+            writers.write_hf_disk(parquet_files, rdir / "hf")
+        if "parquet" not in out_cfg.formats:
+            for p in parquet_files.values():
+                p.unlink()
+            rung.files = {}
+
+
+def _manifest(report: ExportReport, recipe: Recipe) -> dict[str, Any]:
+    """Everything needed to trace the data back (no timestamps: re-exports are byte-identical)."""
+    root = Path(report.out_dir or ".")
+    stage = root.with_name(root.name + ".partial")
+    rungs = []
+    for r in report.rungs:
+        d = asdict(r)
+        d["sha256"] = {s: writers.sha256_file(stage / f) for s, f in sorted(r.files.items())}
+        rungs.append(d)
+    return {
+        "export_id": report.export_id,
+        "name": report.name,
+        "version": recipe.version,
+        "kind": report.kind,
+        "recipe_file": Path(report.recipe_file).name,
+        "recipe_hash": report.recipe_hash,
+        "catalog_fingerprint": report.catalog_fingerprint,
+        "verifier_versions": report.verifier_versions,
+        "seed": recipe.seed,
+        "ladder": recipe.is_ladder,
+        "available": report.available,
+        "columns": list(formats.TRL_COLUMNS[report.kind]),
+        "rungs": rungs,
+    }
+
+
+def _record(catalog: Catalog, report: ExportReport, recipe_text: str, *, hub_repo: str | None) -> None:
+    counts = {
+        "available": report.available,
+        "rungs": [
+            {
+                "config": r.config,
+                "n_rows": r.n_rows,
+                "splits": r.splits,
+                "by_source": r.by_source,
+                "by_difficulty": r.by_difficulty,
+            }
+            for r in report.rungs
+        ],
+    }
+    row = {
+        "export_id": report.export_id,
+        "name": report.name,
+        "recipe": recipe_text,
+        "recipe_path": report.recipe_file,
+        "recipe_hash": report.recipe_hash,
+        "catalog_fingerprint": report.catalog_fingerprint,
+        "verifier_versions": catalog.to_json(report.verifier_versions),
+        "counts": catalog.to_json(counts),
+        "n_rows": report.n_rows,
+        "path": str(Path(report.out_dir).resolve()) if report.out_dir else None,
+        "hub_repo": hub_repo,
+    }
+    # one row: plain parameters (registering an Arrow table would import pandas: +0.6 s)
+    with catalog.transaction() as con:
+        con.execute("DELETE FROM exports WHERE export_id = ?", [report.export_id])
+        con.execute(
+            f"INSERT INTO exports ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+            list(row.values()),
+        )
+
+
+def list_exports(catalog: Catalog) -> Any:
+    """The `exports` table, newest first (Arrow)."""
+    return catalog.arrow(
+        "SELECT export_id, name, n_rows, recipe_hash, catalog_fingerprint, path, hub_repo, created_at "
+        "FROM exports ORDER BY created_at DESC, export_id"
+    )

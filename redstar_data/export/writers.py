@@ -1,0 +1,111 @@
+"""Writers with deterministic bytes: same rows in, same file out.
+
+Parquet: rows are re-batched into fixed row groups (``row_group_size``) and each group is written from
+contiguous arrays, so the bytes do not depend on how DuckDB happened to chunk its Arrow stream (that
+depends on threads). pyarrow writes no timestamps; the only metadata is ``created_by`` (the pyarrow
+version) and the Arrow schema. JSONL: one ``json.dumps(sort_keys)`` line per row. save_to_disk: a
+``datasets.DatasetDict`` whose fingerprint is derived from the file contents, not random.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+def _regroup(reader: pa.RecordBatchReader, size: int) -> Iterator[pa.Table]:
+    buf: list[pa.RecordBatch] = []
+    n = 0
+    for batch in reader:
+        while batch.num_rows:
+            take = min(size - n, batch.num_rows)
+            buf.append(batch.slice(0, take))
+            n += take
+            batch = batch.slice(take)
+            if n == size:
+                yield pa.Table.from_batches(buf).combine_chunks()
+                buf, n = [], 0
+    if n:
+        yield pa.Table.from_batches(buf).combine_chunks()
+
+
+def write_parquet(
+    reader: pa.RecordBatchReader,
+    path: Path,
+    *,
+    row_group_size: int = 10_000,
+    compression: str = "snappy",
+) -> tuple[int, pa.Schema]:
+    """Stream ``reader`` into one parquet file; returns (rows, schema). Bounded memory: one row group."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    rows = 0
+    schema = reader.schema
+    with pq.ParquetWriter(
+        tmp,
+        schema,
+        compression=None if compression == "none" else compression,
+        write_statistics=True,
+        store_schema=True,
+    ) as w:
+        for tbl in _regroup(reader, row_group_size):
+            w.write_table(tbl, row_group_size=row_group_size)
+            rows += tbl.num_rows
+    tmp.replace(path)
+    return rows, schema
+
+
+def write_jsonl(parquet_path: Path, path: Path, batch_size: int = 10_000) -> int:
+    """JSON lines from a written parquet file (same rows, same order); keys sorted for stable bytes."""
+    n = 0
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        for batch in pq.ParquetFile(parquet_path).iter_batches(batch_size=batch_size):
+            for row in batch.to_pylist():
+                f.write(json.dumps(row, sort_keys=True, ensure_ascii=False, default=str))
+                f.write("\n")
+                n += 1
+    tmp.replace(path)
+    return n
+
+
+def write_hf_disk(split_files: dict[str, Path], out: Path) -> None:
+    """``datasets`` save_to_disk of the splits (memory-mapped from the parquet files)."""
+    import datasets
+    from datasets.utils import logging as ds_logging
+
+    # the library never prints: silence datasets' "Saving the dataset" bars for this call only
+    was_on = ds_logging.is_progress_bar_enabled()
+    ds_logging.disable_progress_bar()
+    try:
+        _save(datasets, split_files, out)
+    finally:
+        if was_on:
+            ds_logging.enable_progress_bar()
+
+
+def _save(datasets: Any, split_files: dict[str, Path], out: Path) -> None:
+    dsets = {}
+    for split, p in split_files.items():
+        table = pq.read_table(p, memory_map=True)
+        fp = sha256_file(p)[:16]
+        dsets[split] = datasets.Dataset(table, fingerprint=fp, split=datasets.NamedSplit(split))
+    datasets.DatasetDict(dsets).save_to_disk(str(out))
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_json(obj: Any, path: Path) -> None:
+    path.write_text(json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, default=str) + "\n")

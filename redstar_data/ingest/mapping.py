@@ -1,0 +1,369 @@
+"""Field mapping: which source column (or JSON path) feeds which catalog field, presets for common layouts,
+and the SQL that extracts and validates every field of every row in one pass inside DuckDB.
+
+A row either becomes a problem (plus, when it carries a response, an imported trace) or a reject with
+a reason code and the field at fault. Reason codes (each tested in ``tests/ingest/test_rejects.py``):
+
+``undecodable_text`` (not UTF-8), ``invalid_json``, ``not_an_object``, ``duplicate_keys`` (one key twice in
+one JSON object), ``missing_problem``, ``empty_problem``, ``wrong_type`` (e.g. the problem is a list or a
+number), ``oversize_field`` (a field over ``max_field_bytes``), ``invalid_tests`` (tests not JSON),
+``duplicate_source_key`` (an id seen earlier in the same source), ``wrong_column_count`` and
+``csv_parse_error`` (CSV).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from redstar_data.errors import IngestError
+from redstar_data.ids import normalize_sql
+
+FIELDS = ("problem", "answer", "solution", "level", "id", "domain", "tests", "images", "response", "model")
+TEXT_FIELDS = ("problem", "response", "model")  # must be JSON strings (solution: a string or a list of them)
+SIZE_CHECKED = ("problem", "answer", "solution", "response", "tests")
+DEFAULT_MAX_FIELD_BYTES = 1_000_000
+
+_ID = ["id", "unique_id", "problem_id", "uid", "idx"]
+_MODEL = ["model", "teacher_model", "generator", "model_name"]
+_RESPONSE = ["response", "completion", "generation", "output", "model_output"]
+_ANSWER = ["answer", "gt", "final_answer", "ground_truth", "expected_answer", "reference_answer", "gold"]
+
+PRESETS: dict[str, dict[str, list[str]]] = {
+    "math": {
+        "problem": ["problem", "question", "query", "prompt"],
+        "answer": _ANSWER,
+        "solution": ["solution", "reference_solution", "meta.solution"],
+        "level": ["level", "difficulty"],
+        "id": _ID,
+        "domain": ["domain"],
+        "images": ["images"],
+        "response": _RESPONSE,
+        "model": _MODEL,
+    },
+    "prompt_response": {
+        "problem": ["prompt", "instruction", "question", "problem", "input"],
+        "response": _RESPONSE + ["chosen"],
+        "answer": _ANSWER,
+        "id": _ID,
+        "domain": ["domain"],
+        "model": _MODEL,
+    },
+    "taco": {
+        "problem": ["question", "problem", "description"],
+        "tests": ["input_output", "tests"],
+        "level": ["difficulty", "level"],
+        "id": _ID + ["name"],
+        "domain": ["domain"],
+        "response": _RESPONSE,
+        "model": _MODEL,
+    },
+    "conversations": {
+        "id": _ID,
+        "answer": _ANSWER,
+        "domain": ["domain"],
+        "model": _MODEL,
+    },
+}
+PRESET_DOMAIN = {"math": "math", "prompt_response": "general", "taco": "code", "conversations": "general"}
+CONVERSATION_KEYS = ("messages", "conversations", "conversation")
+
+
+def detect_preset(columns: Iterable[str]) -> str:
+    """Pick a preset from the column names: conversations > taco > math > prompt_response."""
+    cols = set(columns)
+    if cols & set(CONVERSATION_KEYS):
+        return "conversations"
+    if cols & {"input_output", "tests"}:
+        return "taco"
+    if cols & {"problem", "question"}:
+        return "math"
+    if cols & {"prompt", "instruction"}:
+        return "prompt_response"
+    return "math"
+
+
+@dataclass
+class Mapping_:
+    """The resolved mapping: field → JSON path (``$."col"`` or nested) or None, and how it was chosen."""
+
+    preset: str
+    paths: dict[str, str | None]
+    sources: dict[str, str]  # field → the column/path name as the user would write it
+    conversation_key: str | None = None
+    default_domain: str = "math"
+    auto_detected: bool = False
+    top_level_used: set[str] = field(default_factory=set)
+
+    def describe(self) -> dict[str, object]:
+        return {"preset": self.preset, "auto_detected": self.auto_detected, "fields": dict(self.sources),
+                "conversation_key": self.conversation_key, "domain": self.default_domain}  # fmt: skip
+
+
+def json_path(name: str) -> str:
+    """``meta.solution`` → ``$."meta"."solution"`` (each part quoted, so any column name works)."""
+    parts = name.split(".")
+    return "$" + "".join('."' + p.replace('"', '\\"') + '"' for p in parts)
+
+
+def resolve(
+    columns: Sequence[str],
+    *,
+    mapping: Mapping[str, str] | None = None,
+    preset: str | None = None,
+    domain: str | None = None,
+) -> Mapping_:
+    """Resolve the mapping for a source with ``columns``: explicit ``--map`` entries win over the preset."""
+    mapping = dict(mapping or {})
+    bad = sorted(set(mapping) - set(FIELDS))
+    if bad:
+        raise IngestError(f"cannot map unknown field(s) {bad}", hint=f"fields: {', '.join(FIELDS)}")
+    auto = preset is None
+    if preset is None:
+        preset = detect_preset(columns)
+    if preset not in PRESETS:
+        raise IngestError(f"unknown preset {preset!r}", hint=f"presets: {', '.join(PRESETS)}")
+    cols = set(columns)
+    sources: dict[str, str] = {}
+    for f in FIELDS:
+        if f in mapping:
+            top = mapping[f].split(".")[0]
+            if top not in cols:
+                raise IngestError(f"--map {f}={mapping[f]}: the source has no column {top!r}",
+                                  hint=f"columns: {', '.join(sorted(cols)) or '(none)'}")  # fmt: skip
+            sources[f] = mapping[f]
+            continue
+        for cand in PRESETS[preset].get(f, []):
+            if cand.split(".")[0] in cols:
+                sources[f] = cand
+                break
+    conv = None
+    if preset == "conversations" and not {"problem", "response"} <= set(mapping):
+        conv = next((k for k in CONVERSATION_KEYS if k in cols), None)
+        if conv is None:
+            raise IngestError("preset conversations needs a messages/conversations column",
+                              hint=f"columns: {', '.join(sorted(cols))}")  # fmt: skip
+    if "problem" not in sources and conv is None and not cols:
+        sources["problem"] = (
+            "problem"  # no readable object in the sample: every row gets its own reject reason
+        )
+    if "problem" not in sources and conv is None:
+        raise IngestError(f"no column holds the problem text (preset {preset}, columns: {', '.join(sorted(cols))})",
+                          hint="name it with --map problem=COLUMN, or pick --preset")  # fmt: skip
+    paths: dict[str, str | None] = {f: json_path(sources[f]) if f in sources else None for f in FIELDS}
+    used = {s for s in sources.values() if "." not in s}
+    if conv:
+        used.add(conv)
+        sources.setdefault("problem", f"{conv}[first user turn]")
+        sources.setdefault("response", f"{conv}[first assistant turn]")
+    return Mapping_(preset=preset, paths=paths, sources=sources, conversation_key=conv,
+                    default_domain=domain or PRESET_DOMAIN[preset], auto_detected=auto,
+                    top_level_used=used)  # fmt: skip
+
+
+def jtype(x: str) -> str:
+    """``json_type`` of a value that ``json_extract`` produced, from its first byte (no parse; 5x cheaper).
+    json_extract writes values compactly, so the first byte decides; numbers all read as 'DOUBLE'."""
+    return (
+        f"(CASE coalesce(left({x}, 1), 'n') WHEN '\"' THEN 'VARCHAR' WHEN '{{' THEN 'OBJECT' WHEN '[' THEN 'ARRAY' "
+        f"WHEN 'n' THEN 'NULL' WHEN 't' THEN 'BOOLEAN' WHEN 'f' THEN 'BOOLEAN' ELSE 'DOUBLE' END)"
+    )
+
+
+def _q(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _turn_sql(conv: str, roles: Sequence[str]) -> str:
+    """The content of the first turn of ``conv`` whose role (or ShareGPT ``from``) is one of ``roles``."""
+    spec = '[{"role":"VARCHAR","content":"JSON","from":"VARCHAR","value":"JSON"}]'
+    role_list = ", ".join(_q(r) for r in roles)
+    return (
+        f"list_filter(try(from_json(json_extract(txt, {_q(json_path(conv))}), '{spec}')), "
+        f'lambda x: coalesce(x.role, x."from") IN ({role_list}))[1]'
+    )
+
+
+def extract_sql(m: Mapping_, parsed: str, *, max_field_bytes: int, meta_keys: Iterable[str]) -> str:
+    """SELECT over the ``parsed`` subquery (row_number, txt, keys, reason0) giving one stage row per row.
+
+    Columns: row_number, txt (rejected rows only), reason, field, problem_id, source_key, domain, problem,
+    answer, solution, tests, images, level, response, model, meta, keys. Each JSON row is parsed once for
+    all fields (one ``json_extract`` with a list of paths); ``meta_keys`` are the columns that feed meta.
+    """
+    present = [f for f in FIELDS if m.paths[f]]
+    vidx = {f: i + 1 for i, f in enumerate(present)}
+    meta_paths, meta = meta_sql(m, meta_keys, offset=len(present))
+    vlist = ", ".join(_q(p) for p in [*(m.paths[f] for f in present), *meta_paths])  # type: ignore[misc]
+    val = {f: f"v[{vidx[f]}]" for f in present}
+    if m.conversation_key:
+        # conversation turns: JSON values picked from the first user / assistant message
+        if "problem" not in m.paths or m.paths["problem"] is None:
+            turn = _turn_sql(m.conversation_key, ("user", "human"))
+            val["problem"] = f"coalesce(({turn}).content, ({turn}).value)"
+        if m.paths.get("response") is None:
+            turn = _turn_sql(m.conversation_key, ("assistant", "gpt", "model"))
+            val["response"] = f"coalesce(({turn}).content, ({turn}).value)"
+
+    def t(f: str) -> str:
+        return jtype(val[f])
+
+    checks: list[tuple[str, str]] = []  # (condition, 'reason:field')
+    pf = m.sources.get("problem", "problem")
+    checks.append((f"{val['problem']} IS NULL OR {t('problem')} = 'NULL'", f"missing_problem:{pf}"))
+    for f in TEXT_FIELDS:
+        if f in val:
+            checks.append((f"{t(f)} NOT IN ('VARCHAR', 'NULL')", f"wrong_type:{m.sources.get(f, f)}"))
+    if "solution" in val:
+        checks.append(
+            (f"{t('solution')} NOT IN ('VARCHAR', 'ARRAY', 'NULL')", f"wrong_type:{m.sources['solution']}")
+        )
+    for f in ("answer", "level", "id", "domain"):
+        if f in val:
+            ok = "'VARCHAR','BIGINT','UBIGINT','DOUBLE','BOOLEAN','NULL'" + (
+                ",'ARRAY'" if f == "answer" else ""
+            )
+            checks.append((f"{t(f)} NOT IN ({ok})", f"wrong_type:{m.sources.get(f, f)}"))
+    if "images" in val:
+        checks.append(
+            (f"{t('images')} NOT IN ('ARRAY','VARCHAR','NULL')", f"wrong_type:{m.sources['images']}")
+        )
+    if "tests" in val:
+        checks.append(
+            (f"{t('tests')} NOT IN ('OBJECT','ARRAY','VARCHAR','NULL')", f"wrong_type:{m.sources['tests']}")
+        )
+        checks.append((f"{t('tests')} = 'VARCHAR' AND NOT json_valid({val['tests']}->>'$')",
+                       f"invalid_tests:{m.sources['tests']}"))  # fmt: skip
+    # only a value starting with a blank, an escape or the closing quote can be empty after trimming
+    pv = val["problem"]
+    pnorm = normalize_sql(f"({pv}->>'$')")
+    checks.append((f"{pv}[2:2] IN (' ', '\\', '\"') AND {pnorm} = ''", f"empty_problem:{pf}"))
+    for f in SIZE_CHECKED:
+        if f in val:
+            checks.append(
+                (f"strlen({val[f]}) > {int(max_field_bytes)}", f"oversize_field:{m.sources.get(f, f)}")
+            )
+    case = " ".join(f"WHEN {c} THEN {_q(r)}" for c, r in checks)
+    reason = f"coalesce(reason0, CASE {case} END)"
+
+    def s(f: str) -> str:
+        # a JSON string without escapes is its text between the quotes: slicing skips a parse per value
+        if f not in val:
+            return "NULL"
+        x = val[f]
+        return (f"(CASE WHEN starts_with({x}, '\"') AND strpos({x}, '\\') = 0 THEN {x}[2:-2] "
+                f"ELSE {x}->>'$' END)")  # fmt: skip
+
+    answer = (
+        f"CASE WHEN {t('answer')} = 'ARRAY' THEN array_to_string(from_json({val['answer']}, '[\"VARCHAR\"]'), ', ') "
+        f"ELSE {s('answer')} END"
+        if "answer" in val
+        else "NULL"
+    )
+    solution = (
+        f"CASE WHEN {t('solution')} = 'ARRAY' THEN array_to_string(from_json({val['solution']}, '[\"VARCHAR\"]'), "
+        f"chr(10) || chr(10)) ELSE {s('solution')} END"
+        if "solution" in val
+        else "NULL"
+    )
+    images = (
+        f"CASE {t('images')} WHEN 'ARRAY' THEN from_json({val['images']}, '[\"VARCHAR\"]') "
+        f"WHEN 'VARCHAR' THEN [{s('images')}] END"
+        if "images" in val
+        else "NULL::VARCHAR[]"
+    )
+    tests = (
+        f"CASE {t('tests')} WHEN 'VARCHAR' THEN try(json({s('tests')})) WHEN 'NULL' THEN NULL ELSE {val['tests']} END"
+        if "tests" in val
+        else "NULL::JSON"
+    )
+    domain = (
+        f"coalesce(nullif(trim({s('domain')}), ''), {_q(m.default_domain)})"
+        if "domain" in val
+        else _q(m.default_domain)
+    )
+    key = s("id")
+    return f"""
+    SELECT row_number, CASE WHEN reason IS NOT NULL THEN txt END AS txt, split_part(reason, ':', 1) AS reason,
+           nullif(substr(reason, strlen(split_part(reason, ':', 1)) + 2), '') AS field,
+           CASE WHEN reason IS NULL THEN {problem_id_fast_sql("problem", "images")} END AS problem_id,
+           key AS source_key, domain, problem, answer, solution, tests, images, level, response, model,
+           CASE WHEN reason IS NULL THEN {meta} END AS meta, keys
+    FROM (
+        SELECT row_number, txt, keys, v, {reason} AS reason,
+               {s("problem")} AS problem, {answer} AS answer, {solution} AS solution,
+               {tests} AS tests, {images} AS images, nullif({s("level")}, '') AS level,
+               nullif({s("response")}, '') AS response, nullif({s("model")}, '') AS model,
+               {key} AS key, {domain} AS domain
+        FROM (SELECT *, CASE WHEN reason0 IS NULL THEN json_extract(txt, [{vlist}]) END AS v FROM ({parsed}))
+    )
+    """
+
+
+def meta_sql(m: Mapping_, keys: Iterable[str], offset: int) -> tuple[list[str], str]:
+    """(JSON paths to extract, problems.meta expression over ``v[offset + 1 ...]``): the source's ``meta``
+    object (if any) merged with every unmapped column."""
+    extras = sorted(set(keys) - m.top_level_used - {"meta"})
+    has_meta = "meta" in set(keys) and "meta" not in m.top_level_used
+    paths = (['$."meta"'] if has_meta else []) + [json_path_top(k) for k in extras]
+    if not paths:
+        return [], "NULL::JSON"
+    first = f"v[{offset + 1}]"
+    base = (
+        f"CASE {jtype(first)} WHEN 'OBJECT' THEN {first} WHEN 'NULL' THEN NULL "
+        f"ELSE json_object('meta', {first}) END"
+        if has_meta
+        else "NULL"
+    )
+    if not extras:
+        return paths, base
+    off = offset + (2 if has_meta else 1)
+    obj = "json_object(" + ", ".join(f"{_q(k)}, v[{i + off}]" for i, k in enumerate(extras)) + ")"
+    return paths, (obj if base == "NULL" else f"json_merge_patch(coalesce({base}, '{{}}'), {obj})")
+
+
+def json_path_top(key: str) -> str:
+    return '$."' + key.replace('"', '\\"') + '"'
+
+
+_LEVEL_WORDS = {
+    "easy": 1, "medium": 2, "medium_hard": 3, "hard": 4, "very_hard": 5,
+    "introductory": 1, "interview": 3, "competition": 5,
+}  # fmt: skip
+
+
+def level_score_sql(col: str) -> str:
+    """Numeric difficulty from a level label: ``Level 3`` → 3, ``4`` → 4, TACO ``MEDIUM_HARD`` → 3,
+    APPS ``interview`` → 3; NULL when it cannot be read (the raw label stays in details)."""
+    words = " ".join(f"WHEN {_q(k)} THEN {v}" for k, v in _LEVEL_WORDS.items())
+    return (
+        f"coalesce(TRY_CAST({col} AS DOUBLE), TRY_CAST(regexp_extract({col}, '(-?[0-9]+(\\.[0-9]+)?)', 1) AS DOUBLE), "
+        f"CASE lower(trim({col})) {words} END)"
+    )
+
+
+def model_slug(model: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", model).strip("-") or "unknown"
+
+
+def problem_id_fast_sql(text_col: str, images_col: str | None = None) -> str:
+    """``ids.problem_id_sql`` with a fast path: ASCII text with no tab/newline/CR/FF/VT and no double space is
+    already NFC and whitespace-normal, so only its end spaces are trimmed. Other rows take the exact
+    ``ids.normalize_sql`` path. NFC + a regex replace cost ~10x the rest of ingest on typical rows;
+    ``tests/ingest/test_mapping.py`` checks the two agree on tricky strings."""
+    x = text_col
+    plain = (
+        f"strlen({x}) = length({x}) AND strpos({x}, '  ') = 0 AND strpos({x}, chr(10)) = 0 "
+        f"AND strpos({x}, chr(9)) = 0 AND strpos({x}, chr(13)) = 0 AND strpos({x}, chr(12)) = 0 "
+        f"AND strpos({x}, chr(11)) = 0"
+    )
+    # DuckDB's trim(x, ' ') is slow even with nothing to trim, so test the two ends first
+    ends = f"(starts_with({x}, ' ') OR ends_with({x}, ' '))"
+    norm = f"(CASE WHEN {plain} THEN (CASE WHEN {ends} THEN trim({x}, ' ') ELSE {x} END) ELSE {normalize_sql(x)} END)"
+    if images_col is None:
+        return f"md5({norm})"
+    return (
+        f"md5(CASE WHEN {images_col} IS NULL OR len({images_col}) = 0 THEN {norm} "
+        f"ELSE {norm} || chr(0) || array_to_string({images_col}, chr(0)) END)"
+    )

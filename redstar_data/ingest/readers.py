@@ -1,0 +1,370 @@
+"""Readers: one per source format, each yielding bounded batches of raw rows with their 1-based row numbers.
+
+Every reader produces the same thing, a ``RawBatch``: either JSON text lines (JSONL, JSON arrays)
+or an Arrow table (parquet, CSV, ``datasets`` directories, the Hub, the synthetic source). The
+ingest run turns Arrow rows into JSON text inside DuckDB, so mapping and validation are written once,
+in SQL, for every format. Rows a reader itself finds broken (a CSV row with the wrong number of
+columns) come as ``pre_rejects``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import numpy as np
+import pyarrow as pa
+
+from redstar_data.errors import IngestError
+
+# JSONL bytes per batch. Big enough that a batch holds more than one DuckDB row group (122,880 rows) of
+# typical rows, so inserts go straight to the file instead of through the WAL (with 32 MiB batches the
+# commits took half of the ingest time); small enough that peak RSS stays ~1 GB.
+DEFAULT_CHUNK_BYTES = 128 * 1024 * 1024
+DEFAULT_BATCH_ROWS = 50_000  # rows per batch for Arrow-backed formats
+SCAN_CHUNK_ROWS = 8_192  # rows per Arrow record batch handed to DuckDB (its parallel scan unit)
+FILE_KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
+
+
+@dataclass
+class RawBatch:
+    """Rows of one batch: ``lines`` (row_number int64, line binary|string) or ``table`` (+ ``__row``)."""
+
+    lines: pa.Table | None = None
+    table: pa.Table | None = None
+    pre_rejects: list[dict[str, Any]] = field(default_factory=list)
+    n_rows: int = 0
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """What SOURCE names: its kind, where it is, and the default source_id."""
+
+    kind: str  # jsonl | json | parquet | csv | hf_disk | hub | synthetic
+    uri: str
+    path: Path | None = None
+    split: str | None = None
+    options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def default_name(self) -> str:
+        if self.kind == "synthetic":
+            return f"synthetic-{self.uri.split(':', 1)[1].split('?', 1)[0]}"
+        if self.kind == "hub":
+            return self.uri.split(":", 1)[1].split(":")[0].replace("/", "__")
+        assert self.path is not None
+        return self.path.stem if self.path.suffix else self.path.name
+
+
+def parse_source(source: str) -> SourceSpec:
+    """Recognise SOURCE: a file, a ``save_to_disk`` folder (``dir[:split]``), ``hf:org/name[:split]``,
+    or ``synthetic:math?n=N&seed=S``."""
+    if source.startswith("synthetic:"):
+        body = source.split(":", 1)[1]
+        family, _, query = body.partition("?")
+        if family != "math":
+            raise IngestError(f"unknown synthetic source {family!r}", hint="use synthetic:math?n=1000&seed=0")
+        opts = {k: v[-1] for k, v in parse_qs(query).items()}
+        unknown = set(opts) - {"n", "seed"}
+        if unknown:
+            raise IngestError(f"unknown option(s) {sorted(unknown)} in {source!r}", hint="allowed: n, seed")
+        for k in opts:
+            if not opts[k].isdigit():
+                raise IngestError(f"option {k}={opts[k]!r} in {source!r} is not a non-negative integer")
+        return SourceSpec("synthetic", source, options=opts)
+    if source.startswith("hf:"):
+        name, _, split = source[3:].partition(":")
+        if not name or "/" not in name and not name.replace("-", "").replace("_", "").isalnum():
+            raise IngestError(
+                f"bad Hub dataset id in {source!r}", hint="use hf:org/name or hf:org/name:split"
+            )
+        return SourceSpec("hub", source, split=split or None)
+    p = Path(source)
+    split = None
+    if not p.exists() and ":" in source:
+        base, _, sp = source.rpartition(":")
+        if Path(base).is_dir():
+            p, split = Path(base), sp
+    if not p.exists():
+        raise IngestError(f"source {source!r} does not exist",
+                          hint="give a .jsonl/.json/.parquet/.csv file, a save_to_disk folder, hf:org/name "
+                               "or synthetic:math?n=1000")  # fmt: skip
+    if p.is_dir():
+        if any((p / f).exists() for f in ("dataset_info.json", "state.json", "dataset_dict.json")):
+            return SourceSpec("hf_disk", str(p), path=p, split=split)
+        raise IngestError(f"{p} is a folder but not a `datasets` save_to_disk directory",
+                          hint="point at a data file, or at a folder written by Dataset.save_to_disk")  # fmt: skip
+    kind = FILE_KINDS.get(p.suffix.lower())
+    if kind is None:
+        raise IngestError(f"cannot tell the format of {p} from its extension {p.suffix!r}",
+                          hint=f"supported: {', '.join(sorted(FILE_KINDS))}")  # fmt: skip
+    return SourceSpec(kind, str(p), path=p)
+
+
+# --------------------------------------------------------------------------------------------- JSONL
+def read_jsonl(path: Path, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Iterator[RawBatch]:
+    """Cut the file into lines without a per-line Python step: numpy finds the newlines of a block and the
+    lines become an Arrow binary array over the same bytes (zero copy). Lines keep their raw bytes (and
+    their newline, stripped in SQL) so invalid UTF-8 is found per line later. Lines are numbered from 1;
+    blank lines are skipped but keep their number."""
+    row0 = 0
+    rest = b""
+    with path.open("rb") as f:
+        while True:
+            buf = bytearray(len(rest) + chunk_bytes)
+            buf[: len(rest)] = rest
+            got = f.readinto(memoryview(buf)[len(rest) :])
+            size = len(rest) + got
+            if size == 0:
+                return
+            view = memoryview(buf)[:size]
+            if got:
+                cut = buf.rfind(b"\n", 0, size)
+                if cut < 0:  # one line longer than the chunk: keep reading
+                    rest = bytes(view)
+                    continue
+                data, rest = view[: cut + 1], bytes(view[cut + 1 :])
+            else:
+                data, rest = view, b""
+            batch, n = _lines_batch(data, row0)
+            row0 += n
+            yield batch
+            if not got:
+                return
+
+
+def _lines_batch(data: memoryview, row0: int) -> tuple[RawBatch, int]:
+    """(batch, lines in ``data``) for a block of whole lines."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(buf == 10) + 1
+    if len(buf) and buf[-1] != 10:
+        ends = np.append(ends, len(buf))
+    offsets = np.concatenate(([0], ends)).astype(np.int64)
+    n = len(offsets) - 1
+    lines = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    lengths = np.diff(offsets)
+    blank = lengths <= 1  # "\n" alone (or an unterminated empty tail)
+    two = np.flatnonzero(lengths == 2)
+    if len(two):
+        blank[two] = buf[offsets[two]] == 13  # "\r\n" of a CRLF file
+    t = pa.table({"row_number": pa.array(np.arange(row0 + 1, row0 + n + 1, dtype=np.int64)), "line": lines})
+    if blank.any():
+        t = t.filter(pa.array(~blank))
+    # several record batches, not one: DuckDB scans an Arrow table in parallel one batch per thread
+    t = pa.Table.from_batches(t.combine_chunks().to_batches(max_chunksize=SCAN_CHUNK_ROWS))
+    return RawBatch(lines=t, n_rows=t.num_rows), n
+
+
+def read_json_array(path: Path) -> Iterator[RawBatch]:
+    """A ``.json`` file: a top-level array of objects (each element a row), or JSONL named ``.json``."""
+    with path.open("rb") as f:
+        head = f.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"{"):
+        yield from read_jsonl(path)
+        return
+    if not head.startswith(b"["):
+        raise IngestError(f"{path} is neither a JSON array of objects nor JSON lines",
+                          hint="a .json source must start with '[' (array) or '{' (one object per line)")  # fmt: skip
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        rel = con.sql(
+            "SELECT row_number() OVER () AS row_number, json::VARCHAR AS line "
+            "FROM read_json_objects(?, format='array', maximum_object_size=1073741824)",
+            params=[str(path)],
+        )
+        reader = rel.to_arrow_reader(DEFAULT_BATCH_ROWS)
+        for b in reader:
+            t = pa.Table.from_batches([b])
+            yield RawBatch(lines=t, n_rows=t.num_rows)
+    except duckdb.Error as e:
+        raise IngestError(f"{path} is not a valid JSON array: {str(e).splitlines()[0]}",
+                          hint="fix the file, or write it as JSON lines (.jsonl) so that one bad row "
+                               "does not stop the rest") from e  # fmt: skip
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------------------------------ Arrow ones
+def _with_rows(batch: pa.RecordBatch | pa.Table, row0: int) -> pa.Table:
+    t = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+    t = pa.Table.from_batches(t.combine_chunks().to_batches(max_chunksize=SCAN_CHUNK_ROWS))
+    return t.append_column("__row", pa.array(range(row0 + 1, row0 + t.num_rows + 1), pa.int64()))
+
+
+def _from_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[RawBatch]:
+    row0 = 0
+    for b in batches:
+        if b.num_rows == 0:
+            continue
+        t = _with_rows(b, row0)
+        row0 += b.num_rows
+        yield RawBatch(table=t, n_rows=t.num_rows)
+
+
+def read_parquet(path: Path, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[RawBatch]:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as e:
+        raise IngestError(f"{path} is not a readable parquet file: {e}") from e
+    yield from _from_batches(pf.iter_batches(batch_size=batch_rows))
+
+
+def read_csv(path: Path, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[RawBatch]:
+    """CSV with a header row. Python's C csv parser is used (not pyarrow's) because it reports the exact
+    record number of a row with the wrong column count, which pyarrow's invalid_row_handler does not
+    (its ``number`` is None when values may contain newlines). Bytes that are not UTF-8 are kept as
+    surrogates and the row is rejected as undecodable, naming the field."""
+    with path.open("r", encoding="utf-8", errors="surrogateescape", newline="") as f:
+        reader = csv.reader(f)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise IngestError(f"{path}: cannot read the CSV header: {e}") from e
+        if header and header[0].startswith("\ufeff"):
+            header[0] = header[0][1:]
+        width = len(header)
+        cols: list[list[str | None]] = [[] for _ in header]
+        rows: list[int] = []
+        pre: list[dict[str, Any]] = []
+        n = 0
+        while True:
+            try:
+                rec = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as e:
+                n += 1
+                pre.append({"row_number": n, "field": None, "reason": "csv_parse_error", "detail": str(e),
+                            "raw": None})  # fmt: skip
+                continue
+            n += 1
+            if not rec:
+                continue
+            if len(rec) != width:
+                pre.append({"row_number": n, "field": None, "reason": "wrong_column_count",
+                            "detail": f"expected {width} columns, found {len(rec)}",
+                            "raw": _csv_line(rec)})  # fmt: skip
+                continue
+            bad = next((h for h, v in zip(header, rec, strict=False) if _has_surrogates(v)), None)
+            if bad is not None:
+                pre.append({"row_number": n, "field": bad, "reason": "undecodable_text",
+                            "detail": "not valid UTF-8", "raw": _csv_line(rec)})  # fmt: skip
+                continue
+            rows.append(n)
+            for c, v in zip(cols, rec, strict=False):
+                c.append(v)
+            if len(rows) >= batch_rows:
+                yield _csv_batch(header, cols, rows, pre)
+                cols, rows, pre = [[] for _ in header], [], []
+        if rows or pre:
+            yield _csv_batch(header, cols, rows, pre)
+
+
+def _has_surrogates(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _csv_line(rec: list[str]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf).writerow(rec)
+    return buf.getvalue().rstrip("\r\n").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _csv_batch(header: list[str], cols: list[list[str | None]], rows: list[int], pre: list) -> RawBatch:
+    t = pa.table({**{h: pa.array(c, pa.string()) for h, c in zip(header, cols, strict=False)},
+                  "__row": pa.array(rows, pa.int64())})  # fmt: skip
+    return RawBatch(table=t, pre_rejects=pre, n_rows=len(rows) + len(pre))
+
+
+def read_hf_disk(path: Path, split: str | None) -> Iterator[RawBatch]:
+    import datasets
+
+    try:
+        ds = datasets.load_from_disk(str(path))
+    except Exception as e:  # datasets raises several types here; all mean "cannot read"
+        raise IngestError(f"cannot load the datasets folder {path}: {e}") from e
+    if isinstance(ds, datasets.DatasetDict):
+        splits = list(ds)
+        if split is None:
+            if len(splits) != 1 and "train" not in splits:
+                raise IngestError(f"{path} holds splits {splits}; say which one",
+                                  hint=f"use {path}:{splits[0]}")  # fmt: skip
+            split = "train" if "train" in splits else splits[0]
+        if split not in ds:
+            raise IngestError(f"{path} has no split {split!r}", hint=f"available: {', '.join(splits)}")
+        ds = ds[split]
+    yield from _from_batches(iter(ds.data.to_batches(max_chunksize=DEFAULT_BATCH_ROWS)))
+
+
+def hub_offline() -> bool:
+    return any(os.environ.get(v, "").lower() in ("1", "true", "yes")
+               for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))  # fmt: skip
+
+
+def read_hub(uri: str, split: str | None) -> Iterator[RawBatch]:
+    """``hf:org/name[:split]`` through ``datasets.load_dataset``. Offline it fails at once."""
+    name = uri[3:].partition(":")[0]
+    if hub_offline():
+        raise IngestError(f"cannot ingest {uri}: the Hugging Face Hub is unreachable (offline mode: "
+                          "HF_HUB_OFFLINE/HF_DATASETS_OFFLINE is set)",
+                          hint="unset HF_HUB_OFFLINE on a machine with network access, or download the "
+                               "dataset elsewhere, save_to_disk it and ingest that folder")  # fmt: skip
+    import datasets
+
+    try:
+        ds = datasets.load_dataset(name, split=split or "train")
+    except Exception as e:  # connection errors come in many types (requests, httpx, OSError)
+        raise IngestError(f"cannot load {uri} from the Hugging Face Hub (unreachable or missing): {e}",
+                          hint="check the dataset id and your network; offline, ingest a save_to_disk "
+                               "folder instead") from e  # fmt: skip
+    yield from _from_batches(iter(ds.data.to_batches(max_chunksize=DEFAULT_BATCH_ROWS)))
+
+
+def read_synthetic(spec: SourceSpec) -> Iterator[RawBatch]:
+    from redstar_data.ingest.synthetic import generate_math
+
+    n = int(spec.options.get("n", "1000"))
+    seed = int(spec.options.get("seed", "0"))
+    yield from _from_batches(generate_math(n, seed, batch_size=DEFAULT_BATCH_ROWS))
+
+
+def read(spec: SourceSpec) -> Iterator[RawBatch]:
+    """The batches of ``spec``, whatever its format."""
+    if spec.kind == "jsonl":
+        assert spec.path is not None
+        return read_jsonl(spec.path, DEFAULT_CHUNK_BYTES)
+    if spec.kind == "json":
+        assert spec.path is not None
+        return read_json_array(spec.path)
+    if spec.kind == "parquet":
+        assert spec.path is not None
+        return read_parquet(spec.path)
+    if spec.kind == "csv":
+        assert spec.path is not None
+        return read_csv(spec.path)
+    if spec.kind == "hf_disk":
+        assert spec.path is not None
+        return read_hf_disk(spec.path, spec.split)
+    if spec.kind == "hub":
+        return read_hub(spec.uri, spec.split)
+    if spec.kind == "synthetic":
+        return read_synthetic(spec)
+    raise IngestError(f"unknown source kind {spec.kind!r}")

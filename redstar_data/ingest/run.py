@@ -1,0 +1,436 @@
+"""``ingest(catalog, source)``: read a source in batches, map and validate every row in DuckDB, write
+problems, memberships, imported traces, level labels and rejects, idempotently.
+
+Design (measured in ``benchmarks/ingest.py``, explained in ``docs/ingest.md``): Python only moves
+bytes. A JSONL file is cut into lines by Arrow; every other format becomes one JSON text per row
+inside DuckDB (``to_json``), so a single SQL pass per batch decodes UTF-8, parses JSON, extracts
+and type-checks the mapped fields, hashes the normalised problem text and anti-joins against what
+the catalog already holds. Only rejected rows come back to Python, to find the parser's exact
+message. Each batch is written in one transaction, so an interrupted ingest resumes by running it
+again; running it twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from redstar_data.catalog import Catalog
+from redstar_data.catalog.connection import fetch_one
+from redstar_data.errors import IngestError
+from redstar_data.ids import trace_id_sql
+from redstar_data.ingest import mapping as mp
+from redstar_data.ingest.readers import RawBatch, SourceSpec, parse_source, read
+from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
+
+RAW_LIMIT = 64 * 1024  # rejects.raw keeps at most this many characters of the row
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did. ``n_read`` = rows read (good + rejected); ``n_present`` = good rows whose
+    problem was already in the catalog (from an earlier ingest, another source, or earlier in this file)."""
+
+    source_id: str
+    n_read: int = 0
+    n_new: int = 0
+    n_present: int = 0
+    n_rejected: int = 0
+    rejects_by_reason: dict[str, int] = field(default_factory=dict)
+    n_traces: int = 0
+    kind: str = ""
+    preset: str | None = None
+    preset_auto: bool = False
+    mapping: dict[str, str] = field(default_factory=dict)
+    run_ids: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def n_good(self) -> int:
+        return self.n_read - self.n_rejected
+
+
+def _q(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _table_to_lines_sql(schema: pa.Schema) -> str:
+    """SELECT turning an Arrow batch (``__rs_tbl``) into (row_number, line, pre_reason) JSON text rows."""
+    parts, bad = [], []
+    for f in schema:
+        if f.name == "__row":
+            continue
+        col = '"' + f.name.replace('"', '""') + '"'
+        if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type):
+            parts.append(f"{col} := try(decode({col}))")
+            bad.append(
+                f"WHEN {col} IS NOT NULL AND try(decode({col})) IS NULL THEN {_q('undecodable_text:' + f.name)}"
+            )
+        else:
+            parts.append(f"{col} := {col}")
+    pre = f"CASE {' '.join(bad)} END" if bad else "NULL::VARCHAR"
+    return f"SELECT __row AS row_number, to_json(struct_pack({', '.join(parts)}))::VARCHAR AS line, {pre} AS pre " \
+           f"FROM __rs_tbl"  # fmt: skip
+
+
+# Decode + the row-level checks; JSON allows the trailing newline (kept: stripping it would copy every line).
+_PARSE = """
+SELECT row_number, txt, keys,
+       CASE WHEN pre IS NOT NULL THEN pre
+            WHEN txt IS NULL THEN 'undecodable_text'
+            WHEN keys IS NULL THEN 'invalid_json'
+            WHEN keys = {common} THEN NULL
+            WHEN len(keys) = 0 AND NOT starts_with(ltrim(txt), '{{') THEN 'not_an_object'
+            WHEN len(keys) <> len(list_distinct(keys)) THEN
+                 'duplicate_keys:' || list_filter(list_distinct(keys), lambda k: len(list_filter(keys, lambda j: j = k)) > 1)[1]
+       END AS reason0
+FROM (SELECT row_number, pre, txt, try(json_keys(txt)) AS keys
+      FROM (SELECT row_number, pre, {decoded} AS txt FROM __rs_lines))
+"""
+
+
+def prefetch(it: Iterator[RawBatch]) -> Iterator[RawBatch]:
+    """Read the next batch in a thread while DuckDB (which releases the GIL) processes the current one.
+
+    One batch ahead at most, so memory stays bounded; reader errors are re-raised here, in order."""
+    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for b in it:
+                while not stop.is_set():
+                    try:
+                        q.put(("batch", b), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(("end", None))
+        except BaseException as e:  # handed to the consumer, which raises it
+            q.put(("error", e))
+
+    t = threading.Thread(target=work, name="redstar-ingest-reader", daemon=True)
+    t.start()
+    try:
+        while True:
+            kind, val = q.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise val
+            yield val
+    finally:
+        stop.set()
+        while t.is_alive():  # unblock a reader waiting on a full queue, then let it finish
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                pass
+            t.join(timeout=0.1)
+
+
+class _Run:
+    """One ingest in progress: the catalog connection, the mapping, counters and per-ingest temp tables."""
+
+    def __init__(self, cat: Catalog, spec: SourceSpec, source_id: str, opts: dict[str, Any]) -> None:
+        self.cat, self.con, self.spec, self.sid = cat, cat.con, spec, source_id
+        self.opts = opts
+        self.report = IngestReport(source_id=source_id, kind=spec.kind)
+        self.m: mp.Mapping_ | None = None
+        self.file = str(spec.path) if spec.path else spec.uri
+        row = fetch_one(self.con, "SELECT count(*) FROM problem_sources WHERE source_id = ?", [source_id])
+        self.had_members = bool(row and row[0])
+        self.con.execute("CREATE OR REPLACE TEMP TABLE __rs_keys (source_key VARCHAR)")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE __rs_resp (problem_id VARCHAR, run_id VARCHAR)")
+        self.run_ids: set[str] = set()
+        self.meta_keys: set[str] = set()
+        self.common_keys = "NULL::VARCHAR[]"
+
+    # -- mapping -----------------------------------------------------------------------------------
+    def _columns(self, batch: RawBatch, parsed: str) -> list[str]:
+        """Column names: the Arrow schema, or the keys of the first 2,000 JSON objects."""
+        if batch.table is not None:
+            return [c for c in batch.table.column_names if c != "__row"]
+        sample = f"(SELECT keys FROM ({parsed}) WHERE keys IS NOT NULL LIMIT 2000)"
+        row = fetch_one(
+            self.con, f"SELECT mode(keys) FROM {sample} WHERE len(keys) = len(list_distinct(keys))"
+        )
+        if row and row[0]:
+            self.common_keys = "[" + ", ".join(_q(k) for k in row[0]) + "]"
+        rows = fetch_one(
+            self.con, f"SELECT list(DISTINCT k ORDER BY k) FROM (SELECT unnest(keys) AS k FROM {sample})"
+        )
+        return list(rows[0] or []) if rows else []
+
+    # -- one batch ---------------------------------------------------------------------------------
+    def batch(self, batch: RawBatch) -> None:
+        con = self.con
+        if batch.table is not None:
+            con.register("__rs_tbl", batch.table)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE __rs_lines AS {_table_to_lines_sql(batch.table.schema)}"
+            )
+            con.unregister("__rs_tbl")
+            decoded = "line"
+        else:
+            assert batch.lines is not None
+            con.register("__rs_lines_arrow", batch.lines)
+            con.execute(
+                "CREATE OR REPLACE TEMP VIEW __rs_lines AS SELECT *, NULL::VARCHAR AS pre FROM __rs_lines_arrow"
+            )
+            decoded = "try(decode(line))" if pa.types.is_large_binary(batch.lines.schema.field("line").type) or \
+                pa.types.is_binary(batch.lines.schema.field("line").type) else "line"  # fmt: skip
+        # rows whose key list is the common one skip the duplicate-key test (list_distinct is costly)
+        parsed = _PARSE.format(decoded=decoded, common=self.common_keys)
+        try:
+            if self.m is None:
+                cols = self._columns(batch, parsed)
+                self.m = mp.resolve(cols, mapping=self.opts["mapping"], preset=self.opts["preset"],
+                                    domain=self.opts["domain"])  # fmt: skip
+                self.report.preset, self.report.preset_auto = self.m.preset, self.m.auto_detected
+                self.report.mapping = dict(self.m.sources)
+                self.meta_keys = set(cols)
+                parsed = _PARSE.format(decoded=decoded, common=self.common_keys)
+            self._stage(parsed)
+            if batch.lines is not None:  # a key not seen in the sample: redo this batch with it in meta
+                row = fetch_one(con, "SELECT list(DISTINCT k) FROM (SELECT unnest(keys) AS k FROM __rs_stage "
+                                     "WHERE reason IS NULL)")  # fmt: skip
+                new = set(row[0] or []) - self.meta_keys if row else set()
+                if new:
+                    self.meta_keys |= new
+                    self._stage(parsed)
+        finally:
+            if batch.lines is not None:
+                con.execute("DROP VIEW IF EXISTS __rs_lines")
+                con.unregister("__rs_lines_arrow")
+        m = self.m
+        if m.paths["id"]:
+            self._duplicate_keys()
+        with self.cat.transaction():
+            self._write_rejects(batch)
+            self._write_problems()
+            if m.paths["response"] or m.conversation_key:
+                self._write_traces()
+        self.report.n_read += batch.n_rows
+
+    def _stage(self, parsed: str) -> None:
+        assert self.m is not None
+        self.con.execute("CREATE OR REPLACE TEMP TABLE __rs_stage AS " + mp.extract_sql(
+            self.m, parsed, max_field_bytes=self.opts["max_field_bytes"], meta_keys=self.meta_keys))  # fmt: skip
+
+    def _duplicate_keys(self) -> None:
+        key_src = self.m.sources.get("id", "id") if self.m else "id"
+        self.con.execute(f"""
+            UPDATE __rs_stage SET reason = 'duplicate_source_key', field = {_q(key_src)}, problem_id = NULL
+            WHERE row_number IN (
+                SELECT row_number FROM __rs_stage s WHERE reason IS NULL AND source_key IS NOT NULL
+                QUALIFY row_number() OVER (PARTITION BY source_key ORDER BY row_number) > 1
+                     OR source_key IN (SELECT source_key FROM __rs_keys))
+        """)  # fmt: skip
+        self.con.execute("INSERT INTO __rs_keys SELECT source_key FROM __rs_stage "
+                         "WHERE reason IS NULL AND source_key IS NOT NULL")  # fmt: skip
+
+    def _write_rejects(self, batch: RawBatch) -> None:
+        """Rejected rows (few) come to Python for their exact detail and raw text, then one bulk insert."""
+        rows = self.con.sql(
+            "SELECT row_number, reason, field, rtrim(left(txt, ?), chr(13) || chr(10)) AS raw FROM __rs_stage "
+            "WHERE reason IS NOT NULL",
+            params=[RAW_LIMIT],
+        ).fetchall()
+        out: list[dict[str, Any]] = []
+        raw_bytes: dict[int, bytes] = {}
+        if batch.lines is not None and any(r[1] == "undecodable_text" for r in rows):
+            want = pa.array([r[0] for r in rows if r[1] == "undecodable_text"], pa.int64())
+            sel = batch.lines.filter(pc.is_in(batch.lines["row_number"], value_set=want))
+            raw_bytes = dict(zip(sel["row_number"].to_pylist(), sel["line"].to_pylist(), strict=False))
+        for rn, reason, fld, raw in rows:
+            detail = None
+            if reason == "invalid_json" and raw is not None:
+                try:
+                    json.loads(raw)
+                except ValueError as e:
+                    detail = str(e)
+            elif reason == "undecodable_text":
+                b = raw_bytes.get(rn)
+                if isinstance(b, bytes):
+                    raw = b[:RAW_LIMIT].rstrip(b"\r\n").decode("utf-8", "backslashreplace")
+                    try:
+                        b.decode("utf-8")
+                    except UnicodeDecodeError as e:
+                        detail = f"not valid UTF-8: {e.reason} at byte {e.start}"
+                else:
+                    detail = "not valid UTF-8"
+            elif reason == "oversize_field":
+                detail = f"field {fld!r} is over {self.opts['max_field_bytes']} bytes"
+                raw = raw[:1000] if raw else raw
+            elif reason == "wrong_type":
+                detail = f"field {fld!r} has the wrong JSON type"
+            out.append({"row_number": rn, "field": fld, "reason": reason, "detail": detail, "raw": raw})
+        for p in batch.pre_rejects:
+            out.append({k: p.get(k) for k in ("row_number", "field", "reason", "detail", "raw")})
+        if not out:
+            return
+        for r in out:
+            self.report.rejects_by_reason[r["reason"]] = self.report.rejects_by_reason.get(r["reason"], 0) + 1
+        self.report.n_rejected += len(out)
+        t = pa.Table.from_pylist(out, schema=pa.schema([("row_number", pa.int64()), ("field", pa.string()),
+                                                        ("reason", pa.string()), ("detail", pa.string()),
+                                                        ("raw", pa.string())]))  # fmt: skip
+        self.con.register("__rs_rej", t)
+        try:
+            self.con.execute("""
+                INSERT INTO rejects (source_id, file, row_number, field, reason, detail, raw)
+                SELECT ?, ?, row_number, field, reason, detail, raw FROM __rs_rej s
+                WHERE NOT EXISTS (SELECT 1 FROM rejects r WHERE r.source_id = ? AND r.row_number = s.row_number
+                                  AND r.reason = s.reason AND r.file IS NOT DISTINCT FROM ?)
+            """, [self.sid, self.file, self.sid, self.file])  # fmt: skip
+        finally:
+            self.con.unregister("__rs_rej")
+
+    def _write_problems(self) -> None:
+        con, sid = self.con, self.sid
+        assert self.m is not None
+        # later copies of a problem within this batch: found on narrow columns (a window over the wide rows
+        # would sort the texts too, ~2x the cost of the insert itself)
+        con.execute("CREATE OR REPLACE TEMP TABLE __rs_dups AS SELECT row_number FROM __rs_stage WHERE reason IS NULL "
+                    "QUALIFY row_number() OVER (PARTITION BY problem_id ORDER BY row_number) > 1")  # fmt: skip
+        row = fetch_one(con, """
+            INSERT INTO problems (problem_id, source_id, source_key, row_number, domain, problem, answer, solution,
+                                  tests, images, level, meta)
+            SELECT problem_id, ?, source_key, row_number, domain, problem, answer, solution, tests,
+                   CASE WHEN images IS NULL THEN NULL ELSE to_json(images) END, level, meta
+            FROM __rs_stage s
+            WHERE reason IS NULL AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.problem_id = s.problem_id)
+              AND row_number NOT IN (SELECT row_number FROM __rs_dups)
+        """, [sid])  # fmt: skip
+        n_new = int(row[0]) if row else 0
+        guard = ("AND NOT EXISTS (SELECT 1 FROM problem_sources ps WHERE ps.source_id = $sid "
+                 "AND ps.row_number = s.row_number AND ps.problem_id = s.problem_id)") if self.had_members else ""  # fmt: skip
+        row = fetch_one(con, f"""
+            INSERT INTO problem_sources (problem_id, source_id, source_key, row_number)
+            SELECT problem_id, $sid, source_key, row_number FROM __rs_stage s WHERE reason IS NULL {guard}
+        """.replace("$sid", "?"), [sid, sid] if guard else [sid])  # fmt: skip
+        good = fetch_one(con, "SELECT count(*) FROM __rs_stage WHERE reason IS NULL")
+        n_good = int(good[0]) if good else 0
+        self.report.n_new += n_new
+        self.report.n_present += n_good - n_new
+        con.execute(f"""
+            INSERT INTO difficulty (problem_id, method, model, score, details)
+            SELECT problem_id, 'label', ?, {mp.level_score_sql('level')}, json_object('raw', level, 'source_id', ?)
+            FROM __rs_stage s
+            WHERE reason IS NULL AND level IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM difficulty d WHERE d.method = 'label' AND d.model = ? AND d.problem_id = s.problem_id)
+              AND row_number NOT IN (SELECT row_number FROM __rs_dups)
+        """, [sid, sid, sid])  # fmt: skip
+
+    def _write_traces(self) -> None:
+        con, sid = self.con, self.sid
+        model = self.opts["model"]
+        model_expr = _q(model) if model else "coalesce(model, 'unknown')"
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE __rs_tr AS
+            SELECT s.*, s.k - 1 + coalesce(prev.n, 0) AS sample_index FROM (
+                SELECT problem_id, row_number, response, mdl AS model,
+                       'import-' || ? || '-' || trim(regexp_replace(mdl, '[^A-Za-z0-9._-]+', '-', 'g'), '-') AS run_id,
+                       row_number() OVER (PARTITION BY problem_id, mdl ORDER BY row_number) AS k
+                FROM (SELECT *, {model_expr} AS mdl FROM __rs_stage WHERE reason IS NULL AND response IS NOT NULL)
+            ) s LEFT JOIN (SELECT problem_id, run_id, count(*) AS n FROM __rs_resp GROUP BY ALL) prev
+              USING (problem_id, run_id)
+        """, [sid])  # fmt: skip
+        con.execute("INSERT INTO __rs_resp SELECT problem_id, run_id FROM __rs_tr")
+        con.execute("""
+            INSERT INTO runs (run_id, kind, backend, model, n_samples, status, started_at, finished_at, meta)
+            SELECT run_id, 'import', 'import', any_value(model), NULL, 'finished', now(), now(),
+                   json_object('source_id', ?)
+            FROM __rs_tr WHERE run_id NOT IN (SELECT run_id FROM runs) GROUP BY run_id
+        """, [sid])  # fmt: skip
+        self.run_ids.update(r[0] for r in con.execute("SELECT DISTINCT run_id FROM __rs_tr").fetchall())
+        row = fetch_one(con, f"""
+            INSERT INTO traces (trace_id, problem_id, run_id, sample_index, text, finish_reason, n_tokens, meta)
+            SELECT trace_id, problem_id, run_id, sample_index, response, 'import',
+                   len(string_split_regex(trim(response), '\\s+')), json_object('source_id', ?, 'row_number', row_number)
+            FROM (SELECT *, {trace_id_sql()} AS trace_id FROM __rs_tr) t
+            WHERE NOT EXISTS (SELECT 1 FROM traces x WHERE x.trace_id = t.trace_id)
+        """, [sid])  # fmt: skip
+        self.report.n_traces += int(row[0]) if row else 0
+
+    # -- bookkeeping -------------------------------------------------------------------------------
+    def write_source(self, *, final: bool) -> None:
+        r = self.report
+        mapping_json = json.dumps(self.m.describe() if self.m else None)
+        self.con.execute("""
+            INSERT INTO sources (source_id, kind, uri, is_benchmark, mapping, ingested_at, n_rows, n_new, n_rejected, meta)
+            VALUES (?, ?, ?, ?, ?, CASE WHEN ? THEN now() END, ?, ?, ?, ?)
+            ON CONFLICT (source_id) DO UPDATE SET kind = excluded.kind, uri = excluded.uri,
+                is_benchmark = sources.is_benchmark OR excluded.is_benchmark, mapping = excluded.mapping,
+                ingested_at = coalesce(excluded.ingested_at, sources.ingested_at), n_rows = excluded.n_rows,
+                n_new = excluded.n_new, n_rejected = excluded.n_rejected, meta = excluded.meta
+        """, [self.sid, self.spec.kind, self.spec.uri, bool(self.opts["benchmark"]), mapping_json, final,
+              r.n_read, r.n_new, r.n_rejected,
+              json.dumps({"n_present": r.n_present, "n_traces": r.n_traces, "rejects_by_reason": r.rejects_by_reason,
+                          "run_ids": sorted(self.run_ids), "complete": final})])  # fmt: skip
+
+    def close(self) -> None:
+        for t in ("__rs_keys", "__rs_resp", "__rs_stage", "__rs_dups", "__rs_lines", "__rs_tr"):
+            self.con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def ingest(
+    catalog: Catalog,
+    source: str,
+    *,
+    name: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    preset: str | None = None,
+    model: str | None = None,
+    benchmark: bool = False,
+    domain: str | None = None,
+    max_field_bytes: int = mp.DEFAULT_MAX_FIELD_BYTES,
+    progress: ProgressCallback = null_progress,
+) -> IngestReport:
+    """Ingest ``source`` (a file, a save_to_disk folder, ``hf:org/name[:split]`` or ``synthetic:math?n=..``)
+    into ``catalog`` under ``name`` (default: the file stem). Idempotent: a second run adds nothing."""
+    t0 = time.perf_counter()
+    spec = parse_source(source)
+    source_id = name or spec.default_name
+    if not source_id or any(c in source_id for c in "\n\r\t"):
+        raise IngestError(f"bad source name {source_id!r}", hint="pass --name NAME")
+    if catalog.read_only:
+        raise IngestError("the catalog is open read-only; ingest needs to write")
+    opts = {"mapping": dict(mapping or {}), "preset": preset, "model": model, "benchmark": benchmark,
+            "domain": domain, "max_field_bytes": int(max_field_bytes)}  # fmt: skip
+    run = _Run(catalog, spec, source_id, opts)
+    # row order inside the catalog's tables carries no meaning (row_number is a column), and without the
+    # ordering constraint DuckDB inserts in parallel with less buffering
+    old_order = fetch_one(catalog.con, "SELECT current_setting('preserve_insertion_order')")
+    catalog.con.execute("SET preserve_insertion_order = false")
+    try:
+        for batch in prefetch(read(spec)):
+            try:
+                run.batch(batch)
+            except duckdb.Error as e:
+                raise IngestError(f"ingest of {source} failed in DuckDB: {e}",
+                                  hint="this is a bug if the input was merely malformed; rerun with "
+                                       "REDSTAR_DEBUG=1 and report it") from e  # fmt: skip
+            r = run.report
+            progress(ProgressEvent("ingest", r.n_read, None,
+                                   {"new": r.n_new, "present": r.n_present, "rejected": r.n_rejected}))  # fmt: skip
+        run.report.run_ids = sorted(run.run_ids)
+        run.report.seconds = time.perf_counter() - t0
+        with catalog.transaction():
+            run.write_source(final=True)
+    finally:
+        run.close()
+        catalog.con.execute(f"SET preserve_insertion_order = {bool(old_order and old_order[0])}")
+    return run.report

@@ -1,0 +1,214 @@
+"""Recipe → SQL over the catalog's tables and views. Pure: strings in, strings out; tested on a real DuckDB.
+
+``selection_sql(recipe)`` yields one row per exported item (an SFT trace, a DPO pair, an RL prompt) with
+its ids, its source, its difficulty bucket, its split and ``ord``: the position in the one deterministic
+order that ladders and mixes cut prefixes from. No text is carried: the export joins the text in when it
+streams rows out, so the ordered selection of a million rows stays a few tens of MB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redstar_data.recipes import mix as mixmod
+from redstar_data.recipes import pickers
+from redstar_data.recipes.schema import DpoFormat, Recipe, RlFormat
+
+
+def q(s: str) -> str:
+    """A SQL string literal."""
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _in(col: str, values: list[str]) -> str:
+    return f"{col} IN ({', '.join(q(v) for v in values)})" if values else "FALSE"
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """The SQL of a recipe: ``selection`` (ordered rows), and the pieces it was built from."""
+
+    selection: str
+    problems: str
+    where_clause: str | None
+
+
+def _labels(r: Recipe) -> str:
+    t = r.traces
+    version = "" if t.verifier_version == "latest" else f" AND verifier_version = {q(t.verifier_version)}"
+    return f"""labels AS (
+    SELECT trace_id, label, verifier_version FROM (
+        SELECT trace_id, label, verifier_version, row_number() OVER (
+            PARTITION BY trace_id ORDER BY created_at DESC, verifier_version DESC, label) AS rn
+        FROM verifications WHERE verifier = {q(t.verifier)}{version}
+    ) WHERE rn = 1
+)"""
+
+
+def _candidates(r: Recipe) -> str:
+    t, s = r.traces, r.select
+    conds = []
+    if t.runs:
+        conds.append(_in("t.run_id", t.runs))
+    if t.min_tokens is not None:
+        conds.append(f"t.n_tokens >= {int(t.min_tokens)}")
+    if t.max_tokens is not None:
+        conds.append(f"t.n_tokens <= {int(t.max_tokens)}")
+    if s.exclude_flags:
+        flag_cond = "" if s.exclude_flags is True else " AND " + _in("f.flag", list(s.exclude_flags))
+        conds.append(f"NOT EXISTS (SELECT 1 FROM trace_flags f WHERE f.trace_id = t.trace_id{flag_cond})")
+    where = ("WHERE " + " AND ".join(conds)) if conds else ""
+    return f"""cand AS (
+    SELECT t.trace_id, t.problem_id, t.n_tokens, l.label, l.verifier_version
+    FROM traces t JOIN labels l USING (trace_id) {where}
+)"""
+
+
+def _difficulty(r: Recipe) -> str | None:
+    d = r.select.difficulty
+    if d is None:
+        return None
+    model = f" AND model = {q(d.model)}" if d.model is not None else ""
+    return f"""diff AS (
+    SELECT problem_id, score AS difficulty_score FROM (
+        SELECT problem_id, score, row_number() OVER (
+            PARTITION BY problem_id ORDER BY created_at DESC, model DESC NULLS LAST) AS rn
+        FROM difficulty WHERE method = {q(d.method)}{model}
+    ) WHERE rn = 1
+)"""
+
+
+def _bucket(r: Recipe) -> str:
+    d = r.select.difficulty
+    if d is None:
+        return "coalesce(p.level, 'unknown')"
+    if d.method == "label":
+        return "coalesce(CAST(d.difficulty_score AS VARCHAR), p.level, 'unknown')"
+    # pass_rate / judge scores: buckets of width 0.1 (pass_rate) or 1 (judge rubric)
+    width = "0.1" if d.method == "pass_rate" else "1"
+    return f"coalesce(printf('%.1f', floor(d.difficulty_score / {width}) * {width}), p.level, 'unknown')"
+
+
+def problems_sql(r: Recipe) -> str:
+    """The selected problems (one row each) with source, bucket, rank key and split: the ``prob`` CTE."""
+    s = r.select
+    seed = int(r.seed)
+    conds = []
+    if s.domains:
+        conds.append(_in("p.domain", s.domains))
+    if s.sources:
+        conds.append(
+            f"({_in('p.source_id', s.sources)} OR EXISTS (SELECT 1 FROM problem_sources m "
+            f"WHERE m.problem_id = p.problem_id AND {_in('m.source_id', s.sources)}))"
+        )
+    if s.canonical_only:
+        conds.append("p.is_canonical")
+    if s.exclude_contaminated:
+        conds.append("NOT p.is_contaminated")
+    if s.exclude_benchmarks:
+        conds.append(
+            "NOT EXISTS (SELECT 1 FROM problem_sources m JOIN sources b USING (source_id) "
+            "WHERE m.problem_id = p.problem_id AND b.is_benchmark) "
+            "AND p.source_id NOT IN (SELECT source_id FROM sources WHERE is_benchmark)"
+        )
+    if s.difficulty is not None:
+        conds.append("d.difficulty_score IS NOT NULL")
+        if s.difficulty.min is not None:
+            conds.append(f"d.difficulty_score >= {float(s.difficulty.min)!r}")
+        if s.difficulty.max is not None:
+            conds.append(f"d.difficulty_score <= {float(s.difficulty.max)!r}")
+    if s.where:
+        conds.append(f"({s.where})")
+    joins = ""
+    if s.difficulty is not None:
+        joins += " LEFT JOIN diff d USING (problem_id)"
+    if s.where:
+        # the free clause sees canonical_problems' and problem_stats' columns
+        joins += " LEFT JOIN problem_stats USING (problem_id)"
+    frac = float(r.split.validation)
+    threshold = int(frac * 2**32)
+    where = ("WHERE " + "\n      AND ".join(conds)) if conds else ""
+    return f"""prob AS (
+    SELECT p.problem_id, p.source_id, {_bucket(r)} AS difficulty,
+           md5('{seed}:rank:' || p.problem_id) AS prank,
+           (('0x' || substr(md5('{seed}:split:' || p.problem_id), 1, 8))::UBIGINT < {threshold}) AS is_val
+    FROM canonical_problems p{joins}
+    {where}
+)"""
+
+
+def _rows(r: Recipe) -> str:
+    seed = int(r.seed)
+    if r.kind == "sft":
+        t = r.traces
+        cap = t.max_per_problem if t.max_per_problem is not None else (None if t.pick == "all_correct" else 1)
+        kcond = f"WHERE x.k <= {int(cap)}" if cap is not None else ""
+        return f"""picked AS (
+    SELECT c.*, row_number() OVER (PARTITION BY c.problem_id ORDER BY {pickers.order_by(t.pick, seed)}) AS k
+    FROM cand c WHERE c.label = 'correct'
+),
+rows AS (
+    SELECT p.*, x.k, x.trace_id, x.n_tokens, x.verifier_version
+    FROM prob p JOIN picked x USING (problem_id) {kcond}
+)"""
+    if r.kind == "dpo":
+        f = r.fmt
+        assert isinstance(f, DpoFormat)
+        return f"""ch AS (
+    SELECT c.*, row_number() OVER (PARTITION BY c.problem_id ORDER BY {pickers.order_by(f.chosen, seed)}) AS k
+    FROM cand c WHERE c.label = 'correct'
+),
+rj AS (
+    SELECT c.*, row_number() OVER (PARTITION BY c.problem_id ORDER BY {pickers.order_by(f.rejected, seed)}) AS k
+    FROM cand c WHERE {_in("c.label", list(f.rejected_labels))}
+),
+rows AS (
+    SELECT p.*, ch.k, ch.trace_id AS chosen_trace_id, rj.trace_id AS rejected_trace_id,
+           ch.n_tokens AS n_tokens, rj.n_tokens AS rejected_tokens, ch.verifier_version
+    FROM prob p JOIN ch USING (problem_id) JOIN rj ON rj.problem_id = p.problem_id AND rj.k = ch.k
+    WHERE ch.k <= {int(f.max_pairs_per_problem)}
+)"""
+    f = r.fmt
+    assert isinstance(f, RlFormat)
+    conds = []
+    if f.pass_rate is not None:
+        lo, hi = f.pass_rate
+        conds.append(f"ps.pass_rate BETWEEN {float(lo)!r} AND {float(hi)!r}")
+    if f.require_answer:
+        conds.append("pr.answer IS NOT NULL AND pr.answer <> ''")
+    where = ("WHERE " + " AND ".join(conds)) if conds else ""
+    return f"""ps AS (
+    SELECT problem_id, count(*) AS n_verified,
+           count(*) FILTER (WHERE label = 'correct')::DOUBLE / count(*) AS pass_rate,
+           min(verifier_version) AS verifier_version
+    FROM cand GROUP BY problem_id
+),
+rows AS (
+    SELECT p.*, 1 AS k, ps.pass_rate, ps.n_verified, NULL::INTEGER AS n_tokens, ps.verifier_version
+    FROM prob p JOIN problems pr USING (problem_id) LEFT JOIN ps USING (problem_id) {where}
+)"""
+
+
+def selection_sql(r: Recipe) -> Compiled:
+    """The ordered selection; ``ord`` (1-based) is the row's place in the ladder/mix order."""
+    ctes = [_labels(r), _candidates(r)]
+    d = _difficulty(r)
+    if d:
+        ctes.append(d)
+    prob = problems_sql(r)
+    ctes += [prob, _rows(r)]
+    if r.mix is None:
+        order = "ORDER BY prank, k"
+        final = f"SELECT r.*, row_number() OVER ({order}) AS ord FROM rows r"
+    else:
+        ctes.append(
+            "positioned AS (\n    SELECT r.*, row_number() OVER (PARTITION BY source_id ORDER BY prank, k) AS pos "
+            "FROM rows r\n)"
+        )
+        w = mixmod.weight_case(r.mix)
+        final = (
+            f"SELECT * EXCLUDE (pos), row_number() OVER (ORDER BY (pos - 0.5) / ({w}), prank, k) AS ord "
+            f"FROM positioned WHERE {mixmod.source_filter(r.mix)}"
+        )
+    sql = "WITH " + ",\n".join(ctes) + "\n" + final
+    return Compiled(selection=sql, problems=prob, where_clause=r.select.where)

@@ -1,0 +1,91 @@
+"""Reward functions in TRL's shape, grading with redstar's own verifier (never a copy of it).
+
+TRL calls each reward function with ``prompts``, ``completions`` and every dataset column as a keyword
+list aligned with the completions (already repeated ``num_generations`` times), and expects one
+``float | None`` per completion; ``None`` means "not applicable" and is left out of the reward mean.
+Completions are strings for string prompts and ``[{"role": "assistant", "content": ...}]`` for
+conversational prompts; both are handled. The verifier runs its timeouts without ``signal.alarm``, so
+these work off the main thread too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+RewardFunc = Callable[..., list[float | None]]
+
+_FORMAT = re.compile(r"^\s*<think>.*?</think>.*\\boxed\{.+\}", re.DOTALL)
+
+
+def completion_text(completion: Any) -> str:
+    """The text of one completion: a string, or the last assistant message of a conversation."""
+    if isinstance(completion, str):
+        return completion
+    if isinstance(completion, dict):
+        return str(completion.get("content") or "")
+    if isinstance(completion, Sequence):
+        for msg in reversed(list(completion)):
+            if isinstance(msg, dict) and msg.get("role", "assistant") == "assistant":
+                return str(msg.get("content") or "")
+        return ""
+    return str(completion)
+
+
+def math_reward(
+    completions: Sequence[Any], answer: Sequence[str | None], *, timeout: float = 5.0, **kwargs: Any
+) -> list[float | None]:
+    """1.0 when the completion's final answer equals the reference ``answer``, else 0.0; None without one.
+
+    Grading is ``redstar_data.verify.math.check(response, reference)``: the same verifier that labels
+    traces in the catalog, so training rewards and dataset labels agree.
+
+    Example:
+        >>> from redstar_train.rewards import math_reward
+        >>> math_reward(["so it is \\\\boxed{4}", "\\\\boxed{5}", "no idea"], answer=["4", "4", None])
+        [1.0, 0.0, None]
+        >>> math_reward([[{"role": "assistant", "content": "\\\\boxed{\\\\frac{1}{2}}"}]], answer=["0.5"])
+        [1.0]
+    """
+    from redstar_data.verify.math import check
+
+    if len(answer) != len(completions):
+        raise ValueError(f"math_reward: {len(completions)} completions but {len(answer)} answers")
+    out: list[float | None] = []
+    for comp, ref in zip(completions, answer, strict=True):
+        if ref is None or str(ref).strip() == "":
+            out.append(None)
+            continue
+        verdict = check(completion_text(comp), str(ref), timeout=timeout)
+        out.append(1.0 if verdict.label == "correct" else 0.0)
+    return out
+
+
+def format_reward(completions: Sequence[Any], **kwargs: Any) -> list[float | None]:
+    """1.0 when the completion thinks first (``<think>…</think>``) and then gives a ``\\boxed{}`` answer.
+
+    Example:
+        >>> from redstar_train.rewards import format_reward
+        >>> format_reward(["<think>2+2</think> The answer is \\\\boxed{4}.", "\\\\boxed{4}"])
+        [1.0, 0.0]
+    """
+    return [1.0 if _FORMAT.search(completion_text(c)) else 0.0 for c in completions]
+
+
+REWARDS: dict[str, RewardFunc] = {"math": math_reward, "format": format_reward}
+
+
+def get_rewards(names: Sequence[str]) -> list[RewardFunc]:
+    """Reward functions by config name (``rl.rewards``)."""
+    from redstar_data.errors import ConfigError
+
+    out = []
+    for n in names:
+        if n not in REWARDS:
+            raise ConfigError(f"unknown reward {n!r}", key="rl.rewards", allowed=sorted(REWARDS))
+        out.append(REWARDS[n])
+    return out
+
+
+__all__ = ["REWARDS", "completion_text", "format_reward", "get_rewards", "math_reward"]

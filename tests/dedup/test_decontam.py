@@ -1,0 +1,91 @@
+"""Decontamination against benchmark sources in a real catalog."""
+
+from __future__ import annotations
+
+import pytest
+
+from redstar_data.dedup.run import decontaminate
+from redstar_data.errors import ConfigError, IngestError
+
+AIME = (
+    "Find the number of ordered pairs of positive integers $(m, n)$ such that $m^2 n = 20^{20}$ and "
+    "$m$ and $n$ are both less than $10^{15}$."
+)
+MATH = "What is the smallest positive integer $n$ such that $17n \\equiv 1234 \\pmod{7}$?"
+SHORT = "Compute $\\dbinom{8}{4}$."
+
+
+@pytest.fixture
+def seeded(catalog, add):
+    add(catalog, "aime24", [AIME], benchmark=True)
+    add(catalog, "math500", [MATH, SHORT], benchmark=True)
+    train = add(
+        catalog,
+        "train",
+        [
+            # the AIME problem embedded in a longer training problem, reformatted
+            "Warm-up exercise from our club. Find the number of ordered pairs of positive integers (m, n) "
+            "such that \\(m^{2}n = 20^{20}\\) and m and n are both less than 10^{15}. Then explain your method.",
+            # the MATH problem verbatim up to formatting
+            "What is the smallest positive integer n such that 17n \\equiv 1234 \\pmod{7}?",
+            # the short benchmark problem, reformatted: only the exact check applies
+            "Compute $\\binom{8}{4}$.",
+            # unrelated problems sharing a few words and numbers
+            "Find the number of positive integers less than 1000 that are divisible by 7 but not by 11.",
+            "Compute $\\dbinom{10}{4}$.",
+        ],
+    )
+    return catalog, train
+
+
+def test_embedded_benchmark_problem_flagged_with_span(seeded):
+    cat, train = seeded
+    rep = decontaminate(cat, against=["aime24", "math500"], ngram=13)
+    rows = cat.arrow("SELECT * FROM contamination ORDER BY problem_id, method").to_pylist()
+    by = {}
+    for r in rows:
+        by.setdefault(r["problem_id"], []).append(r)
+    assert set(by) == {train[0], train[1], train[2]}
+    (emb,) = by[train[0]]
+    assert emb["benchmark"] == "aime24" and emb["method"] == "ngram" and emb["ngram"] == 13
+    assert emb["matched_ngrams"] >= 10
+    assert emb["overlap"].startswith("find the number of ordered pairs") and "10 ^ 15" in emb["overlap"]
+    assert "warm" not in emb["overlap"] and "explain" not in emb["overlap"]
+    assert {r["method"] for r in by[train[1]]} == {"exact", "ngram"}
+    assert rep.per_benchmark == {"aime24": 1, "math500": 2} and rep.n_flagged == 3
+    assert rep.n_checked == 5
+
+
+def test_decontam_is_idempotent(seeded):
+    cat, _ = seeded
+    first = decontaminate(cat, against=["aime24", "math500"])
+    n = cat.count("contamination")
+    again = decontaminate(cat, against=["aime24", "math500"])
+    assert first.n_rows_written == n > 0 and again.n_rows_written == 0 and cat.count("contamination") == n
+
+
+def test_short_benchmark_problems_need_exact_match(seeded):
+    cat, train = seeded
+    decontaminate(cat, against=["math500"], ngram=5)
+    flagged = dict(cat.con.execute("SELECT problem_id, method FROM contamination").fetchall())
+    assert flagged[train[2]] == "exact"  # \binom vs \dbinom is formatting; too short for any 5-gram
+    assert train[4] not in flagged and train[3] not in flagged  # other numbers / other problem
+
+
+def test_unknown_benchmark_is_an_error(catalog):
+    with pytest.raises((ConfigError, IngestError), match="nope"):
+        decontaminate(catalog, against=["nope"])
+    with pytest.raises(ConfigError, match="no benchmark"):
+        decontaminate(catalog, against=[])
+
+
+def test_benchmarks_ingested_from_shared_data(catalog, add, shared_data):
+    import json
+
+    pytest.importorskip("redstar_data.ingest.benchmarks")
+    first = json.loads((shared_data / "benchmarks" / "aime24.jsonl").read_text().splitlines()[0])["problem"]
+    train = add(catalog, "train", ["From a contest archive: " + first + " Good luck!", "What is 2 + 2?"])
+    rep = decontaminate(catalog, against=["aime24"])
+    assert rep.n_benchmark_problems == 30 and rep.n_checked == 2
+    flagged = {r[0] for r in catalog.con.execute("SELECT problem_id FROM contamination").fetchall()}
+    assert flagged == {train[0]}

@@ -1,0 +1,43 @@
+"""The offline demo runs end to end on a fresh catalog and is idempotent."""
+
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+from typer.testing import CliRunner
+
+from redstar_data.demo import run_demo
+
+
+def test_demo_end_to_end_and_rerun_does_nothing(catalog, tmp_path):
+    rep = run_demo(catalog, n=40, samples=3, seed=0, out_dir=tmp_path / "ex")
+    stages = {(s, w.split(" ->")[0]): c for s, w, c, _ in rep.stages}
+    assert stages[("ingest", "problems (new)")] > 30
+    assert stages[("generate", "traces (scripted teacher)")] == 3 * catalog.count("problems")
+    assert stages[("verify", "traces labelled")] == catalog.count("traces")
+    assert rep.labels.get("correct") and rep.labels.get("incorrect")
+    sft = pq.read_table(tmp_path / "ex" / "demo_sft" / "train.parquet")
+    dpo = pq.read_table(tmp_path / "ex" / "demo_dpo" / "train.parquet")
+    assert sft.num_rows > 0 and "messages" in sft.column_names
+    assert dpo.num_rows > 0 and {"prompt", "chosen", "rejected"} <= set(dpo.column_names)
+    assert catalog.count("exports") == 3
+    before = sft.num_rows
+    rep2 = run_demo(catalog, n=40, samples=3, seed=0, out_dir=tmp_path / "ex")
+    stages2 = {(s, w.split(" ->")[0]): c for s, w, c, _ in rep2.stages}
+    assert stages2[("ingest", "problems (new)")] == 0
+    assert stages2[("generate", "traces (scripted teacher)")] == 0
+    assert pq.read_metadata(tmp_path / "ex" / "demo_sft" / "train.parquet").num_rows == before
+    assert catalog.count("exports") == 3
+
+
+def test_demo_cli(tmp_path):
+    from redstar_data.cli.app import app
+
+    cat = tmp_path / "cat.duckdb"
+    res = CliRunner().invoke(
+        app, ["demo", "--n", "30", "--samples", "2", "--out", str(tmp_path / "ex"), "--catalog", str(cat)]
+    )
+    assert res.exit_code == 0, res.output
+    assert "redstar demo" in res.output and "generate" in res.output
+    assert cat.exists() and (
+        tmp_path / "ex" / "demo_dpo" / "manifest.json"
+    ).exists()
