@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 
 import typer
 
@@ -46,12 +47,38 @@ COMMAND_MODULES = ("ingest", "sql", "dedup", "difficulty", "generate", "verify",
                    "ls")
 
 
+def reflow_help(doc: str) -> str:
+    """Join hard-wrapped prose lines of a docstring into paragraphs; keep indented example blocks as they are.
+
+    Typer's rich help keeps single newlines, so docstrings wrapped at 110 columns would render ragged.
+    """
+    out = []
+    for para in inspect.cleandoc(doc).split("\n\n"):
+        lines = para.splitlines()
+        if any(line.startswith((" ", "-", "|")) for line in lines):
+            out.append(para)
+        else:
+            out.append(" ".join(line.strip() for line in lines))
+    return "\n\n".join(out)
+
+
+def _reflow_all(typer_app: typer.Typer) -> None:
+    for cmd in typer_app.registered_commands:
+        doc = cmd.help or (cmd.callback.__doc__ if cmd.callback else None)
+        if doc:
+            cmd.help = reflow_help(doc)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _reflow_all(group.typer_instance)
+
+
 def _register_all() -> None:
     for name in COMMAND_MODULES:
         modname = f"redstar_data.cli.{name}"
         if importlib.util.find_spec(modname) is None:
             continue
         importlib.import_module(modname).register(app)
+    _reflow_all(app)
 
 
 _register_all()

@@ -11,7 +11,7 @@ from redstar_data.cli._options import CatalogOpt
 
 
 def demo(
-    n: Annotated[int, typer.Option("--n", help="Synthetic problems to ingest.")] = 300,
+    n: Annotated[int, typer.Option("--n", help="Synthetic problems to ingest.")] = 2000,
     samples: Annotated[int, typer.Option("--samples", help="Teacher samples per problem.")] = 4,
     seed: Annotated[int, typer.Option("--seed", help="Seed for problems, teacher and exports.")] = 0,
     out: Annotated[
