@@ -22,10 +22,9 @@ def verify(
 ) -> None:
     """Label every trace that has no label from the current verifier version, and flag quality problems.
 
-    Labels (correct / incorrect / no_answer / timeout / error) go to `verifications` with the verifier name
-    and version; older versions' labels are kept. Each item runs under a hard time limit in worker
-    processes, so no input can stall the run. Quality flags (truncated, no_final_answer, repetition,
-    language_mixing, too_short, too_long) go to `trace_flags`. Re-running only does what is missing.
+    Labels (correct / incorrect / no_answer / timeout / error) go to `verifications` with the verifier name and version; older versions' labels are kept. Each item runs under a hard time limit in worker processes, so no input can stall the run.
+
+    Quality flags (truncated, no_final_answer, repetition, language_mixing, too_short, too_long) go to `trace_flags`. Re-running only does what is missing.
 
     Example:
 

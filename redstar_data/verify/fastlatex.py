@@ -93,10 +93,15 @@ def _tokens(s: str) -> list[str]:
     return out
 
 
+_MAX_TERMS = 2000  # finite sums/products expanding to more terms stay unevaluated
+
+
 class _Parser:
     def __init__(self, toks: list[str]) -> None:
         self.t = toks
         self.i = 0
+        self.bound: set[str] = set()  # summation indices: ``i``/``e`` there are variables, not constants
+        self.budget = _MAX_TERMS  # expanded terms left for all sums/products of this expression (nesting)
 
     def peek(self) -> str | None:
         return self.t[self.i] if self.i < len(self.t) else None
@@ -156,7 +161,9 @@ class _Parser:
         if tok in ("(", "[", "{") or tok[0].isdigit() or tok[0] == "." or tok.isalpha():
             return True
         return tok.startswith("\\") and tok[1:] in (
-            _FUNCS.keys() | _GREEK | {"frac", "sqrt", "pi", "infty", "binom", "dot", "hat", "bar", "tilde"}
+            _FUNCS.keys()
+            | _GREEK
+            | {"frac", "sqrt", "pi", "infty", "binom", "dot", "hat", "bar", "tilde", "sum", "prod"}
         )
 
     def power(self) -> Any:
@@ -201,6 +208,32 @@ class _Parser:
             name = f"{name}_{tok.lstrip(chr(92))}"
         return name
 
+    def _big_operator(self, name: str) -> Any:
+        """``\\sum_{k=a}^{b} body`` / ``\\prod``: finite numeric ranges are expanded (so an index shift such as
+        ``\\sum_{n=1}^{18} f(n+2)`` equals ``\\sum_{k=3}^{20} f(k)``); other bounds stay an unevaluated
+        ``Sum``/``Product`` (compared numerically or not at all)."""
+        self.take("_")
+        self.take("{")
+        var = sympy.Symbol(self._subscript(self.take()))
+        outer = self.bound
+        self.take("=")
+        lo = self.expr()
+        self.take("}")
+        self.take("^")
+        hi = self.group_or_token()
+        self.bound = outer | {var.name}
+        try:
+            body = self.term()
+        finally:
+            self.bound = outer
+        op = sympy.Sum if name == "sum" else sympy.Product
+        cost = (hi - lo + 1) * len(sympy.Add.make_args(body)) if lo.is_Integer and hi.is_Integer else -1
+        if 0 < cost <= self.budget:
+            self.budget -= cost
+            terms = [body.xreplace({var: sympy.Integer(k)}) for k in range(int(lo), int(hi) + 1)]
+            return sympy.Add(*terms) if name == "sum" else sympy.Mul(*terms)
+        return op(body, (var, lo, hi))
+
     def atom(self) -> Any:
         tok = self.take()
         if tok in ("(", "["):
@@ -214,9 +247,9 @@ class _Parser:
         if tok[0].isdigit() or tok[0] == ".":
             return _number(tok)
         if tok.isalpha():
-            if tok == "e" and self.peek() != "_":
+            if tok == "e" and self.peek() != "_" and tok not in self.bound:
                 return sympy.E
-            if tok == "i" and self.peek() != "_":
+            if tok == "i" and self.peek() != "_" and tok not in self.bound:
                 return sympy.I
             return sympy.Symbol(self._subscript(tok))
         name = tok[1:]
@@ -233,6 +266,8 @@ class _Parser:
             return sympy.sqrt(self.group_or_token())
         if name == "binom":
             return sympy.binomial(self.group_or_token(), self.group_or_token())
+        if name in ("sum", "prod"):
+            return self._big_operator(name)
         if name == "pi":
             return sympy.pi
         if name == "infty":

@@ -20,7 +20,7 @@ from redstar_data.verify.equivalence import equivalent
 from redstar_data.verify.extract import extract_answer
 from redstar_data.verify.pool import WorkerCrashed, WorkerPool, WorkerTimeout, run_many
 
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 MAX_ANSWER_CHARS = 2000  # longer "answers" are compared as strings only (no parser sees them)
 
 _POOL = WorkerPool()
