@@ -55,13 +55,24 @@ PICKERS: Registry[object] = Registry("picker")
 FORMATS: Registry[object] = Registry("format")
 SOURCES: Registry[object] = Registry("source")
 
-BACKENDS.add("scripted", "redstar_data.generate.backends.scripted:ScriptedTeacher",
-             "offline STAND-IN teacher for the demo and tests (not a model)")
-BACKENDS.add("openai", "redstar_data.generate.backends.openai_http:OpenAIBackend",
-             "any OpenAI-compatible server (vLLM serve, SGLang, hosted APIs)")
-BACKENDS.add("vllm", "redstar_data.generate.backends.vllm_offline:VLLMBackend", "offline vLLM LLM engine (GPU)")
-BACKENDS.add("transformers", "redstar_data.generate.backends.transformers_local:TransformersBackend",
-             "a local transformers model on CPU or GPU")
+BACKENDS.add(
+    "scripted",
+    "redstar_data.generate.backends.scripted:ScriptedTeacher",
+    "offline STAND-IN teacher for the demo and tests (not a model)",
+)
+BACKENDS.add(
+    "openai",
+    "redstar_data.generate.backends.openai_http:OpenAIBackend",
+    "any OpenAI-compatible server (vLLM serve, SGLang, hosted APIs)",
+)
+BACKENDS.add(
+    "vllm", "redstar_data.generate.backends.vllm_offline:VLLMBackend", "offline vLLM LLM engine (GPU)"
+)
+BACKENDS.add(
+    "transformers",
+    "redstar_data.generate.backends.transformers_local:TransformersBackend",
+    "a local transformers model on CPU or GPU",
+)
 VERIFIERS.add("math", "redstar_data.verify.math:MathVerifier", "final-answer equivalence for math")
 
 # recipes / export (issue 5)
@@ -72,14 +83,27 @@ for _name, _help in (
     ("longest_correct", "the correct trace with the most tokens"),
 ):
     PICKERS.add(_name, "redstar_data.recipes.pickers:POLICIES", _help)
-FORMATS.add("sft", "redstar_data.export.formats:sft_columns", "chat `messages` with a system prompt (TRL SFT)")
-FORMATS.add("dpo", "redstar_data.export.formats:dpo_columns", "conversational prompt/chosen/rejected (TRL DPO)")
+FORMATS.add(
+    "sft", "redstar_data.export.formats:sft_columns", "chat `messages` with a system prompt (TRL SFT)"
+)
+FORMATS.add(
+    "dpo", "redstar_data.export.formats:dpo_columns", "conversational prompt/chosen/rejected (TRL DPO)"
+)
 FORMATS.add("rl", "redstar_data.export.formats:rl_columns", "prompt + answer (+ tests) (TRL GRPO/RLOO)")
-SOURCES.add("jsonl", "redstar_data.ingest.readers:read_jsonl", "JSON lines file (.jsonl/.ndjson), streamed in byte chunks")
+SOURCES.add(
+    "jsonl",
+    "redstar_data.ingest.readers:read_jsonl",
+    "JSON lines file (.jsonl/.ndjson), streamed in byte chunks",
+)
 SOURCES.add("json", "redstar_data.ingest.readers:read_json_array", "JSON file: an array of objects")
 SOURCES.add("parquet", "redstar_data.ingest.readers:read_parquet", "parquet file, streamed by record batch")
 SOURCES.add("csv", "redstar_data.ingest.readers:read_csv", "CSV file with a header row")
-SOURCES.add("hf_disk", "redstar_data.ingest.readers:read_hf_disk", "a datasets save_to_disk folder (DIR[:split])")
+SOURCES.add(
+    "hf_disk", "redstar_data.ingest.readers:read_hf_disk", "a datasets save_to_disk folder (DIR[:split])"
+)
 SOURCES.add("hub", "redstar_data.ingest.readers:read_hub", "hf:org/name[:split] via datasets.load_dataset")
-SOURCES.add("synthetic", "redstar_data.ingest.synthetic:generate_math",
-            "SYNTHETIC math problems: synthetic:math?n=N&seed=S")
+SOURCES.add(
+    "synthetic",
+    "redstar_data.ingest.synthetic:generate_math",
+    "SYNTHETIC math problems: synthetic:math?n=N&seed=S",
+)

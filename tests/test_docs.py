@@ -33,8 +33,22 @@ COMMANDS = _commands()
 
 def test_every_stage_has_a_command() -> None:
     names = {c[0] for c in COMMANDS}
-    for stage in ("ingest", "sql", "stats", "dedup", "decontam", "difficulty", "generate", "verify", "export",
-                  "exports", "demo", "train", "eval", "ls"):
+    for stage in (
+        "ingest",
+        "sql",
+        "stats",
+        "dedup",
+        "decontam",
+        "difficulty",
+        "generate",
+        "verify",
+        "export",
+        "exports",
+        "demo",
+        "train",
+        "eval",
+        "ls",
+    ):
         assert stage in names
 
 
@@ -49,7 +63,9 @@ def test_help_explains_with_an_example(path: tuple[str, ...]) -> None:
 @pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
 def test_command_is_documented(path: tuple[str, ...]) -> None:
     text = (ROOT / "README.md").read_text() + "".join(p.read_text() for p in (ROOT / "docs").glob("*.md"))
-    assert f"redstar {' '.join(path)}" in text, f"`redstar {' '.join(path)}` is in neither README.md nor docs/"
+    assert f"redstar {' '.join(path)}" in text, (
+        f"`redstar {' '.join(path)}` is in neither README.md nor docs/"
+    )
 
 
 def test_readme_first_screen_has_the_two_commands() -> None:

@@ -20,7 +20,9 @@ TEXTS = [
 @pytest.mark.parametrize("text", TEXTS)
 def test_problem_id_python_equals_sql(text: str) -> None:
     con = duckdb.connect()
-    got = con.execute(f"SELECT {ids.problem_id_sql('t')} FROM (SELECT ?::VARCHAR AS t)", [text]).fetchall()[0][0]
+    got = con.execute(f"SELECT {ids.problem_id_sql('t')} FROM (SELECT ?::VARCHAR AS t)", [text]).fetchall()[
+        0
+    ][0]
     assert got == ids.problem_id(text)
 
 

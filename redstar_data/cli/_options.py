@@ -9,9 +9,13 @@ import typer
 
 CatalogOpt = Annotated[
     Path | None,
-    typer.Option("--catalog", "-c", envvar="REDSTAR_CATALOG",
-                 help="Catalog file (default: catalog/redstar.duckdb; env REDSTAR_CATALOG).",
-                 show_default=False),
+    typer.Option(
+        "--catalog",
+        "-c",
+        envvar="REDSTAR_CATALOG",
+        help="Catalog file (default: catalog/redstar.duckdb; env REDSTAR_CATALOG).",
+        show_default=False,
+    ),
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would happen; write nothing.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (results are deterministic per seed).")]

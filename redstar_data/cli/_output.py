@@ -46,15 +46,22 @@ def print_json(obj: Any) -> None:
 def progress_bar(transient: bool = False) -> Iterator[ProgressCallback]:
     """A ProgressCallback drawing one rich bar per stage, with extra metrics (e.g. tok/s) in the text."""
     prog = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[metrics]}"), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-        console=err_console, transient=transient,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[metrics]}"),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=transient,
     )
     tasks: dict[str, TaskID] = {}
 
     def sink(ev: ProgressEvent) -> None:
-        metrics = "  ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}"
-                            for k, v in ev.metrics.items())
+        metrics = "  ".join(
+            f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in ev.metrics.items()
+        )
         if ev.stage not in tasks:
             tasks[ev.stage] = prog.add_task(ev.stage, total=ev.total, metrics=metrics)
         prog.update(tasks[ev.stage], completed=ev.done, total=ev.total, metrics=metrics)

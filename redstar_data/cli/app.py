@@ -27,8 +27,13 @@ Example:
   redstar stats
 """
 
-app = typer.Typer(help=HELP, no_args_is_help=True, rich_markup_mode="rich",
-                  context_settings={"help_option_names": ["-h", "--help"]}, add_completion=False)
+app = typer.Typer(
+    help=HELP,
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    add_completion=False,
+)
 
 
 @app.callback()
@@ -43,8 +48,18 @@ def _root(
 
 
 # One module per stage; each has register(app). Listed here in data-flow order.
-COMMAND_MODULES = ("ingest", "sql", "dedup", "difficulty", "generate", "verify", "export", "demo", "train",
-                   "ls")
+COMMAND_MODULES = (
+    "ingest",
+    "sql",
+    "dedup",
+    "difficulty",
+    "generate",
+    "verify",
+    "export",
+    "demo",
+    "train",
+    "ls",
+)
 
 
 def reflow_help(doc: str) -> str:

@@ -43,7 +43,9 @@ def demo(
     if rep.labels:
         console.print("labels: " + ", ".join(f"{k} {v}" for k, v in sorted(rep.labels.items())))
     console.print(f"catalog: {cat_path}    exports: {out}/demo_sft, {out}/demo_dpo, {out}/demo_rl")
-    console.print('next: redstar stats | redstar sql --named pass_rate_by_source | redstar export recipes/demo.yaml --dry-run')
+    console.print(
+        "next: redstar stats | redstar sql --named pass_rate_by_source | redstar export recipes/demo.yaml --dry-run"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -19,8 +19,13 @@ def ls(kind: str = typer.Argument(..., help=f"One of: {', '.join(KINDS)}.")) -> 
     """
     from redstar_data import registry
 
-    regs = {"backends": registry.BACKENDS, "verifiers": registry.VERIFIERS, "pickers": registry.PICKERS,
-            "formats": registry.FORMATS, "sources": registry.SOURCES}
+    regs = {
+        "backends": registry.BACKENDS,
+        "verifiers": registry.VERIFIERS,
+        "pickers": registry.PICKERS,
+        "formats": registry.FORMATS,
+        "sources": registry.SOURCES,
+    }
     if kind not in regs:
         raise ConfigError(f"unknown kind {kind!r}", allowed=KINDS)
     print_table(kind, ["name", "target", "what"], regs[kind].describe())

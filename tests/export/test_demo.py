@@ -38,6 +38,4 @@ def test_demo_cli(tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert "redstar demo" in res.output and "generate" in res.output
-    assert cat.exists() and (
-        tmp_path / "ex" / "demo_dpo" / "manifest.json"
-    ).exists()
+    assert cat.exists() and (tmp_path / "ex" / "demo_dpo" / "manifest.json").exists()
