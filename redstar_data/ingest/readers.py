@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import mmap
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,13 +25,14 @@ import pyarrow as pa
 from redstar_data.errors import IngestError
 
 # JSONL bytes per batch. Big enough that a batch holds more than one DuckDB row group (122,880 rows) of
-# typical rows, so inserts go straight to the file instead of through the WAL (with 32 MiB batches the
-# commits took half of the ingest time), and few batches mean few per-batch costs (partial row groups
-# that the checkpoint merges, anti-join hash builds). Measured on 2M synthetic rows (2-core VM): 128 MiB
-# 15.1 s / 1.27 GB peak RSS (three blocks alive, before prefetch kept two), 192 MiB 12.6 s / 1.48 GB,
-# 256 MiB 12.1 s / 1.65 GB; 192 MiB keeps a 0.5 GB margin under the 2 GB goal. At most two blocks are
+# typical rows, so inserts go straight to the file instead of through the WAL, and few batches mean few
+# per-batch costs (partial row groups, anti-join hash builds, commits). Measured with benchmarks/ingest.py
+# on 1M synthetic rows (2-core VM, blocks memory-mapped): 192 MiB 6.9-7.1 s / 1.2 GB peak RSS, 256 MiB
+# 6.4 s / 1.4 GB (the 2 GB goal keeps a 0.6 GB margin). A small first block (16 MiB) lets DuckDB start at
+# once instead of waiting for a whole block (0.5 s faster than a 64 MiB one). At most two blocks are
 # alive at once (see run.prefetch).
-DEFAULT_CHUNK_BYTES = 192 * 1024 * 1024
+DEFAULT_CHUNK_BYTES = 256 * 1024 * 1024
+FIRST_CHUNK_BYTES = 16 * 1024 * 1024
 DEFAULT_BATCH_ROWS = 50_000  # rows per batch for Arrow-backed formats
 SCAN_CHUNK_ROWS = 8_192  # rows per Arrow record batch handed to DuckDB (its parallel scan unit)
 FILE_KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
@@ -113,36 +115,37 @@ def parse_source(source: str) -> SourceSpec:
 
 # --------------------------------------------------------------------------------------------- JSONL
 def read_jsonl(path: Path, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Iterator[RawBatch]:
-    """Cut the file into lines without a per-line Python step: numpy finds the newlines of a block and the
-    lines become an Arrow binary array over the same bytes (zero copy). Lines keep their raw bytes (and
+    """Cut the file into lines without a per-line Python step: each block of whole lines is a read-only
+    memory map of the file, numpy finds its newlines and the lines become an Arrow binary array over the
+    mapped bytes (no copy, no allocation: reading the first 192 MiB block into a fresh buffer took 0.9 s
+    of single-threaded time before DuckDB could start). A block is unmapped when its batch is dropped, so
+    memory stays bounded by the blocks alive (two, see run.prefetch). Lines keep their raw bytes (and
     their newline, stripped in SQL) so invalid UTF-8 is found per line later. Lines are numbered from 1;
-    blank lines are skipped but keep their number."""
+    blank lines are skipped but keep their number. The first block is small so that work starts at once."""
     row0 = 0
-    rest = b""
     with path.open("rb") as f:
         total = os.fstat(f.fileno()).st_size
-        while True:
-            # no bigger than what is left (+1 to see the end): a small file does not allocate a whole block
-            buf = bytearray(len(rest) + max(1, min(chunk_bytes, total - f.tell() + 1)))
-            buf[: len(rest)] = rest
-            got = f.readinto(memoryview(buf)[len(rest) :])
-            size = len(rest) + got
-            if size == 0:
-                return
-            view = memoryview(buf)[:size]
-            if got:
-                cut = buf.rfind(b"\n", 0, size)
-                if cut < 0:  # one line longer than the chunk: keep reading
-                    rest = bytes(view)
+        pos, want = 0, min(chunk_bytes, FIRST_CHUNK_BYTES)
+        while pos < total:
+            end = min(pos + want, total)
+            base = pos - pos % mmap.ALLOCATIONGRANULARITY  # a mapping starts on a page boundary
+            mm = mmap.mmap(f.fileno(), end - base, offset=base, access=mmap.ACCESS_READ)
+            lo = pos - base
+            if end < total:
+                cut = mm.rfind(b"\n", lo)
+                if cut < 0:  # one line longer than the block: map a bigger one
+                    mm.close()
+                    want *= 2
                     continue
-                data, rest = view[: cut + 1], bytes(view[cut + 1 :])
+                hi = cut + 1
             else:
-                data, rest = view, b""
-            batch, n = _lines_batch(data, row0)
+                hi = end - base
+            batch, n = _lines_batch(memoryview(mm)[lo:hi], row0)
+            del mm  # unmapped once the batch (which holds the only other reference) is dropped
             row0 += n
+            pos, want = base + hi, chunk_bytes
             yield batch
-            if not got:
-                return
+            del batch
 
 
 def _lines_batch(data: memoryview, row0: int) -> tuple[RawBatch, int]:
@@ -165,7 +168,7 @@ def _lines_batch(data: memoryview, row0: int) -> tuple[RawBatch, int]:
     if blank.any():
         t = t.filter(pa.array(~blank))
     # several record batches, not one: DuckDB scans an Arrow table in parallel one batch per thread
-    t = pa.Table.from_batches(t.combine_chunks().to_batches(max_chunksize=SCAN_CHUNK_ROWS))
+    t = pa.Table.from_batches(t.combine_chunks().to_batches(max_chunksize=SCAN_CHUNK_ROWS), schema=t.schema)
     return RawBatch(lines=t, n_rows=t.num_rows), n
 
 

@@ -323,9 +323,14 @@ class _Run:
         con, sid = self.con, self.sid
         assert self.m is not None
         # later copies of a problem within this batch: found on narrow columns (a window over the wide rows
-        # would sort the texts too, ~2x the cost of the insert itself)
-        con.execute("CREATE OR REPLACE TEMP TABLE __rs_dups AS SELECT row_number FROM __rs_stage WHERE reason IS NULL "
-                    "QUALIFY row_number() OVER (PARTITION BY problem_id ORDER BY row_number) > 1")  # fmt: skip
+        # would sort the texts too, ~2x the cost of the insert itself); a hash aggregate, not a window (1.5x faster)
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE __rs_dups AS
+            SELECT s.row_number FROM __rs_stage s JOIN (
+                SELECT problem_id, min(row_number) AS first FROM __rs_stage WHERE reason IS NULL
+                GROUP BY problem_id HAVING count(*) > 1) g USING (problem_id)
+            WHERE s.reason IS NULL AND s.row_number > g.first
+        """)  # fmt: skip
         row = fetch_one(con, """
             INSERT INTO problems (problem_id, source_id, source_key, row_number, domain, problem, answer, solution,
                                   tests, images, level, meta)
