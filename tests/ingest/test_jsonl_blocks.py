@@ -45,13 +45,17 @@ LAYOUTS = {
 
 @pytest.mark.parametrize("name", list(LAYOUTS))
 @pytest.mark.parametrize(("chunk", "first"), [(64, 16), (4096, 4096), (1 << 20, 100), (4096, 1 << 30)])
-def test_blocks_yield_exactly_the_lines(tmp_path: Path, monkeypatch, name: str, chunk: int, first: int) -> None:
+def test_blocks_yield_exactly_the_lines(
+    tmp_path: Path, monkeypatch, name: str, chunk: int, first: int
+) -> None:
     p = tmp_path / "f.jsonl"
     p.write_bytes(LAYOUTS[name])
     assert _read(p, chunk, first, monkeypatch) == _expected(LAYOUTS[name])
 
 
-def test_a_problem_repeated_in_a_later_block_is_one_problem_with_one_label(catalog, tmp_path: Path, monkeypatch) -> None:
+def test_a_problem_repeated_in_a_later_block_is_one_problem_with_one_label(
+    catalog, tmp_path: Path, monkeypatch
+) -> None:
     """Copies of a problem across blocks (and inside one) add one problem, one label score, and one
     membership per row; a re-ingest adds nothing."""
     monkeypatch.setattr(readers, "DEFAULT_CHUNK_BYTES", 2048)
