@@ -17,7 +17,6 @@ from typing import Any
 from redstar_data.catalog import Catalog
 from redstar_data.progress import ProgressCallback, null_progress
 
-RECIPES = Path(__file__).resolve().parents[1] / "recipes"
 DEMO_RECIPES = ("demo.yaml", "demo-dpo.yaml", "demo-rl.yaml")
 RUN_ID = "demo-teacher"
 
@@ -52,7 +51,7 @@ def run_demo(
     from redstar_data.generate.backends.base import SamplingParams
     from redstar_data.generate.run import generate
     from redstar_data.ingest.run import ingest
-    from redstar_data.recipes.load import load_recipe
+    from redstar_data.recipes.load import REPO_RECIPES, load_recipe
     from redstar_data.verify.run import verify
 
     rep = DemoReport()
@@ -99,9 +98,9 @@ def run_demo(
 
     for name in DEMO_RECIPES:
         t0 = time.perf_counter()
-        recipe, _, _ = load_recipe(RECIPES / name)
+        recipe, _, _ = load_recipe(REPO_RECIPES / name)
         out = Path(out_dir) / recipe.name
-        er = export(catalog, RECIPES / name, out_dir=out, progress=progress)
+        er = export(catalog, REPO_RECIPES / name, out_dir=out, progress=progress)
         rep.exports[recipe.name] = str(out)
         rep.add("export", f"{recipe.kind} rows -> {out}", er.n_rows, t0)
 

@@ -127,7 +127,12 @@ def exports_cmd(
     )
 
 
-recipe_app = typer.Typer(help="Check and inspect export recipes.", no_args_is_help=True)
+recipe_app = typer.Typer(
+    help="Check and inspect export recipes.\n\nExample:\n\n"
+    "  redstar recipe validate recipes/redstar-dpo.yaml\n"
+    "  redstar recipe show recipes/demo.yaml --sql",
+    no_args_is_help=True,
+)
 
 
 @recipe_app.command("validate")

@@ -19,7 +19,11 @@ from redstar_data.errors import RecipeError
 from redstar_data.ids import stable_hash
 from redstar_data.recipes.schema import FORMAT_MODELS, KINDS, Recipe
 
-REPO_RECIPES = Path(__file__).resolve().parents[2] / "recipes"
+_PKG = Path(__file__).resolve().parents[1]
+# the shipped recipes: top-level recipes/ in a checkout, redstar_data/_recipes in a wheel (pyproject force-include)
+REPO_RECIPES = next(
+    (c for c in (_PKG / "_recipes", _PKG.parent / "recipes") if c.is_dir()), _PKG.parent / "recipes"
+)
 
 
 def resolve_recipe_path(path: str | Path) -> Path:

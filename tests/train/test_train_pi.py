@@ -11,7 +11,7 @@ from redstar_train.models import load_model, merged_rope_parameters
 
 from .conftest import SYSTEM, write_export
 
-FACTOR = 2.0
+FACTOR = 4.0  # the example: 4x a 7B model's shorter native window
 
 
 def _rotary(model):
@@ -62,10 +62,11 @@ def test_rope_scaling_config_is_validated(make_config):
 
 
 def test_sft_at_factor_times_native_length(make_config, tmp_path, tiny_model):
+    import torch
     from transformers import AutoConfig
 
     native = AutoConfig.from_pretrained(tiny_model).max_position_embeddings
-    long = " Wait, let me check again step by step." * 42
+    long = " Wait, let me check again step by step." * 95  # ~3.5x the native window in tokens
     rows = [
         {
             "messages": [
@@ -92,9 +93,21 @@ def test_sft_at_factor_times_native_length(make_config, tmp_path, tiny_model):
         kind="sft",
     )
     trainer, rep, _ = sft.build_trainer(cfg)
-    assert native < rep.max_tokens <= max_length and rep.n_dropped == 0
+    assert (FACTOR - 1) * native < rep.max_tokens <= max_length and rep.n_dropped == 0
     assert trainer.model.config.rope_parameters["rope_type"] == "linear"
     assert trainer.model.config.rope_parameters["factor"] == FACTOR
+    # The model the trainer holds is interpolated: at the longest row's positions its rotary angles stay
+    # inside the range the plain model saw at its native length (a model without PI fails this).
+    plain = load_model(tiny_model)
+    ratio = _rotary(plain).inv_freq / _rotary(trainer.model).inv_freq
+    assert torch.allclose(ratio, torch.full_like(ratio, FACTOR))
+    far = torch.arange(0, rep.max_tokens).unsqueeze(0)
+    x = torch.zeros(1, 1, 64)
+    cos_pi, _ = _rotary(trainer.model)(x, far)
+    cos_plain, _ = _rotary(plain)(x, (far / FACTOR))
+    assert torch.allclose(cos_pi, cos_plain, atol=1e-5)
+    cos_plain_far, _ = _rotary(plain)(x, far)
+    assert not torch.allclose(cos_plain_far, cos_pi, atol=1e-3)
     out = trainer.train()
     assert trainer.state.global_step == 2 and out.training_loss > 0
     trainer.save_model(str(cfg.out_dir))
