@@ -36,12 +36,13 @@ def render_card(manifest: dict[str, Any], recipe_text: str) -> str:
     configs = []
     for rung in manifest["rungs"]:
         files = [{"split": s, "path": f} for s, f in sorted(rung["files"].items())]
-        configs.append({"config_name": rung["config"], "data_files": files})
+        if files:  # an hf_disk-only export has no file the Hub's loader reads: no config points at nothing
+            configs.append({"config_name": rung["config"], "data_files": files})
     if configs:  # the largest size is what `load_dataset(repo)` gives without a config name
         configs[-1]["default"] = True
     n_max = max((r["n_rows"] for r in manifest["rungs"]), default=0)
     header = {
-        "configs": configs,
+        **({"configs": configs} if configs else {}),
         "pretty_name": manifest["name"],
         "size_categories": [_size_category(n_max)],
         "task_categories": [TASK[manifest["kind"]]],

@@ -1,19 +1,57 @@
 """Push an export directory to the Hugging Face Hub with the real ``huggingface_hub`` client.
 
-The files are uploaded as written (parquet + README.md card + manifest.json), so the Hub copy is
-byte-identical to the local one and ``load_dataset(repo, config)`` reads the card's ``configs``. Every
-failure becomes a HubError naming the repo and the fix; the local export is complete before we start.
+The files are uploaded as written (the data files the manifest names + README.md card + manifest.json),
+so the Hub copy is byte-identical to the local one and ``load_dataset(repo, config)`` reads the card's
+``configs``. Data files of an earlier push that this export no longer has are deleted in the same commit,
+so a re-push with another ladder or without validation leaves no stale sizes behind. Every failure
+becomes a HubError naming the repo and the fix; the local export is complete before we start.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from redstar_data.errors import HubError
 
+# Data files an export can hold on the Hub (see export.run); stale ones of these are deleted on push.
+DATA_PATTERNS = ["*.parquet", "*.jsonl"]
 
-def push_export(out_dir: Path, repo: str, *, private: bool = True, token: str | None = None) -> str:
-    """Create (if needed) the dataset repo and upload ``out_dir``; returns the commit URL."""
+
+@dataclass(frozen=True)
+class Pushed:
+    """Where a push went: the full repo id (the Hub adds the user's namespace to a bare NAME) and commit."""
+
+    repo_id: str
+    commit_url: str
+
+
+def export_files(out_dir: Path) -> list[str]:
+    """The files to upload, from ``manifest.json``: every rung's data files, then the card and manifest.
+
+    The manifest (not a glob) decides, so exactly the files the card's ``configs`` name go up, whatever
+    else the folder holds (``hf/`` save_to_disk copies, jsonl beside parquet).
+    """
+    try:
+        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise HubError(
+            f"{out_dir} is not a redstar export (no readable manifest.json): {e}",
+            hint="push the folder `redstar export` wrote",
+        ) from e
+    data = sorted({f for rung in manifest.get("rungs", []) for f in rung.get("files", {}).values()})
+    if not data:
+        raise HubError(
+            f"{out_dir} has no data file the Hub can load (output.formats has neither parquet nor jsonl)",
+            hint="add parquet to the recipe's output.formats, export again, then push",
+        )
+    return [*data, "README.md", "manifest.json"]
+
+
+def push_export(out_dir: Path, repo: str, *, private: bool = True, token: str | None = None) -> Pushed:
+    """Create (if needed) the dataset repo and upload the export in ``out_dir`` as one commit."""
+    files = export_files(out_dir)
     try:
         from huggingface_hub import HfApi
         from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
@@ -22,12 +60,15 @@ def push_export(out_dir: Path, repo: str, *, private: bool = True, token: str | 
     where = f"the export is complete locally in {out_dir}"
     api = HfApi(token=token)
     try:
-        api.create_repo(repo, repo_type="dataset", private=private, exist_ok=True)
+        url = api.create_repo(repo, repo_type="dataset", private=private, exist_ok=True)
+        # a bare NAME is created under the token's user: upload to the id the Hub answered with
+        repo_id = url.repo_id
         info = api.upload_folder(
-            repo_id=repo,
+            repo_id=repo_id,
             repo_type="dataset",
             folder_path=str(out_dir),
-            allow_patterns=["*.parquet", "**/*.parquet", "README.md", "manifest.json"],
+            allow_patterns=files,
+            delete_patterns=DATA_PATTERNS,
             commit_message=f"redstar export {out_dir.name}",
         )
     except OfflineModeIsEnabled as e:
@@ -51,4 +92,4 @@ def push_export(out_dir: Path, repo: str, *, private: bool = True, token: str | 
             f"cannot push to {repo}: {type(e).__name__}: {e}; {where}",
             hint="check the network (and HF_ENDPOINT), then push again",
         ) from e
-    return str(getattr(info, "commit_url", info))
+    return Pushed(repo_id=repo_id, commit_url=str(getattr(info, "commit_url", info)))

@@ -128,6 +128,22 @@ def _prepare_dir(out: Path) -> Path:
     return stage
 
 
+# Formats whose files the Hub's dataset loader reads (hf_disk is a local save_to_disk folder).
+HUB_FORMATS = ("parquet", "jsonl")
+
+
+def _check_pushable(recipe: Recipe, repo: str | None, file: str) -> None:
+    """Refuse a push that would upload no data, before any work rather than after a long export."""
+    if repo and not set(recipe.output.formats) & set(HUB_FORMATS):
+        raise RecipeError(
+            f"cannot push to {repo}: formats {list(recipe.output.formats)} write no data file the Hub "
+            "can load (hf_disk is a local save_to_disk folder)",
+            file=file,
+            key="output.formats",
+            hint="add parquet to output.formats, e.g. `output: {formats: [parquet, hf_disk]}`",
+        )
+
+
 def export(
     catalog: Catalog,
     recipe_path: str | Path,
@@ -143,6 +159,7 @@ def export(
     file = str(path)
     recipe_text = canonical_text(recipe)
     rhash = stable_hash(recipe.model_dump(mode="json"))
+    _check_pushable(recipe, push or recipe.output.hub_repo, file)
     fingerprint = catalog.fingerprint()
     progress(ProgressEvent(STAGE, 0, None, message="selecting"))
     _materialise(catalog, recipe, file)
@@ -205,11 +222,12 @@ def export(
     _record(catalog, report, recipe_text, hub_repo=None)
     if report.hub_repo:
         try:
-            report.hub_url = hub.push_export(out, report.hub_repo, private=recipe.output.private)
+            pushed = hub.push_export(out, report.hub_repo, private=recipe.output.private)
         except HubError as e:
             report.hub_error = e.message
             report.elapsed_s = time.perf_counter() - t0
             raise
+        report.hub_repo, report.hub_url = pushed.repo_id, pushed.commit_url
         _record(catalog, report, recipe_text, hub_repo=report.hub_repo)
     report.elapsed_s = time.perf_counter() - t0
     return report
@@ -246,7 +264,11 @@ def _write_files(
         if "parquet" not in out_cfg.formats:
             for p in parquet_files.values():
                 p.unlink()
-            rung.files = {}
+            # the card's configs, the manifest's sha256 and the Hub push name the files that exist
+            jsonl = "jsonl" in out_cfg.formats
+            rung.files = (
+                {s: str((rdir / f"{s}.jsonl").relative_to(stage)) for s in parquet_files} if jsonl else {}
+            )
 
 
 def _manifest(report: ExportReport, recipe: Recipe) -> dict[str, Any]:
