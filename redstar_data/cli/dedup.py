@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from redstar_data.cli._options import CatalogOpt
+
+if TYPE_CHECKING:
+    from redstar_data.dedup.run import DedupReport
 
 
 def _split(value: str | None) -> list[str]:
@@ -29,7 +32,8 @@ def dedup(
         typer.Option(
             "--source-priority",
             help="Comma-separated sources, best first: the canonical member of "
-            "a cluster comes from the first listed source it belongs to.",
+            "a cluster comes from the first listed source it belongs to. Saved in the catalog: later runs "
+            "without it reuse it; give it again to change it ('' clears it).",
         ),
     ] = None,
     workers: Annotated[
@@ -41,6 +45,7 @@ def dedup(
 
     Every non-benchmark problem gets a row: its cluster (the canonical member's problem_id) and whether it
     is canonical. Canonical rule: --source-priority, then has a reference answer, then smallest id.
+    The priority is saved in the catalog: a later run without --source-priority reuses it.
     Incremental: only problems without a row are sketched and compared with the stored index; changing
     any option recomputes everything. Recipes select canonical problems through the canonical_problems view.
 
@@ -48,6 +53,7 @@ def dedup(
 
       redstar dedup
       redstar dedup --threshold 0.85 --source-priority math_train,numina
+      redstar dedup                       # new problems only; reuses the saved priority
       redstar sql "SELECT method, count(*) FROM dedup WHERE NOT is_canonical GROUP BY 1"
     """
     from redstar_data.catalog import Catalog
@@ -62,7 +68,7 @@ def dedup(
             ngram=ngram,
             bands=bands,
             rows=rows,
-            source_priority=_split(source_priority),
+            source_priority=None if source_priority is None else _split(source_priority),
             workers=workers,
             progress=sink,
         )
@@ -92,9 +98,24 @@ def dedup(
                 f"threshold {p['threshold']}, {p['num_perm']} perms, {p['ngram']}-grams, "
                 f"{p['bands']}x{p['rows']} bands",
             ],
+            ["source priority", _priority_line(rep)],
             ["seconds", f"{rep.seconds:.1f}"],
         ],
     )
+
+
+def _priority_line(rep: DedupReport) -> str:
+    """Where the canonical rule's priority came from, so a reused or replaced priority is never silent."""
+    names = ", ".join(rep.source_priority) or "none"
+    if rep.priority_source == "saved":
+        return f"{names} (saved by an earlier run; --source-priority to change)"
+    if rep.priority_source == "none":
+        return "none (--source-priority a,b to set; it is saved for later runs)"
+    if not rep.priority_changed:
+        return f"{names} (given; same as saved)"
+    if rep.previous_priority is None:
+        return f"{names} (given; saved for later runs)"
+    return f"{names} (given; replaces saved {', '.join(rep.previous_priority) or 'none'})"
 
 
 def decontam(
@@ -108,13 +129,23 @@ def decontam(
         int, typer.Option("--ngram", help="Word n-gram size for overlap (see docs/dedup.md).")
     ] = 13,
     min_matches: Annotated[int, typer.Option("--min-matches", help="Shared n-grams needed to flag.")] = 1,
+    min_tokens: Annotated[
+        int,
+        typer.Option(
+            "--min-tokens",
+            help="Benchmark problems shorter than --ngram but with at least this many tokens are flagged "
+            "where they appear whole inside a training problem (shorter ones: exact match only).",
+        ),
+    ] = 6,
     catalog: CatalogOpt = None,
 ) -> None:
-    """Flag training problems that contain a benchmark problem (n-gram overlap or same normalised text).
+    """Flag training problems that contain a benchmark problem (n-gram overlap, containment of a short
+    benchmark problem, or same normalised text).
 
-    Flags go to `contamination` with the benchmark, the matched benchmark problem, the method and the
-    overlapping span; running again adds only new flags. Benchmarks are sources with is_benchmark = TRUE
-    (ingested from ../shared/data/benchmarks/<name>.jsonl when the ingest stage provides it).
+    Flags go to `contamination` with the benchmark, the matched benchmark problem, the method
+    (ngram | contain | exact) and the overlapping span; running again adds only new flags. Benchmarks are
+    sources with is_benchmark = TRUE (ingested from ../shared/data/benchmarks/<name>.jsonl when the ingest
+    stage provides it).
 
     Example:
 
@@ -127,11 +158,24 @@ def decontam(
     from redstar_data.dedup.run import decontaminate
 
     with Catalog.open(catalog) as cat, progress_bar(transient=True) as sink:
-        rep = decontaminate(cat, against=_split(against), ngram=ngram, min_matches=min_matches, progress=sink)
+        rep = decontaminate(
+            cat,
+            against=_split(against),
+            ngram=ngram,
+            min_matches=min_matches,
+            min_tokens=min_tokens,
+            progress=sink,
+        )
     rows = [[b, n] for b, n in rep.per_benchmark.items()]
     rows += [
         ["problems checked", rep.n_checked],
         ["benchmark problems", rep.n_benchmark_problems],
+    ]
+    if rep.min_tokens < rep.ngram:
+        rows.append(
+            [f"  short ({rep.min_tokens}-{rep.ngram - 1} tokens, checked whole)", rep.n_short_checked]
+        )
+    rows += [
         ["flagged problems", rep.n_flagged],
         ["new flag rows", rep.n_rows_written],
         ["seconds", f"{rep.seconds:.1f}"],

@@ -1,6 +1,6 @@
 """Decontamination: flag training problems that contain (part of) a benchmark problem.
 
-Two checks, both on the dedup normaliser's tokens (``normalize.tokens``: lowercase, LaTeX markup gone,
+Three checks, all on the dedup normaliser's tokens (``normalize.tokens``: lowercase, LaTeX markup gone,
 numbers canonical), so ``$\\frac{3}{4}$`` in a benchmark matches ``\\dfrac34`` in a training problem:
 
 * ``exact``: the normalised texts are equal;
@@ -8,10 +8,19 @@ numbers canonical), so ``$\\frac{3}{4}$`` in a benchmark matches ``\\dfrac34`` i
   A benchmark problem embedded in a longer training problem shares all its n-grams, so it is caught
   wherever it sits. The stored ``overlap`` is the training problem's span from its first to its last
   matched n-gram (normalised tokens), ``matched_ngrams`` the number of distinct benchmark n-grams found.
+* ``contain``: a benchmark problem too short to have an n-gram (fewer than ``ngram`` tokens) but with at
+  least ``min_tokens`` tokens is flagged where its whole token sequence appears contiguously in a training
+  problem. Without it a short problem ("Find the units digit of $18^6$.") copied into a longer training
+  problem was never caught, because the exact check needs the whole texts to be equal. The stored row has
+  ``ngram`` = the benchmark problem's length (it is one n-gram of that size), ``matched_ngrams`` = 1 and
+  ``overlap`` = the matched span. ``min_tokens`` (default 6, see docs/dedup.md) keeps generic snippets
+  such as "compute 2 + 2" from flagging every training problem that happens to contain them; shorter
+  benchmark problems still get the exact check.
 
-Benchmark problems shorter than ``ngram`` tokens have no n-gram; only the exact check applies to them.
 The n-gram hashes are computed for a whole batch of problems at once in numpy and looked up with one
-``np.isin`` against the benchmark set; Python touches only the few problems that match.
+``np.isin`` against the benchmark set; Python touches only the few problems that match. Containment uses
+polynomial rolling hashes from one prefix sum per batch (a few numpy operations per distinct short length)
+and confirms every hash hit by comparing the tokens, so a hash collision can never raise a flag.
 """
 
 from __future__ import annotations
@@ -29,6 +38,9 @@ from redstar_data.errors import ConfigError
 from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
 
 DEFAULT_NGRAM = 13
+# Shortest benchmark problem (in normalised tokens) that the containment check looks for; see docs/dedup.md
+# ("Short benchmark problems") for the measurement behind 6.
+DEFAULT_MIN_TOKENS = 6
 BATCH = 20_000
 _MAX_OVERLAP = 1000
 
@@ -41,11 +53,31 @@ class DecontamReport:
     n_rows_written: int = 0
     per_benchmark: dict[str, int] = field(default_factory=dict)
     ngram: int = DEFAULT_NGRAM
+    min_tokens: int = DEFAULT_MIN_TOKENS
+    n_short_checked: int = 0  # benchmark problems checked by containment (min_tokens <= length < ngram)
     seconds: float = 0.0
 
 
+@dataclass
+class Encoded:
+    """A batch of token lists as one array of token codes: ``codes[i]`` belongs to doc ``doc[i]``, and doc
+    ``d`` starts at ``codes[offset[d]]``."""
+
+    codes: np.ndarray
+    doc: np.ndarray
+    offset: np.ndarray
+    rolling: tuple[np.ndarray, np.ndarray] | None = None  # (prefix sums, powers of B), made on first use
+
+
+_EMPTY = np.empty(0, dtype=np.int64)
+# base of the rolling hash (odd, so invertible modulo 2^64) and its inverse
+_B = 0x100000001B3
+_B_INV = pow(_B, -1, 2**64)
+
+
 class NgramHasher:
-    """64-bit hashes of every word n-gram of token lists, vectorised over a batch."""
+    """64-bit hashes of every word n-gram of token lists, vectorised over a batch; plus rolling hashes of
+    windows of any length (for the containment check), from the same token codes."""
 
     def __init__(self, n: int, seed: int = 13) -> None:
         self.n = n
@@ -53,9 +85,8 @@ class NgramHasher:
         self._pos = rng.integers(1, 2**63, size=n, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
         self._tok: dict[str, int] = {}
 
-    def hashes(self, docs: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(hash, doc index, start token position) of each n-gram of each doc."""
-        n = self.n
+    def encode(self, docs: list[list[str]]) -> Encoded:
+        """Token codes of ``docs`` (the only per-token Python loop; encode a batch once, hash it often)."""
         tok = self._tok
         ids: list[int] = []
         doc_of: list[int] = []
@@ -66,25 +97,59 @@ class NgramHasher:
                     h = tok[t] = len(tok) * 0x9E3779B97F4A7C15 % 2**64 or 1
                 ids.append(h)
             doc_of.extend([d] * len(toks))
-        if not ids:
-            e = np.empty(0, dtype=np.int64)
-            return e.astype(np.uint64), e, e
-        arr = np.asarray(ids, dtype=np.uint64)
-        doc = np.asarray(doc_of, dtype=np.int64)
-        m = len(arr) - n + 1
-        if m <= 0:
-            e = np.empty(0, dtype=np.int64)
-            return e.astype(np.uint64), e, e
-        starts = np.arange(m, dtype=np.int64)
-        ok = doc[starts] == doc[starts + n - 1]
-        starts = starts[ok]
+        lengths = np.asarray([len(t) for t in docs], dtype=np.int64)
+        offset = np.zeros(len(docs), dtype=np.int64)
+        if len(docs) > 1:
+            offset[1:] = np.cumsum(lengths)[:-1]
+        return Encoded(np.asarray(ids, dtype=np.uint64), np.asarray(doc_of, dtype=np.int64), offset)
+
+    def hashes(self, docs: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(hash, doc index, start token position) of each n-gram of each doc."""
+        return self.ngram_hashes(self.encode(docs))
+
+    def ngram_hashes(self, enc: Encoded) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``hashes`` on an already encoded batch."""
+        n = self.n
+        arr, doc = enc.codes, enc.doc
+        starts = _window_starts(doc, n)
+        if len(starts) == 0:
+            return _EMPTY.astype(np.uint64), _EMPTY, _EMPTY
         h = np.zeros(len(starts), dtype=np.uint64)
         for k in range(n):
             h += arr[starts + k] * self._pos[k]
-        first_tok = np.r_[0, np.flatnonzero(doc[1:] != doc[:-1]) + 1]
-        doc_start = np.zeros(len(docs), dtype=np.int64)
-        doc_start[doc[first_tok]] = first_tok
-        return h, doc[starts], starts - doc_start[doc[starts]]
+        return h, doc[starts], starts - enc.offset[doc[starts]]
+
+    def window_hashes(self, enc: Encoded, length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(hash, doc index, start) of every window of ``length`` tokens: a polynomial hash modulo 2^64,
+        ``sum codes[j] * B^(length-1-(j-start))``, read off one prefix sum, so each extra length costs a
+        few array operations instead of ``length`` of them. Equal windows get equal hashes wherever they
+        sit; callers confirm hits on the tokens themselves."""
+        starts = _window_starts(enc.doc, length)
+        if len(starts) == 0:
+            return _EMPTY.astype(np.uint64), _EMPTY, _EMPTY
+        if enc.rolling is None:
+            m = len(enc.codes)
+            pows = np.full(m, _B, dtype=np.uint64)
+            inv = np.full(m, _B_INV, dtype=np.uint64)
+            pows[0] = inv[0] = 1
+            pows = np.cumprod(pows, dtype=np.uint64)  # B^j, wrapping modulo 2^64
+            inv = np.cumprod(inv, dtype=np.uint64)  # B^-j
+            pre = np.zeros(m + 1, dtype=np.uint64)
+            pre[1:] = np.cumsum(enc.codes * inv, dtype=np.uint64)
+            enc.rolling = (pre, pows)
+        pre, pows = enc.rolling
+        end = starts + length
+        h = (pre[end] - pre[starts]) * pows[end - 1]
+        return h, enc.doc[starts], starts - enc.offset[enc.doc[starts]]
+
+
+def _window_starts(doc: np.ndarray, length: int) -> np.ndarray:
+    """Positions where a window of ``length`` tokens starts and ends inside one doc."""
+    m = len(doc) - length + 1
+    if m <= 0 or length < 1:
+        return _EMPTY
+    starts = np.arange(m, dtype=np.int64)
+    return starts[doc[starts] == doc[starts + length - 1]]
 
 
 def _benchmark_sources(catalog: Catalog, against: list[str]) -> dict[str, str]:
@@ -115,15 +180,22 @@ def decontaminate(
     against: list[str],
     ngram: int = DEFAULT_NGRAM,
     min_matches: int = 1,
+    min_tokens: int = DEFAULT_MIN_TOKENS,
     progress: ProgressCallback = null_progress,
 ) -> DecontamReport:
-    """Flag contaminated training problems in ``contamination`` (idempotent: existing flags are kept)."""
+    """Flag contaminated training problems in ``contamination`` (idempotent: existing flags are kept).
+
+    ``min_tokens``: benchmark problems with ``min_tokens <= length < ngram`` normalised tokens are also
+    looked for whole inside training problems (method ``contain``); see the module docstring.
+    """
     t0 = time.perf_counter()
     if not against:
         raise ConfigError("no benchmark given", key="--against", hint="e.g. --against math500,aime24")
     if ngram < 1:
         raise ConfigError(f"ngram must be at least 1, got {ngram}", key="--ngram")
-    report = DecontamReport(ngram=ngram)
+    if min_tokens < 1:
+        raise ConfigError(f"min_tokens must be at least 1, got {min_tokens}", key="--min-tokens")
+    report = DecontamReport(ngram=ngram, min_tokens=min_tokens)
     sources = _benchmark_sources(catalog, against)
     bench = catalog.arrow(
         """SELECT DISTINCT s.name AS benchmark, p.problem_id, p.problem
@@ -145,6 +217,8 @@ def decontaminate(
     for h, d in zip(bh.tolist(), bdoc.tolist(), strict=True):
         owners.setdefault(h, set()).add(d)
     bset = np.unique(bh)
+    short = _short_index(hasher, b_toks, min_tokens, ngram)
+    report.n_short_checked = sum(len(ks) for by_hash in short.values() for ks in by_hash.values())
 
     sql, params = eligible_sql([])
     total = int(catalog.scalar(f"SELECT count(*) FROM ({sql})", params))
@@ -157,7 +231,10 @@ def decontaminate(
             for k in b_exact.get(" ".join(toks), ()):
                 if toks:
                     rows.append(_row(pids[d], bench[k], "exact", None, None, " ".join(toks)))
-        h, doc, start = hasher.hashes(docs)
+        enc = hasher.encode(docs)
+        for length, by_hash in short.items():
+            rows.extend(_contained(hasher, enc, length, by_hash, docs, pids, bench, b_toks))
+        h, doc, start = hasher.ngram_hashes(enc)
         hit = np.flatnonzero(np.isin(h, bset))  # n-grams are in doc order, so hits group by doc
         bounds = np.flatnonzero(np.r_[True, doc[hit][1:] != doc[hit][:-1], True]) if len(hit) else []
         for a, b in zip(bounds[:-1], bounds[1:], strict=True):
@@ -190,6 +267,45 @@ def decontaminate(
     report.n_flagged = len({str(r["problem_id"]) for r in rows})
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _short_index(
+    hasher: NgramHasher, b_toks: list[list[str]], min_tokens: int, ngram: int
+) -> dict[int, dict[int, list[int]]]:
+    """Benchmark problems too short for an n-gram but long enough for containment: length -> window hash of
+    the whole problem -> benchmark indices (several when two benchmarks hold the same problem)."""
+    out: dict[int, dict[int, list[int]]] = {}
+    for k, toks in enumerate(b_toks):
+        if min_tokens <= len(toks) < ngram:
+            h, _, _ = hasher.window_hashes(hasher.encode([toks]), len(toks))
+            out.setdefault(len(toks), {}).setdefault(int(h[0]), []).append(k)
+    return out
+
+
+def _contained(
+    hasher: NgramHasher,
+    enc: Encoded,
+    length: int,
+    by_hash: dict[int, list[int]],
+    docs: list[list[str]],
+    pids: list[str],
+    bench: list[dict[str, object]],
+    b_toks: list[list[str]],
+) -> list[dict[str, object]]:
+    """``contain`` rows: training problems of this batch holding a whole short benchmark problem of
+    ``length`` tokens. Hash hits are confirmed on the tokens; one row per (problem, benchmark problem)."""
+    h, doc, start = hasher.window_hashes(enc, length)
+    keys = np.fromiter(by_hash, dtype=np.uint64, count=len(by_hash))
+    out: list[dict[str, object]] = []
+    seen: set[tuple[int, int]] = set()
+    for i in np.flatnonzero(np.isin(h, keys)).tolist():
+        d, st = int(doc[i]), int(start[i])
+        span = docs[d][st : st + length]
+        for k in by_hash[int(h[i])]:
+            if (d, k) not in seen and span == b_toks[k]:
+                seen.add((d, k))
+                out.append(_row(pids[d], bench[k], "contain", length, 1, " ".join(span)))
+    return out
 
 
 def _row(

@@ -6,6 +6,11 @@ their candidates among themselves in numpy and among the indexed problems with o
 and rewrites the rows of the existing clusters they join (the canonical member may change). Changing the
 options (threshold, permutations, n-gram, bands, source priority) rebuilds everything, since clusters made
 under other options are not comparable.
+
+The source priority is a setting of the catalog, not of one run: when given it is saved in ``catalog_meta``
+(key ``dedup.source_priority``) and a later run without it reuses the saved one, so a plain ``redstar dedup``
+after ``redstar dedup --source-priority a,b`` keeps the same canonicals instead of silently rebuilding
+without priority. Giving a priority again (``[]`` clears it) replaces the saved one.
 """
 
 from __future__ import annotations
@@ -24,10 +29,19 @@ from redstar_data.dedup.decontam import DecontamReport, decontaminate
 from redstar_data.dedup.minhash import MinHashParams, Sketcher, resolve_params
 from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
 
+# catalog_meta key of the saved source priority (a JSON list): a catalog-wide key/value table that every
+# catalog has, so keeping one setting needs no migration
+PRIORITY_KEY = "dedup.source_priority"
+
 
 @dataclass
 class DedupReport:
-    """What a dedup run did. ``n_processed``: problems sketched this run (only new ones when incremental)."""
+    """What a dedup run did. ``n_processed``: problems sketched this run (only new ones when incremental).
+
+    ``priority_source``: where ``source_priority`` came from: ``given`` (this call; saved for later runs),
+    ``saved`` (an earlier run's, reused because none was given) or ``none``. ``priority_changed``: a given
+    priority differed from the saved one and replaced it; ``previous_priority`` is what it replaced
+    (``None`` when no priority had been saved)."""
 
     n_problems: int = 0
     n_processed: int = 0
@@ -38,6 +52,10 @@ class DedupReport:
     n_rows_written: int = 0
     incremental: bool = False
     rebuilt: bool = False
+    source_priority: list[str] = field(default_factory=list)
+    priority_source: str = "none"
+    priority_changed: bool = False
+    previous_priority: list[str] | None = None
     params: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -55,12 +73,16 @@ def dedup(
     workers: int | None = None,
     progress: ProgressCallback = null_progress,
 ) -> DedupReport:
-    """Give every non-benchmark problem a ``dedup`` row (cluster + canonical flag); see the module docstring."""
+    """Give every non-benchmark problem a ``dedup`` row (cluster + canonical flag); see the module docstring.
+
+    ``source_priority=None`` reuses the saved priority (if any); a list (even empty) replaces it.
+    """
     t0 = time.perf_counter()
     params = resolve_params(threshold, num_perm, ngram, bands, rows)
-    priority_list = list(source_priority or [])
+    report = DedupReport()
+    priority_list = _resolve_priority(catalog, source_priority, report)
     run_params = {**params.to_dict(), "source_priority": priority_list}
-    report = DedupReport(params=run_params)
+    report.params = run_params
     con = catalog.con
 
     stored = {json.dumps(json.loads(p), sort_keys=True) for p in index.stored_params(catalog)}
@@ -232,6 +254,43 @@ def _incremental(
     )
 
 
+def saved_priority(catalog: Catalog) -> list[str] | None:
+    """The saved source priority, or ``None`` when none was ever given.
+
+    Catalogs deduplicated before the priority was saved carry it only in ``dedup.params``; when all rows
+    agree, that one is used, so upgrading does not silently rebuild them without priority.
+    """
+    row = catalog.con.execute("SELECT value FROM catalog_meta WHERE key = ?", [PRIORITY_KEY]).fetchall()
+    if row:
+        return [str(x) for x in json.loads(row[0][0])]
+    stored = index.stored_params(catalog)
+    if len(stored) == 1:
+        old = json.loads(stored[0]).get("source_priority")
+        if isinstance(old, list):
+            return [str(x) for x in old]
+    return None
+
+
+def _resolve_priority(catalog: Catalog, given: list[str] | None, report: DedupReport) -> list[str]:
+    """The priority this run uses: the given one (saved when it differs from the saved one) or the saved one."""
+    saved = saved_priority(catalog)
+    if given is None:
+        report.source_priority = list(saved or [])
+        report.priority_source = "saved" if saved is not None else "none"
+        return report.source_priority
+    report.source_priority = list(given)
+    report.priority_source = "given"
+    if saved != report.source_priority:
+        report.priority_changed = True
+        report.previous_priority = saved
+        with catalog.transaction():
+            catalog.con.execute(
+                "INSERT OR REPLACE INTO catalog_meta (key, value) VALUES (?, ?)",
+                [PRIORITY_KEY, json.dumps(report.source_priority)],
+            )
+    return report.source_priority
+
+
 def _finish(catalog: Catalog, report: DedupReport, t0: float) -> None:
     row = catalog.con.execute(
         """SELECT count(DISTINCT cluster_id),
@@ -247,4 +306,4 @@ def _finish(catalog: Catalog, report: DedupReport, t0: float) -> None:
     report.seconds = time.perf_counter() - t0
 
 
-__all__ = ["DecontamReport", "DedupReport", "decontaminate", "dedup"]
+__all__ = ["DecontamReport", "DedupReport", "decontaminate", "dedup", "saved_priority"]

@@ -21,8 +21,12 @@ def test_cli_dedup_decontam_difficulty(catalog_path, add):
     r = runner.invoke(app, ["dedup", "-c", str(catalog_path), "--source-priority", "train"])
     assert r.exit_code == 0, r.output
     assert "duplicates" in r.output and "16x8" in r.output
+    assert "saved for later runs" in r.output
     r = runner.invoke(app, ["dedup", "-c", str(catalog_path), "--source-priority", "train"])
-    assert r.exit_code == 0 and "up to date" in r.output
+    assert r.exit_code == 0 and "up to date" in r.output and "same as saved" in r.output
+    # without the flag the saved priority is reused (and said so), so nothing is rebuilt
+    r = runner.invoke(app, ["dedup", "-c", str(catalog_path)])
+    assert r.exit_code == 0 and "up to date" in r.output and "saved by an earlier run" in r.output
     r = runner.invoke(app, ["decontam", "-c", str(catalog_path), "--against", "math500"])
     assert r.exit_code == 0, r.output
     assert "math500" in r.output

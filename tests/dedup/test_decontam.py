@@ -89,3 +89,77 @@ def test_benchmarks_ingested_from_shared_data(catalog, add, shared_data):
     assert rep.n_benchmark_problems == 30 and rep.n_checked == 2
     flagged = {r[0] for r in catalog.con.execute("SELECT problem_id FROM contamination").fetchall()}
     assert flagged == {train[0]}
+
+
+SHORT_SPECIFIC = "Find the units digit of $18^6$."  # 8 normalised tokens: below the 13-gram, above min_tokens
+
+
+def test_short_benchmark_problem_embedded_in_training_problem_is_flagged(catalog, add):
+    (bench,) = add(catalog, "math500", [SHORT_SPECIFIC], benchmark=True)
+    train = add(
+        catalog,
+        "train",
+        [
+            # the short benchmark problem inside a longer one, reformatted
+            "Warm-up from the club sheet: find the units digit of 18^{6}. Then explain why it repeats.",
+            # the same words with other numbers: containment is on whole tokens, so 60 is not 6
+            "Find the units digit of 18^7.",
+            "Find the units digit of $18^{60}$ and of $7^7$.",
+        ],
+    )
+    rep = decontaminate(catalog, against=["math500"])
+    rows = catalog.arrow("SELECT * FROM contamination").to_pylist()
+    assert [(r["problem_id"], r["method"]) for r in rows] == [(train[0], "contain")]
+    (row,) = rows
+    assert row["benchmark"] == "math500" and row["benchmark_problem_id"] == bench
+    assert row["overlap"] == "find the units digit of 18 ^ 6"
+    assert row["ngram"] == 8 and row["matched_ngrams"] == 1  # the whole problem is one 8-gram
+    assert rep.n_short_checked == 1 and rep.per_benchmark == {"math500": 1}
+    again = decontaminate(catalog, against=["math500"])
+    assert again.n_rows_written == 0  # idempotent like the other methods
+
+
+def test_very_short_generic_benchmark_problem_does_not_over_flag(catalog, add):
+    add(catalog, "math500", ["Compute $2+2$."], benchmark=True)  # 4 tokens: "compute 2 + 2"
+    train = add(
+        catalog,
+        "train",
+        [
+            "Compute 2 + 2.",  # the same problem: the exact check still applies
+            "First compute 2+2 and then multiply the result by 11. What do you get?",
+            "Compute 2 + 2 ^ 3 and write the answer in binary.",
+            "A square has side 4. Compute 2 + 2 times its area.",
+        ],
+    )
+    rep = decontaminate(catalog, against=["math500"])
+    flagged = catalog.con.execute("SELECT problem_id, method FROM contamination").fetchall()
+    assert flagged == [(train[0], "exact")]  # below min_tokens (6): no containment flags
+    assert rep.n_short_checked == 0
+    # the threshold is what keeps them out: lowered to 4, every training problem above contains it
+    catalog.con.execute("DELETE FROM contamination")
+    decontaminate(catalog, against=["math500"], min_tokens=4)
+    n = catalog.scalar("SELECT count(DISTINCT problem_id) FROM contamination WHERE method = 'contain'")
+    assert n == 4
+    with pytest.raises(ConfigError, match="min_tokens"):
+        decontaminate(catalog, against=["math500"], min_tokens=0)
+
+
+def test_window_hashes_depend_only_on_the_window():
+    import random
+
+    from redstar_data.dedup.decontam import NgramHasher
+
+    rng = random.Random(0)
+    docs = [[rng.choice("abcdef") for _ in range(rng.randint(0, 25))] for _ in range(200)]
+    hasher = NgramHasher(13)
+    enc = hasher.encode(docs)
+    for length in (1, 4, 12):
+        hashes, doc, start = (a.tolist() for a in hasher.window_hashes(enc, length))
+        assert len(hashes) == sum(max(0, len(t) - length + 1) for t in docs)  # every window, none across docs
+        seen: dict[tuple[str, ...], set[int]] = {}
+        for h, d, st in zip(hashes, doc, start, strict=True):
+            seen.setdefault(tuple(docs[d][st : st + length]), set()).add(h)
+        assert all(len(v) == 1 for v in seen.values())  # same window, same hash, wherever it sits
+        assert len({next(iter(v)) for v in seen.values()}) == len(seen)  # no collisions here
+        window, (h,) = next(iter(seen.items()))
+        assert hasher.window_hashes(hasher.encode([list(window)]), length)[0].tolist() == [h]

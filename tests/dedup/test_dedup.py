@@ -237,3 +237,53 @@ def test_dedup_clusters_view(catalog, add):
     rows = catalog.arrow("SELECT * FROM dedup_clusters ORDER BY n_members DESC, cluster_id").to_pylist()
     assert sum(r["n_members"] - 1 for r in rows) == len(VARIANTS)
     assert rows[0]["cluster_id"] == base[0] and rows[0]["n_members"] == 3 and rows[0]["members"][0] == base[0]
+
+
+def test_source_priority_is_saved_and_reused(catalog, add):
+    from redstar_data.dedup.run import saved_priority
+
+    low = add(catalog, "low", [BASE[0]], answers=["192"])
+    high = add(catalog, "high", [VARIANTS[0][1]])  # no answer: canonical only by priority
+    rep = dedup(catalog, source_priority=["high"])
+    assert rep.priority_source == "given" and rep.priority_changed and rep.previous_priority is None
+    assert saved_priority(catalog) == ["high"]
+    assert clusters_of(catalog)[low[0]][0] == high[0]
+
+    # later runs without a priority reuse the saved one: nothing rebuilt, same canonical
+    fp = catalog.fingerprint()
+    again = dedup(catalog)
+    assert again.priority_source == "saved" and again.source_priority == ["high"]
+    assert not again.rebuilt and again.n_processed == 0 and catalog.fingerprint() == fp
+    more = add(catalog, "low", [VARIANTS[1][1]], answers=["192"])
+    inc = dedup(catalog)
+    assert inc.incremental and not inc.rebuilt and inc.priority_source == "saved"
+    c = clusters_of(catalog)
+    assert c[more[0]][0] == c[low[0]][0] == high[0] and c[high[0]][1]
+
+    # giving one again replaces it (and rebuilds); the new one is then the saved one
+    rep = dedup(catalog, source_priority=["low"])
+    assert rep.rebuilt and rep.priority_changed and rep.previous_priority == ["high"]
+    c = clusters_of(catalog)
+    assert c[high[0]][0] == min(low[0], more[0]) and not c[high[0]][1]
+    assert dedup(catalog).source_priority == ["low"] and clusters_of(catalog) == c
+    same = dedup(catalog, source_priority=["low"])
+    assert not same.priority_changed and not same.rebuilt
+
+    # an empty list clears it: answer, then smallest id
+    cleared = dedup(catalog, source_priority=[])
+    assert cleared.rebuilt and saved_priority(catalog) == [] and dedup(catalog).priority_source == "saved"
+    assert clusters_of(catalog)[high[0]][0] == min(low[0], more[0])
+
+
+def test_priority_of_catalogs_deduplicated_before_it_was_saved(catalog, add):
+    from redstar_data.dedup.run import PRIORITY_KEY
+
+    low = add(catalog, "low", [BASE[0]], answers=["192"])
+    high = add(catalog, "high", [VARIANTS[0][1]])
+    dedup(catalog, source_priority=["high"])
+    catalog.con.execute(
+        "DELETE FROM catalog_meta WHERE key = ?", [PRIORITY_KEY]
+    )  # as an older version left it
+    rep = dedup(catalog)
+    assert rep.priority_source == "saved" and rep.source_priority == ["high"]  # read from dedup.params
+    assert not rep.rebuilt and clusters_of(catalog)[low[0]][0] == high[0]
