@@ -31,11 +31,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-VERSION = "dedup-norm-1"
+VERSION = "dedup-norm-2"  # 2: "\dfrac32" (a digit right after the command) becomes \frac too
 
 _DELIMS = re.compile(r"\$+|\\(?:[()\[\],;:! ]|(?:left|right|big|bigg|displaystyle|textstyle)\b)")
 _TEXTCMD = re.compile(r"\\(?:text|mathrm|textbf|mathbf|textit|operatorname|mbox)\s*\{([^{}\x00]*)\}")
-_FRACVAR = re.compile(r"\\[dt]?(frac|binom)\b")
+_FRACVAR = re.compile(r"\\[dt]?(frac|binom)(?![A-Za-z])")  # not \b: "\dfrac32" has no word boundary
 _FRAC_SHORT = re.compile(r"\\frac\s*(\d)\s*(\d)")
 _THOUSANDS = re.compile(r"(\d),(?=\d{3}(?!\d))")
 _SENT_END = re.compile(r"[.?!;]+(?:\s|$)")

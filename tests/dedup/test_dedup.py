@@ -76,6 +76,9 @@ def test_normaliser_ignores_formatting_keeps_values():
     assert sorted(map(tuple, normalize.sentences(a))) == sorted(map(tuple, normalize.sentences(b)))
     assert normalize.numbers_key(normalize.sentences(a)) == normalize.numbers_key(normalize.sentences(b))
     assert normalize.tokens("\\text{Area} = \\left( x^2 \\right)") == ["area", "=", "x", "^", "2"]
+    # a digit right after the command is no word boundary: \dfrac32 is \frac32 is \frac{3}{2}
+    assert normalize.tokens("\\dfrac32") == normalize.tokens("\\frac32") == normalize.tokens("\\frac{3}{2}")
+    assert normalize.tokens("\\tfrac12 \\dbinom{5}{2}") == ["\\frac", "1", "2", "\\binom", "5", "2"]
     # values survive: 3 and 7 are different problems
     assert normalize.numbers_key(normalize.sentences("Take 3 apples.")) != normalize.numbers_key(
         normalize.sentences("Take 7 apples.")
