@@ -19,6 +19,7 @@ from redstar_data.progress import ProgressCallback, null_progress
 
 DEMO_RECIPES = ("demo.yaml", "demo-dpo.yaml", "demo-rl.yaml")
 RUN_ID = "demo-teacher"
+DEMO_DUPS = 3  # percent of synthetic rows that are planted near-duplicates, for the dedup stage to find
 
 
 @dataclass
@@ -58,7 +59,7 @@ def run_demo(
     t_all = time.perf_counter()
 
     t0 = time.perf_counter()
-    ing = ingest(catalog, f"synthetic:math?n={int(n)}&seed={int(seed)}", progress=progress)
+    ing = ingest(catalog, f"synthetic:math?n={int(n)}&seed={int(seed)}&dups={DEMO_DUPS}", progress=progress)
     rep.add("ingest", "problems (new)", ing.n_new, t0)
 
     t0 = time.perf_counter()

@@ -92,8 +92,17 @@ def generate(
         ),
     ] = None,
     batch_size: Annotated[
-        int, typer.Option("--batch-size", help="Problems per backend call and per commit.")
+        int,
+        typer.Option(
+            "--batch-size",
+            help="Finished problems per commit (and per call for batch backends: scripted, transformers, "
+            "vllm); the openai backend keeps --concurrency requests in flight across commits.",
+        ),
     ] = 64,
+    commit_every: Annotated[
+        float,
+        typer.Option("--commit-every", help="Also commit what has finished after this many seconds."),
+    ] = 2.0,
     option: Annotated[
         list[str] | None,
         typer.Option(
@@ -114,8 +123,9 @@ def generate(
     """Sample N traces per problem from a teacher into a run; run it again to fill in what is missing.
 
     The run id defaults to <backend>-<model>-<hash of sampling params and prompts>, so the same command
-    continues the same run; --run NAME names it. Traces are committed every --batch-size problems:
-    Ctrl-C or kill -9 loses at most the batch in flight and never duplicates. Failed samples are listed
+    continues the same run; --run NAME names it. Finished traces are committed every --batch-size problems
+    or --commit-every seconds, whichever comes first: Ctrl-C or kill -9 loses at most what was in flight
+    and not yet committed, and never duplicates. Failed samples are listed
     and retried by the next invocation; truncated ones are kept with finish_reason "length".
     The "scripted" backend is an OFFLINE STAND-IN teacher for demos and tests, not a model.
 
@@ -161,6 +171,7 @@ def generate(
                 limit=limit,
                 domain_templates=templates,
                 batch_size=batch_size,
+                commit_every_s=commit_every,
                 progress=sink,
             )
     finally:

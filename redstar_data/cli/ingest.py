@@ -25,7 +25,7 @@ def ingest(
         str,
         typer.Argument(
             help="File (.jsonl .json .parquet .csv), save_to_disk folder[:split], "
-            "hf:org/name[:split], or synthetic:math?n=N&seed=S."
+            "hf:org/name[:split], or synthetic:math?n=N&seed=S[&dups=PERCENT]."
         ),
     ],  # fmt: skip
     name: Annotated[str | None, typer.Option("--name", help="Source id (default: the file stem).")] = None,

@@ -2,10 +2,12 @@
 
 Idempotence comes from the keys, not from bookkeeping: the wanted set is (problem_id, sample_index < n)
 over the selected problems, the done set is the run's rows in ``traces``, and the work is their
-anti-join. ``trace_id = ids.trace_id(problem_id, run_id, sample_index)`` and every batch is written with
-``insert_new`` inside one transaction, so a crash (Ctrl-C, kill -9) loses at most the batch in flight
-and a re-run never duplicates. Failed completions are not written: they are reported per problem and
-asked again on the next run. Truncated ones are kept with finish_reason "length".
+anti-join. ``trace_id = ids.trace_id(problem_id, run_id, sample_index)`` and every commit (``batch_size``
+finished problems, or ``commit_every_s``) is written with an insert-new anti-join inside one
+transaction, so a crash (kill -9) loses at most the work in flight and not yet committed, and a re-run
+never duplicates. Streaming backends keep their concurrency full across commits (no batch tails).
+Failed completions are not written: they are reported per problem and asked again on the next run.
+Truncated ones are kept with finish_reason "length".
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +33,7 @@ from redstar_data.generate.backends.base import (
     GenerationBackend,
     GenerationRequest,
     SamplingParams,
+    iter_completions,
 )
 from redstar_data.generate.prompts import PromptTemplates, resolve_templates
 from redstar_data.ids import stable_hash, trace_id
@@ -317,19 +321,27 @@ def generate(
     domain_templates: PromptTemplates | Mapping[str, Any] | str | Path | None = None,
     kind: str = "teacher",
     batch_size: int = 64,
+    commit_every_s: float = 2.0,
     problem_ids: Sequence[str] | None = None,
     progress: ProgressCallback = null_progress,
 ) -> GenerateReport:
     """Create or continue run ``run_id``: generate the samples (< n) still missing for the selected problems.
 
     ``where`` is SQL over ``problems``; ``problem_ids`` restricts to those problems; ``limit`` takes the
-    first N selected problems by id. ``batch_size`` is the number of problems per backend call and per
-    commit. Backend failures for one problem are reported in ``GenerateReport.failures``, not raised.
+    first N selected problems by id. Backend failures for one problem are reported in
+    ``GenerateReport.failures``, not raised.
+
+    Finished traces are committed every ``batch_size`` finished problems, or after ``commit_every_s``
+    seconds when some are held, whichever comes first: the time bound keeps what a kill -9 can lose small
+    when long-CoT answers take minutes. A streaming backend (``StreamingBackend``, e.g. openai) keeps
+    its concurrency full across commits; a batch backend gets ``batch_size`` problems per call.
     """
     if n < 1:
         raise ConfigError(f"n must be at least 1, got {n}", key="n")
     if batch_size < 1:
         raise ConfigError(f"batch_size must be at least 1, got {batch_size}", key="batch_size")
+    if commit_every_s <= 0:
+        raise ConfigError(f"commit_every_s must be positive, got {commit_every_s}", key="commit_every_s")
     if limit is not None and limit < 0:
         raise ConfigError(f"limit must be >= 0, got {limit}", key="limit")
     templates = resolve_templates(domain_templates)
@@ -346,53 +358,61 @@ def generate(
 
     ids = missing.column("problem_id").to_pylist()
     todo = missing.column("missing").to_pylist()
-    done = 0
+    asked: dict[str, GenerationRequest] = {}  # pulled by the backend and not finished yet
+    held: list[Completion] = []  # finished and not committed yet: what a kill -9 would lose
     failed_by_problem: dict[str, str] = {}
-    try:
-        for start in range(0, len(ids), batch_size):
-            batch_ids = ids[start : start + batch_size]
-            rows = _problem_rows(catalog, batch_ids)
-            requests = []
-            for pid, idxs in zip(batch_ids, todo[start : start + batch_size], strict=True):
-                row = rows[pid]
-                requests.append(
-                    GenerationRequest(
-                        key=pid,
-                        messages=tuple(templates.build(row)),
-                        sample_indices=tuple(idxs),
-                        params=params,
-                        meta={
-                            "problem": row["problem"],
-                            "answer": row["answer"],
-                            "level": row["level"],
-                            "domain": row["domain"],
-                            "meta": row["meta"] or {},
-                        },
-                    )
-                )
-            completions = backend.generate(requests)
-            good = _check(requests, completions, failed_by_problem, report)
-            written = write_traces(catalog, rid, good, params.seed)
-            report.n_generated += written
-            for c in good:
-                report.n_truncated += c.finish_reason == "length"
-                report.completion_tokens += c.n_tokens or 0
-                report.prompt_tokens += c.prompt_tokens or 0
-            done += sum(len(r.sample_indices) for r in requests)
-            el = time.perf_counter() - t0
-            progress(
-                ProgressEvent(
-                    STAGE,
-                    done,
-                    total,
-                    {
-                        "traces/s": report.n_generated / el if el else 0.0,
-                        "tok/s": report.completion_tokens / el if el else 0.0,
-                        "failed": report.n_failed,
-                    },
-                )
+    done = held_problems = reported = 0
+    last_commit = time.perf_counter()
+
+    def commit() -> None:
+        """Write the held traces in ONE transaction, then report progress."""
+        nonlocal held_problems, last_commit, reported
+        report.n_generated += write_traces(catalog, rid, held, params.seed) if held else 0
+        for c in held:
+            report.n_truncated += c.finish_reason == "length"
+            report.completion_tokens += c.n_tokens or 0
+            report.prompt_tokens += c.prompt_tokens or 0
+        held.clear()
+        held_problems, reported, last_commit = 0, done, time.perf_counter()
+        el = last_commit - t0
+        progress(
+            ProgressEvent(
+                STAGE,
+                done,
+                total,
+                {
+                    "traces/s": report.n_generated / el if el else 0.0,
+                    "tok/s": report.completion_tokens / el if el else 0.0,
+                    "failed": report.n_failed,
+                },
             )
-    except BaseException as e:  # committed batches stay; the next call continues from them
+        )
+
+    requests = _requests(catalog, ids, todo, templates, params, batch_size, asked)
+    try:
+        stream = iter_completions(backend, requests, batch_size=batch_size, max_wait_s=commit_every_s)
+        with closing(stream):
+            for finished in stream:
+                reqs = [asked.pop(k) for k in dict.fromkeys(c.key for c in finished) if k in asked]
+                held.extend(_check(reqs, finished, failed_by_problem, report))
+                done += sum(len(r.sample_indices) for r in reqs)
+                held_problems += len(reqs)
+                if held_problems >= batch_size or (
+                    held and time.perf_counter() - last_commit >= commit_every_s
+                ):
+                    commit()
+        unanswered = list(asked.values())  # requests the backend returned nothing at all for
+        asked.clear()
+        _check(unanswered, [], failed_by_problem, report)
+        done += sum(len(r.sample_indices) for r in unanswered)
+        if held or done != reported:
+            commit()
+    except BaseException as e:  # committed traces stay; the next call continues from them
+        try:
+            if held:  # finished work survives a Ctrl-C or a backend crash too
+                commit()
+        except Exception:  # never mask the original error
+            pass
         report.elapsed_s = time.perf_counter() - t0
         report.failures = sorted(failed_by_problem.items())
         _close_run(catalog, rid, report, "interrupted" if isinstance(e, KeyboardInterrupt) else "failed")
@@ -401,6 +421,39 @@ def generate(
     report.elapsed_s = time.perf_counter() - t0
     _close_run(catalog, rid, report, "finished" if report.n_failed == 0 else "incomplete")
     return report
+
+
+def _requests(
+    catalog: Catalog,
+    ids: list[str],
+    todo: list[list[int]],
+    templates: PromptTemplates,
+    params: SamplingParams,
+    batch_size: int,
+    asked: dict[str, GenerationRequest],
+) -> Iterator[GenerationRequest]:
+    """The requests of the missing work, built lazily (problem rows read ``batch_size`` at a time), so a
+    streaming backend holds only what it has in flight; each one is recorded in ``asked`` as it is pulled."""
+    for start in range(0, len(ids), batch_size):
+        batch_ids = ids[start : start + batch_size]
+        rows = _problem_rows(catalog, batch_ids)
+        for pid, idxs in zip(batch_ids, todo[start : start + batch_size], strict=True):
+            row = rows[pid]
+            req = GenerationRequest(
+                key=pid,
+                messages=tuple(templates.build(row)),
+                sample_indices=tuple(idxs),
+                params=params,
+                meta={
+                    "problem": row["problem"],
+                    "answer": row["answer"],
+                    "level": row["level"],
+                    "domain": row["domain"],
+                    "meta": row["meta"] or {},
+                },
+            )
+            asked[pid] = req
+            yield req
 
 
 def _check(

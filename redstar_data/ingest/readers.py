@@ -77,9 +77,10 @@ def parse_source(source: str) -> SourceSpec:
         if family != "math":
             raise IngestError(f"unknown synthetic source {family!r}", hint="use synthetic:math?n=1000&seed=0")
         opts = {k: v[-1] for k, v in parse_qs(query).items()}
-        unknown = set(opts) - {"n", "seed"}
+        unknown = set(opts) - {"n", "seed", "dups"}
         if unknown:
-            raise IngestError(f"unknown option(s) {sorted(unknown)} in {source!r}", hint="allowed: n, seed")
+            raise IngestError(f"unknown option(s) {sorted(unknown)} in {source!r}",
+                              hint="allowed: n, seed, dups (percent of planted near-duplicates)")  # fmt: skip
         for k in opts:
             if not opts[k].isdigit():
                 raise IngestError(f"option {k}={opts[k]!r} in {source!r} is not a non-negative integer")
@@ -352,7 +353,10 @@ def read_synthetic(spec: SourceSpec) -> Iterator[RawBatch]:
 
     n = int(spec.options.get("n", "1000"))
     seed = int(spec.options.get("seed", "0"))
-    yield from _from_batches(generate_math(n, seed, batch_size=DEFAULT_BATCH_ROWS))
+    dups = int(spec.options.get("dups", "0"))
+    if dups > 100:
+        raise IngestError(f"dups={dups} in {spec.uri!r} is not a percentage", hint="use 0..100, e.g. dups=5")
+    yield from _from_batches(generate_math(n, seed, batch_size=DEFAULT_BATCH_ROWS, dups=dups))
 
 
 def read(spec: SourceSpec) -> Iterator[RawBatch]:

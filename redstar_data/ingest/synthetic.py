@@ -45,6 +45,7 @@ META_TYPE = pa.struct(
         ("family", pa.string()),
         ("steps", pa.list_(pa.string())),
         ("answer_value", pa.string()),
+        ("near_duplicate_of", pa.string()),
     ]
 )
 SCHEMA = pa.schema(
@@ -261,37 +262,65 @@ _MAKERS: dict[str, Callable[[random.Random, int], Row]] = {
 _BLOCK = 1024
 
 
-def generate_rows(n: int, seed: int = 0, start: int = 0) -> Iterator[dict[str, Any]]:
+_REWORDINGS = (
+    lambda t: "Question: " + t,
+    lambda t: t + " Show your work.",
+    lambda t: t.replace("Compute", "Calculate", 1) if "Compute" in t else "Please solve: " + t,
+)
+
+
+def near_duplicate(text: str, rng: random.Random) -> str:
+    """A copy of ``text`` the way copies of one problem differ between datasets: other LaTeX delimiters
+    and fraction commands, and a few words added or swapped; the maths (numbers, answer) is unchanged."""
+    parts = text.split("$")
+    if len(parts) % 2 == 1 and len(parts) > 1:  # balanced $...$: write them as \( ... \)
+        text = "".join(p if k % 2 == 0 else f"\\({p}\\)" for k, p in enumerate(parts))
+    text = text.replace("\\frac{", "\\dfrac{")
+    return _REWORDINGS[rng.randrange(len(_REWORDINGS))](text)
+
+
+def generate_rows(n: int, seed: int = 0, start: int = 0, dups: int = 0) -> Iterator[dict[str, Any]]:
     """Rows ``start .. n-1`` of the synthetic set for ``seed``, as dicts with the SCHEMA's fields.
 
     One random stream per block of ``_BLOCK`` rows (seeding per row costs more than a row's content),
-    so row ``i`` is the same whatever ``start`` and the batch size are.
+    so row ``i`` is the same whatever ``start`` and the batch size are. With ``dups`` (a percentage),
+    that share of rows is instead a planted near-duplicate of the row before it (``near_duplicate``;
+    ``meta.near_duplicate_of`` names the original), for the dedup stage to find; the other rows are the
+    same as with ``dups=0``.
     """
-    rng = random.Random()
+    rng, dup_rng = random.Random(), random.Random()
+    prev: dict[str, Any] | None = None
     for i in range(start - start % _BLOCK, n):
         if i % _BLOCK == 0:
             rng.seed(seed * 1_000_003 + i // _BLOCK)
+            dup_rng.seed(seed * 1_000_003 + i // _BLOCK + 7_919_000_000)
+            prev = None
         family = FAMILIES[rng.randrange(len(FAMILIES))]
         level = rng.randint(1, 5)
         text, steps, value = _MAKERS[family](rng, level)
-        if i < start:
-            continue
-        answer = latex(value)
-        steps = [*steps, f"The answer is {answer}."]
-        yield {
-            "id": f"synthetic-math-{seed}-{i}",
-            "problem": text,
-            "answer": answer,
-            "solution": "\n".join(steps[:-1]) + f"\nThe answer is $\\boxed{{{answer}}}$.",
-            "level": str(level),
-            "domain": "math",
-            "meta": {"synthetic": True, "family": family, "steps": steps, "answer_value": str(value)},
-        }
+        if dups and prev is not None and dup_rng.random() * 100 < dups:
+            row = {**prev, "id": f"synthetic-math-{seed}-{i}", "problem": near_duplicate(prev["problem"], dup_rng),
+                   "meta": {**prev["meta"], "near_duplicate_of": prev["id"]}}  # fmt: skip
+        else:
+            answer = latex(value)
+            steps = [*steps, f"The answer is {answer}."]
+            row = {
+                "id": f"synthetic-math-{seed}-{i}",
+                "problem": text,
+                "answer": answer,
+                "solution": "\n".join(steps[:-1]) + f"\nThe answer is $\\boxed{{{answer}}}$.",
+                "level": str(level),
+                "domain": "math",
+                "meta": {"synthetic": True, "family": family, "steps": steps, "answer_value": str(value)},
+            }
+            prev = row
+        if i >= start:
+            yield row
 
 
-def generate_math(n: int, seed: int = 0, batch_size: int = 50_000) -> Iterator[pa.RecordBatch]:
+def generate_math(n: int, seed: int = 0, batch_size: int = 50_000, dups: int = 0) -> Iterator[pa.RecordBatch]:
     """``n`` synthetic math problems as Arrow record batches (columns: SCHEMA). Deterministic per seed."""
-    rows = generate_rows(n, seed)
+    rows = generate_rows(n, seed, dups=dups)
     while True:
         chunk = [r for _, r in zip(range(batch_size), rows, strict=False)]
         if not chunk:

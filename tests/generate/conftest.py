@@ -72,8 +72,10 @@ class FakeChatServer(ThreadingHTTPServer):
     """A real HTTP server speaking /v1/chat/completions, with faults chosen by markers in the prompt.
 
     Markers in the last user message: ``[429xK]`` / ``[500xK]`` fail the first K attempts, ``[slow]`` sleeps
-    ``slow_s``, ``[hang]`` sleeps ``hang_s`` on the first attempt, ``[bad]`` always answers 400,
-    ``[len]`` finishes with "length". ``reject_n`` answers 400 to n>1, ``cap_n`` returns one choice.
+    ``slow_s``, ``[sleep=S]`` sleeps S seconds, ``[hang]`` sleeps ``hang_s`` on the first attempt,
+    ``[bad]`` always answers 400, ``[len]`` finishes with "length". ``reject_n`` answers 400 to n>1,
+    ``cap_n`` returns one choice. ``log`` holds (prompt, start, end) per answered request, in
+    ``time.perf_counter`` seconds, so tests can see what ran while something else was in flight.
     """
 
     daemon_threads = True
@@ -97,6 +99,7 @@ class FakeChatServer(ThreadingHTTPServer):
         self.bodies: list[dict[str, Any]] = []
         self.auth: list[str | None] = []
         self.statuses: Counter[int] = Counter()
+        self.log: list[tuple[str, float, float]] = []
 
     @property
     def base_url(self) -> str:
@@ -133,11 +136,13 @@ class _Handler(BaseHTTPRequestHandler):
             prompt = body["messages"][-1]["content"]
             s.attempts[prompt] += 1
             attempt = s.attempts[prompt]
+        t0 = time.perf_counter()
         try:
             self._answer(body, prompt, attempt)
         finally:
             with s.lock:
                 s.in_flight -= 1
+                s.log.append((prompt, t0, time.perf_counter()))
 
     def _answer(self, body: dict[str, Any], prompt: str, attempt: int) -> None:
         s = self.server
@@ -156,6 +161,8 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(s.hang_s)
         if "[slow]" in prompt:
             time.sleep(s.slow_s)
+        if "[sleep=" in prompt:
+            time.sleep(float(prompt.split("[sleep=", 1)[1].split("]", 1)[0]))
         n = int(body.get("n", 1))
         if s.reject_n and n > 1:
             return self._send(400, {"error": {"message": "n must be 1"}})

@@ -16,7 +16,11 @@ def test_deterministic_per_seed_and_independent_of_batching() -> None:
     b = [r for b in generate_math(300, seed=7, batch_size=1000) for r in b.to_pylist()]
     c = list(generate_rows(300, seed=8))
     assert a == b and a != c and len(a) == 300
-    assert list(generate_rows(300, seed=7, start=250)) == a[250:]
+    # the Arrow rows carry every META_TYPE field (near_duplicate_of is null for original rows)
+    plain = [
+        {**r, "meta": {"near_duplicate_of": None, **r["meta"]}} for r in generate_rows(300, seed=7, start=250)
+    ]
+    assert plain == a[250:]
 
 
 def test_rows_follow_the_contract() -> None:
@@ -65,7 +69,49 @@ def test_schema_and_ingest(catalog) -> None:
     assert (r.source_id, r.kind, r.n_read) == ("synthetic-math", "synthetic", 500)
     row = catalog.arrow("SELECT domain, level, answer, solution, meta FROM problems LIMIT 1").to_pylist()[0]
     meta = json.loads(row["meta"])
-    assert set(meta) == {"synthetic", "family", "steps", "answer_value"} and meta["synthetic"] is True
+    assert set(meta) == {"synthetic", "family", "steps", "answer_value", "near_duplicate_of"}
+    assert meta["synthetic"] is True and meta["near_duplicate_of"] is None
     assert row["domain"] == "math" and row["level"] in "12345"
     again = ingest(catalog, "synthetic:math?n=500&seed=0")
     assert again.n_new == 0 and again.n_present == 500
+
+
+def test_planted_near_duplicates_are_marked_found_by_dedup_and_leave_other_rows_alone(catalog) -> None:
+    from redstar_data.dedup.run import dedup
+
+    plain = list(generate_rows(600, seed=3))
+    dup = list(generate_rows(600, seed=3, dups=10))
+    planted = {r["id"]: r["meta"]["near_duplicate_of"] for r in dup if r["meta"].get("near_duplicate_of")}
+    assert 30 <= len(planted) <= 90  # about 10%
+    assert [r for r in dup if r["id"] not in planted] == [r for r in plain if r["id"] not in planted]
+    by_id = {r["id"]: r for r in dup}
+    for copy, orig in planted.items():  # same maths, other text
+        assert (
+            by_id[copy]["answer"] == by_id[orig]["answer"]
+            and by_id[copy]["problem"] != by_id[orig]["problem"]
+        )
+    assert list(generate_rows(600, seed=3, dups=10, start=300)) == dup[300:]
+
+    r = ingest(catalog, "synthetic:math?n=600&seed=3&dups=10")
+    assert r.n_rejected == 0
+    dedup(catalog)
+    pairs = catalog.con.sql("""
+        SELECT p.source_key, q.source_key FROM dedup a JOIN dedup b USING (cluster_id)
+        JOIN problems p ON p.problem_id = a.problem_id JOIN problems q ON q.problem_id = b.problem_id
+        WHERE a.problem_id < b.problem_id
+    """).fetchall()
+    group = {r["id"]: planted.get(r["id"], r["id"]) for r in dup}  # a copy belongs to its original's group
+    assert all(group[a] == group[b] for a, b in pairs)  # nothing else merged
+    found = {group[a] for a, b in pairs}
+    assert len(found) >= 0.7 * len(set(planted.values()))
+
+
+def test_dups_option_is_checked(catalog) -> None:
+    import pytest
+
+    from redstar_data.errors import IngestError
+
+    with pytest.raises(IngestError, match="not a percentage"):
+        ingest(catalog, "synthetic:math?n=10&dups=150")
+    with pytest.raises(IngestError, match="unknown option"):
+        ingest(catalog, "synthetic:math?n=10&dup=5")

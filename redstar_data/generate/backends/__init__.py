@@ -9,6 +9,8 @@ from redstar_data.generate.backends.base import (
     GenerationBackend,
     GenerationRequest,
     SamplingParams,
+    StreamingBackend,
+    iter_completions,
 )
 from redstar_data.registry import BACKENDS
 
@@ -19,4 +21,12 @@ def get_backend(name: str, **options: Any) -> GenerationBackend:
     return cls(**options)  # type: ignore[operator,no-any-return]
 
 
-__all__ = ["Completion", "GenerationBackend", "GenerationRequest", "SamplingParams", "get_backend"]
+__all__ = [
+    "Completion",
+    "GenerationBackend",
+    "GenerationRequest",
+    "SamplingParams",
+    "StreamingBackend",
+    "get_backend",
+    "iter_completions",
+]

@@ -4,11 +4,17 @@ A backend takes a list of requests (one per problem, each asking for ``n`` sampl
 per request, ``n`` completions. It knows nothing about the catalog: ``redstar_data.generate.run`` plans
 the missing work, batches it, and writes traces. The judge (difficulty) and eval stages use the same
 interface.
+
+A backend whose requests finish at uneven times (an HTTP server with bounded concurrency) may also
+implement ``StreamingBackend.stream``: it pulls requests lazily and yields each request's completions as
+soon as it finishes, so its concurrency stays full across what would otherwise be batch boundaries.
+``iter_completions`` gives the caller one loop over both kinds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -71,3 +77,38 @@ class GenerationBackend(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class StreamingBackend(Protocol):
+    """Optional extension of ``GenerationBackend``, for backends that should never wait for a batch tail.
+
+    ``stream`` pulls ``requests`` lazily (only as many as it keeps in flight) and yields lists of
+    completions, each list covering whole requests, in the order they finish. When ``max_wait_s`` passes
+    with nothing finished it yields ``[]``, so the caller can act on time (commit what it holds).
+    """
+
+    def stream(
+        self, requests: Iterable[GenerationRequest], max_wait_s: float | None = None
+    ) -> Iterator[list[Completion]]: ...
+
+
+def iter_completions(
+    backend: GenerationBackend,
+    requests: Iterable[GenerationRequest],
+    *,
+    batch_size: int,
+    max_wait_s: float | None = None,
+) -> Iterator[list[Completion]]:
+    """Completions of ``requests`` as they finish: streamed when the backend can, else batch by batch.
+
+    Batch backends (scripted, transformers, vLLM's offline engine, which schedules a whole batch itself)
+    get ``batch_size`` requests per ``generate`` call and yield one list per batch, as before.
+    """
+    stream = getattr(backend, "stream", None)
+    if callable(stream):
+        yield from stream(requests, max_wait_s)
+        return
+    it = iter(requests)
+    while chunk := list(itertools.islice(it, batch_size)):
+        yield backend.generate(chunk)

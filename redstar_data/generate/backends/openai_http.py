@@ -3,6 +3,9 @@
 Design:
 * one asyncio event loop owned by the backend and one ``httpx.AsyncClient`` reused across batches
   (connection keep-alive), with a semaphore bounding in-flight HTTP requests to ``concurrency``;
+* ``stream`` (what ``generate()`` of a run uses) keeps ``concurrency`` requests in flight continuously:
+  a finished request is replaced at once by the next one, so a slow long-CoT answer never idles the
+  other slots the way waiting for a batch's tail would;
 * the HTTP client is ``httpx2`` when installed (the maintained fork of httpx that the official openai
   client uses), else ``httpx``: with httpx 0.28 the connection pool capped throughput at ~0.55x of
   the openai client on the same server (benchmarks/generate.py); the API is the same;
@@ -22,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from typing import Any
 
 try:  # httpx2: the maintained successor of httpx (what openai>=3 uses); its pool is ~3.5x faster at c=32
@@ -185,6 +188,55 @@ class OpenAIBackend:
         await self._open()
         groups = await asyncio.gather(*(self._one_request(r) for r in requests))
         return [c for g in groups for c in g]
+
+    def stream(
+        self, requests: Iterable[GenerationRequest], max_wait_s: float | None = None
+    ) -> Iterator[list[Completion]]:
+        """Blocking iterator over ``astream`` on the backend's own loop.
+
+        The loop runs only while the caller waits for the next item; the server keeps working on the
+        requests in flight meanwhile, and the caller's work between items (a commit) takes milliseconds.
+        """
+        loop = self._ensure()
+        agen = self.astream(requests, max_wait_s)
+        try:
+            while True:
+                try:
+                    yield loop.run_until_complete(agen.__anext__())
+                except StopAsyncIteration:
+                    return
+        finally:
+            if not loop.is_closed():
+                try:
+                    loop.run_until_complete(agen.aclose())
+                except RuntimeError:  # an __anext__ cut by Ctrl-C is still pending: close() cancels it
+                    pass
+
+    async def astream(
+        self, requests: Iterable[GenerationRequest], max_wait_s: float | None = None
+    ) -> AsyncIterator[list[Completion]]:
+        """Keep ``concurrency`` requests in flight, pulling the next one as each finishes; yield each
+        finished request's completions (``[]`` after ``max_wait_s`` without any).
+
+        Requests are pulled lazily, so a run over a million problems holds only the ones in flight.
+        """
+        await self._open()
+        it = iter(requests)
+        running: set[asyncio.Future[list[Completion]]] = set()
+        try:
+            while True:
+                while len(running) < self.concurrency and (req := next(it, None)) is not None:
+                    running.add(asyncio.ensure_future(self._one_request(req)))
+                if not running:
+                    return
+                done, running = await asyncio.wait(
+                    running, timeout=max_wait_s, return_when=asyncio.FIRST_COMPLETED
+                )
+                yield [c for t in done for c in t.result()]
+        finally:
+            for t in running:
+                t.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def _one_request(self, req: GenerationRequest) -> list[Completion]:
         out: list[Completion] = []
