@@ -238,7 +238,7 @@ def extract_sql(m: Mapping_, parsed: str, *, max_field_bytes: int, meta_keys: It
     # only a value starting with a blank, an escape or the closing quote can be empty after trimming
     pv = val["problem"]
     pnorm = normalize_sql(f"({pv}->>'$')")
-    checks.append((f"{pv}[2:2] IN (' ', '\\', '\"') AND {pnorm} = ''", f"empty_problem:{pf}"))
+    checks.append((f"substring({pv}, 2, 1) IN (' ', '\\', '\"') AND {pnorm} = ''", f"empty_problem:{pf}"))
     for f in SIZE_CHECKED:
         if f in val:
             checks.append(
@@ -248,12 +248,9 @@ def extract_sql(m: Mapping_, parsed: str, *, max_field_bytes: int, meta_keys: It
     reason = f"coalesce(reason0, CASE {case} END)"
 
     def s(f: str) -> str:
-        # a JSON string without escapes is its text between the quotes: slicing skips a parse per value
-        if f not in val:
-            return "NULL"
-        x = val[f]
-        return (f"(CASE WHEN starts_with({x}, '\"') AND strpos({x}, '\\') = 0 THEN {x}[2:-2] "
-                f"ELSE {x}->>'$' END)")  # fmt: skip
+        # the value's text: ``->>'$'`` parses the one value. Slicing the quotes off unescaped strings
+        # (``x[2:-2]``) looked cheaper but counts characters: 1.9x slower on 110-byte values, 1.7x on ids.
+        return f"({val[f]}->>'$')" if f in val else "NULL"
 
     answer = (
         f"CASE WHEN {t('answer')} = 'ARRAY' THEN array_to_string(from_json({val['answer']}, '[\"VARCHAR\"]'), ', ') "
