@@ -95,11 +95,13 @@ def ingest(
     console.print(f"{report.n_new} new, {report.n_present} already present"
                   + (f", {report.n_rejected} rejected (see: redstar sql --named rejects_by_reason)"
                      if report.n_rejected else ""))  # fmt: skip
-    if report.n_good == 0:
-        raise IngestError(f"nothing could be read from {source}: {report.n_read} rows, all rejected"
-                          if report.n_read else f"nothing could be read from {source}: it holds no rows",
+    if report.n_good == 0 and report.n_read:
+        raise IngestError(f"nothing could be read from {source}: {report.n_read} rows, all rejected",
                           hint="see why with: redstar sql \"SELECT row_number, reason, detail FROM rejects "
                                f"WHERE source_id = '{report.source_id}'\"")  # fmt: skip
+    if report.n_good == 0:
+        raise IngestError(f"nothing could be read from {source}: it holds no rows",
+                          hint="check that it is the file you meant: it is empty (no data rows, only blank lines or a header)")  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -72,8 +72,13 @@ def test_ingest_fails_only_when_nothing_could_be_read(cat_path: str, tmp_path: P
     p.write_text("nope\n")
     r = _run("ingest", str(p), "--catalog", cat_path)
     assert r.exit_code == 1 and "nothing could be read" in r.flat
+    assert "all rejected" in r.flat and "FROM rejects" in r.flat  # the hint shows where the reasons are
     r = _run("ingest", str(tmp_path / "missing.jsonl"), "--catalog", cat_path)
     assert r.exit_code == 1 and "does not exist" in r.flat
+    blank = tmp_path / "blank.jsonl"
+    blank.write_bytes(b"\n\r\n\n")  # no rows at all: nothing was rejected, so no pointer to rejects
+    r = _run("ingest", str(blank), "--catalog", cat_path)
+    assert r.exit_code == 1 and "it holds no rows" in r.flat and "FROM rejects" not in r.flat
     r = _run("ingest", str(p), "--map", "problem", "--catalog", cat_path)
     assert r.exit_code == 1 and "is not FIELD=COLUMN" in r.flat
 
