@@ -130,7 +130,11 @@ def read_jsonl(path: Path, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Iterator[R
         while pos < total:
             end = min(pos + want, total)
             base = pos - pos % mmap.ALLOCATIONGRANULARITY  # a mapping starts on a page boundary
-            mm = mmap.mmap(f.fileno(), end - base, offset=base, access=mmap.ACCESS_READ)
+            try:
+                mm = mmap.mmap(f.fileno(), end - base, offset=base, access=mmap.ACCESS_READ)
+            except (OSError, ValueError) as e:  # a file system that cannot map files, a file cut short
+                raise IngestError(f"cannot read {path} at byte {base}: {e}",
+                                  hint="copy the file to a local disk and ingest the copy") from e  # fmt: skip
             lo = pos - base
             if end < total:
                 cut = mm.rfind(b"\n", lo)
