@@ -24,6 +24,12 @@ def difficulty(
     ] = None,
     run: RunOpt = None,
     verifier: Annotated[str, typer.Option("--verifier", help="pass_rate: whose labels count.")] = "math",
+    max_tokens: Annotated[
+        int,
+        typer.Option(
+            "--max-tokens", help="judge: reply budget (raise it for reasoning models that think first)."
+        ),
+    ] = 1024,
     where: WhereOpt = None,
     limit: LimitOpt = None,
     catalog: CatalogOpt = None,
@@ -71,6 +77,7 @@ def difficulty(
                 verifier=verifier,
                 where=where,
                 limit=limit,
+                judge_max_tokens=max_tokens,
                 progress=sink,
             )
     finally:

@@ -7,6 +7,7 @@ an unparseable reply is stored with score NULL, so it is not asked again).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from redstar_data.difficulty import judge as judge_mod
 from redstar_data.difficulty.label import parse_level
 from redstar_data.difficulty.pass_rate import PASS_RATE_SQL
 from redstar_data.errors import ConfigError
-from redstar_data.generate.backends.base import GenerationBackend
+from redstar_data.generate.backends.base import GenerationBackend, SamplingParams
 from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
 
 Method = Literal["judge", "pass_rate", "label"]
@@ -62,14 +63,23 @@ def score(
     verifier: str = "math",
     where: str | None = None,
     limit: int | None = None,
+    judge_max_tokens: int = judge_mod.DEFAULT_PARAMS.max_tokens,
     progress: ProgressCallback = null_progress,
 ) -> DifficultyReport:
-    """Score the problems that have no ``difficulty`` row for this (method, model) yet."""
+    """Score the problems that have no ``difficulty`` row for this (method, model) yet.
+
+    ``judge_max_tokens``: the judge's reply budget; a reasoning model thinks before it scores, so give it
+    room (a reply cut off before the score is stored as unparsed)."""
     t0 = time.perf_counter()
     if method not in METHODS:
         raise ConfigError(f"unknown difficulty method {method!r}", key="--method", allowed=METHODS)
     if method == "judge":
-        rep = _judge(catalog, backend, model, where, limit, progress)
+        if judge_max_tokens < 1:
+            raise ConfigError(
+                f"judge max tokens must be at least 1, got {judge_max_tokens}", key="--max-tokens"
+            )
+        params = dataclasses.replace(judge_mod.DEFAULT_PARAMS, max_tokens=int(judge_max_tokens))
+        rep = _judge(catalog, backend, model, where, limit, params, progress)
     elif method == "pass_rate":
         rep = _pass_rate(catalog, run, verifier, where, limit, progress)
     else:
@@ -114,6 +124,7 @@ def _judge(
     model: str | None,
     where: str | None,
     limit: int | None,
+    params: SamplingParams,
     progress: ProgressCallback,
 ) -> DifficultyReport:
     if backend is None:
@@ -137,7 +148,7 @@ def _judge(
     progress(ProgressEvent("difficulty: judge", 0, len(todo)))
     for s in range(0, len(todo), JUDGE_BATCH):
         chunk = todo[s : s + JUDGE_BATCH]
-        reqs = [judge_mod.build_request(r["problem_id"], r["problem"]) for r in chunk]
+        reqs = [judge_mod.build_request(r["problem_id"], r["problem"], params) for r in chunk]
         out = {c.key: c for c in backend.generate(reqs)}
         rows = []
         for r in chunk:

@@ -74,3 +74,22 @@ def test_judge_over_openai_http(catalog, add, judge_server, monkeypatch):
     sent = _JudgeHandler.bodies[-1]
     assert sent["model"] == "judge-model" and sent["temperature"] == 0.0
     assert sent["messages"][0]["role"] == "system" and "scale from 1 to 10" in sent["messages"][1]["content"]
+
+
+def test_judge_reply_budget_reaches_the_server(catalog, add, judge_server, monkeypatch):
+    """A reasoning judge needs room to think: --max-tokens is what the server is asked for."""
+    from redstar_data.errors import ConfigError
+    from redstar_data.generate.backends import get_backend
+
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    add(catalog, "train", ["easy problem: 3+3"])
+    be = get_backend("openai", model="judge-model", base_url=judge_server, concurrency=1)
+    try:
+        with pytest.raises(ConfigError, match="at least 1"):
+            score(catalog, method="judge", backend=be, judge_max_tokens=0)
+        _JudgeHandler.bodies.clear()
+        rep = score(catalog, method="judge", backend=be, judge_max_tokens=8192)
+    finally:
+        be.close()
+    assert rep.n_scored == 1
+    assert [b["max_tokens"] for b in _JudgeHandler.bodies] == [8192]
