@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from redstar_data.catalog import Catalog
 from redstar_data.difficulty import judge as judge_mod
-from redstar_data.difficulty.label import parse_level
+from redstar_data.difficulty.label import level_score_sql
 from redstar_data.difficulty.pass_rate import PASS_RATE_SQL
 from redstar_data.errors import ConfigError
 from redstar_data.generate.backends.base import GenerationBackend, SamplingParams
@@ -240,11 +240,15 @@ def _label(
     # any existing label row counts (ingest may already have written one, with its own model value)
     rep = DifficultyReport("label", None)
     sql = _problems_sql(where, limit, "label", "TRUE").replace("ORDER BY", "AND p.level IS NOT NULL ORDER BY")
-    todo = catalog.sql(sql, where="--where").to_arrow_table().to_pylist()
+    todo = (
+        catalog.sql(f"SELECT *, {level_score_sql('level')} AS score FROM ({sql})", where="--where")
+        .to_arrow_table()
+        .to_pylist()
+    )
     rep.n_candidates = len(todo)
     rows = []
     for r in todo:
-        v = parse_level(r["level"])
+        v = r["score"]
         if v is None:
             rep.n_unparsed += 1
         else:
@@ -255,7 +259,8 @@ def _label(
                 "method": "label",
                 "model": r["source_id"],
                 "score": v,
-                "details": {"level": r["level"]} if v is not None else {"unparsed": r["level"]},
+                # the same details as the label scores written at ingest
+                "details": {"raw": r["level"], "source_id": r["source_id"]},
             }
         )
     rep.n_written = _write(catalog, rows)

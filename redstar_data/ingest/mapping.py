@@ -324,22 +324,6 @@ def json_path_top(key: str) -> str:
     return '$."' + key.replace('"', '\\"') + '"'
 
 
-_LEVEL_WORDS = {
-    "easy": 1, "medium": 2, "medium_hard": 3, "hard": 4, "very_hard": 5,
-    "introductory": 1, "interview": 3, "competition": 5,
-}  # fmt: skip
-
-
-def level_score_sql(col: str) -> str:
-    """Numeric difficulty from a level label: ``Level 3`` → 3, ``4`` → 4, TACO ``MEDIUM_HARD`` → 3,
-    APPS ``interview`` → 3; NULL when it cannot be read (the raw label stays in details)."""
-    words = " ".join(f"WHEN {_q(k)} THEN {v}" for k, v in _LEVEL_WORDS.items())
-    return (
-        f"coalesce(TRY_CAST({col} AS DOUBLE), TRY_CAST(regexp_extract({col}, '(-?[0-9]+(\\.[0-9]+)?)', 1) AS DOUBLE), "
-        f"CASE lower(trim({col})) {words} END)"
-    )
-
-
 def model_slug(model: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", model).strip("-") or "unknown"
 

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from redstar_data.catalog import Catalog
 from redstar_data.catalog.connection import fetch_one
+from redstar_data.difficulty.label import level_score_sql
 from redstar_data.errors import IngestError
 from redstar_data.ids import trace_id_sql
 from redstar_data.ingest import mapping as mp
@@ -356,7 +357,7 @@ class _Run:
             INSERT INTO difficulty (problem_id, method, model, score, details)
             SELECT s.problem_id, 'label', ?, lv.score, lv.details
             FROM __rs_stage s JOIN (
-                SELECT level, {mp.level_score_sql('level')} AS score, json_object('raw', level, 'source_id', ?) AS details
+                SELECT level, {level_score_sql('level')} AS score, json_object('raw', level, 'source_id', ?) AS details
                 FROM (SELECT DISTINCT level FROM __rs_stage WHERE reason IS NULL AND level IS NOT NULL)) lv USING (level)
             WHERE s.reason IS NULL AND NOT EXISTS (
                 SELECT 1 FROM difficulty d WHERE d.method = 'label' AND d.model = ? AND d.problem_id = s.problem_id)
