@@ -7,10 +7,9 @@ an unparseable reply is stored with score NULL, so it is not asked again).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import pyarrow as pa
@@ -78,7 +77,7 @@ def score(
             raise ConfigError(
                 f"judge max tokens must be at least 1, got {judge_max_tokens}", key="--max-tokens"
             )
-        params = dataclasses.replace(judge_mod.DEFAULT_PARAMS, max_tokens=int(judge_max_tokens))
+        params = replace(judge_mod.DEFAULT_PARAMS, max_tokens=int(judge_max_tokens))
         rep = _judge(catalog, backend, model, where, limit, params, progress)
     elif method == "pass_rate":
         rep = _pass_rate(catalog, run, verifier, where, limit, progress)

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from redstar_data.errors import HubError
 
-# Data files an export can hold on the Hub (see export.run); stale ones of these are deleted on push.
-DATA_PATTERNS = ["*.parquet", "*.jsonl"]
+# Export formats whose files the Hub's dataset loader reads (hf_disk is a local save_to_disk folder);
+# on push, stale data files of these formats are deleted.
+HUB_FORMATS = ("parquet", "jsonl")
+DATA_PATTERNS = [f"*.{f}" for f in HUB_FORMATS]
 
 
 @dataclass(frozen=True)

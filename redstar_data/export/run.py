@@ -128,13 +128,9 @@ def _prepare_dir(out: Path) -> Path:
     return stage
 
 
-# Formats whose files the Hub's dataset loader reads (hf_disk is a local save_to_disk folder).
-HUB_FORMATS = ("parquet", "jsonl")
-
-
 def _check_pushable(recipe: Recipe, repo: str | None, file: str) -> None:
     """Refuse a push that would upload no data, before any work rather than after a long export."""
-    if repo and not set(recipe.output.formats) & set(HUB_FORMATS):
+    if repo and not set(recipe.output.formats) & set(hub.HUB_FORMATS):
         raise RecipeError(
             f"cannot push to {repo}: formats {list(recipe.output.formats)} write no data file the Hub "
             "can load (hf_disk is a local save_to_disk folder)",
