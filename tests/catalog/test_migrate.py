@@ -68,3 +68,22 @@ def test_sql_files_are_well_formed() -> None:
 def test_named_queries_run_on_an_empty_catalog(catalog) -> None:
     for name, q in named_queries().items():
         assert catalog.sql(q, where=name).fetchall() == [], name
+
+
+def test_v7_rebuilds_problems_with_zstd_text_and_keeps_every_column(catalog_path: Path) -> None:
+    cat = Catalog.open(catalog_path, migrate_to=6)
+    cat.con.execute("INSERT INTO sources (source_id, kind, uri) VALUES ('s', 'jsonl', 's.jsonl')")
+    cat.con.execute("""
+        INSERT INTO problems (problem_id, source_id, source_key, row_number, domain, problem, answer, solution,
+                              tests, images, level, meta)
+        VALUES ('p1', 's', 'k1', 3, 'code', 'Sum two numbers.', '5', 'Add them.', '{"inputs": ["2 3"]}',
+                '["a.png"]', 'EASY', '{"family": "sum"}')
+    """)  # fmt: skip
+    before = cat.con.sql("SELECT * FROM problems").fetchall()
+    cat.close()
+    with Catalog.open(catalog_path) as cat:
+        assert cat.schema_version == migrate.latest_version() >= 7
+        assert cat.con.sql("SELECT * FROM problems").fetchall() == before
+        ddl = cat.scalar("SELECT sql FROM duckdb_tables() WHERE table_name = 'problems'")
+        assert "solution VARCHAR USING COMPRESSION ZSTD" in ddl and "meta JSON USING COMPRESSION ZSTD" in ddl
+        assert "problem VARCHAR NOT NULL," in ddl  # the short, filtered columns keep the default

@@ -62,3 +62,171 @@ def test_duplicate_source_key_in_a_later_batch_is_rejected(catalog, tmp_path: Pa
     again = ingest(catalog, str(p))
     assert (again.n_new, again.n_present, again.n_rejected) == (0, 200, 1)
     assert catalog.scalar("SELECT count(*) FROM rejects") == 1
+
+
+# values that a one-parse text read could get wrong: text that reads like a number, a list or an object, and
+# the numbers, lists and objects themselves; escapes, white space, bytes against characters at the size limit
+_TRICKY = {
+    "problem": [
+        "plain {i}",
+        "  lead {i}",
+        "trail {i}  ",
+        "",
+        "   ",
+        "\n\t",
+        "42",
+        "-3.5",
+        "1e-7",
+        "true",
+        "false",
+        "null",
+        "[1, 2]",
+        '{{"a": 1}}',
+        "[not json {i}",
+        "caf\u00e9 {i}",
+        "e\u0301 {i}",
+        "a\\b {i}",
+        'a "quote" {i}',
+        "x" * 1200,
+        "\u00e9" * 400 + "{i}",
+        '"' * 600 + "{i}",
+        42,
+        1e-7,
+        True,
+        None,
+        [1, 2],
+        {"a": 1},
+        ["x"],
+        "missing",
+    ],
+    "answer": [
+        "16",
+        16,
+        4.5,
+        1e-7,
+        1e5,
+        -0.0,
+        12345678901234567890123,
+        "[0, 1]",
+        [0, 1],
+        ["a", "b"],
+        {"x": 1},
+        True,
+        None,
+        "\\frac{1}{2}",
+        "1e-7",
+        "missing",
+    ],
+    "solution": [
+        "text {i}",
+        ["step 1", "step 2"],
+        "[x]",
+        5,
+        {"a": 1},
+        None,
+        "1.",
+        "3 apples",
+        "true",
+        "missing",
+    ],
+    "level": ["Level 3", 3, "3", 2.5, [1], {"a": 1}, None, "", "1e3", 1e3, "missing"],
+    "domain": ["math", "", "  ", 5, None, "[x]", "missing"],
+    "src": ["a", 1, [1], {"b": 2}, None, "missing"],
+    "meta": [{"k": 1}, 5, "str", None, [1], "missing"],
+}
+
+
+# code and image fields, which the fast path reads as JSON and checks as the general path does
+_TRICKY_CODE = {
+    "problem": ["write a function {i}", 7, ["x"], "missing"],
+    "tests": [
+        '{{"inputs": ["1"], "outputs": ["2"]}}',
+        "not json {i}",
+        {"inputs": [1]},
+        [1, 2],
+        5,
+        None,
+        "[]",
+        "x" * 1200,
+        ["x" * 1200],
+        '"' + "y" * 1200 + '"',
+        "[" + '"a", ' * 160 + '"a"]',  # 805 bytes of valid JSON; over 1,000 with its quotes escaped
+        "missing",
+    ],
+    "images": [["a.png", "b.png"], "c.png", 5, {"a": 1}, None, [], "missing"],
+    "level": ["EASY", "MEDIUM_HARD", 3, "missing"],
+}
+
+
+def _tricky_rows(n: int, pools: dict) -> bytes:
+    import random
+
+    rng = random.Random(7)
+    out = []
+    for i in range(n):
+        row: dict = {"id": f"k{i}" if i % 9 else i}
+        for key, pool in pools.items():
+            v = rng.choice(pool)
+            if v == "missing":
+                continue
+            row[key] = v.format(i=i) if isinstance(v, str) and "{i}" in v else v
+        out.append(json.dumps(row, ensure_ascii=bool(i % 2)).encode() + b"\n")
+    return b"".join(out)
+
+
+def _snapshot(cat) -> dict:
+    return {
+        "problems": cat.con.sql(
+            "SELECT problem_id, source_key, row_number, domain, problem, answer, solution, "
+            "tests, images, level, meta FROM problems ORDER BY row_number"
+        ).fetchall(),
+        "rejects": cat.con.sql(
+            "SELECT row_number, reason, field, detail FROM rejects ORDER BY row_number"
+        ).fetchall(),
+        "labels": cat.con.sql(
+            "SELECT problem_id, score, details FROM difficulty ORDER BY problem_id"
+        ).fetchall(),
+    }
+
+
+@pytest.mark.parametrize("layout", ["math", "code"])
+def test_the_one_parse_fast_path_stages_exactly_what_the_general_path_does(
+    tmp_path: Path, monkeypatch, layout: str
+) -> None:
+    """Same problems, texts, tests, images, meta, rejects (reason, field, detail) and labels with the fast
+    path as with the general path alone, on rows built from values the fast path must hand over to the
+    general one."""
+    from redstar_data.catalog import Catalog
+    from redstar_data.ingest import mapping as mp
+
+    p = tmp_path / "tricky.jsonl"
+    p.write_bytes(_tricky_rows(600, _TRICKY if layout == "math" else _TRICKY_CODE))
+    mapping = {} if layout == "math" else {"problem": "problem", "tests": "tests", "images": "images"}
+    calls = {"fast": 0, "general": 0}
+    real_fast, real_general = mp.extract_fast_sql, mp.extract_sql
+
+    def fast(*a, **k):
+        calls["fast"] += 1
+        return real_fast(*a, **k)
+
+    def general(*a, **k):
+        calls["general"] += 1
+        return real_general(*a, **k)
+
+    monkeypatch.setattr(mp, "extract_fast_sql", fast)
+    monkeypatch.setattr(mp, "extract_sql", general)
+    a = Catalog.open(tmp_path / "a.duckdb")
+    ra = ingest(a, str(p), mapping=mapping, max_field_bytes=1000)
+    assert calls["fast"] >= 1 and calls["general"] >= 1  # both paths ran: the fast one handed rows over
+    monkeypatch.setattr(mp, "extract_fast_sql", lambda *a, **k: None)
+    b = Catalog.open(tmp_path / "b.duckdb")
+    rb = ingest(b, str(p), mapping=mapping, max_field_bytes=1000)
+    assert (ra.n_new, ra.n_rejected, ra.rejects_by_reason) == (rb.n_new, rb.n_rejected, rb.rejects_by_reason)
+    sa, sb = _snapshot(a), _snapshot(b)
+    a.close()
+    b.close()
+    assert ra.n_new >= 20 and len(sa["rejects"]) > 50
+    expected = {"math": ("wrong_type", "empty_problem", "missing_problem", "oversize_field"),
+                "code": ("wrong_type", "invalid_tests", "missing_problem", "oversize_field")}[layout]  # fmt: skip
+    assert set(expected) <= set(ra.rejects_by_reason)
+    assert sa == sb

@@ -25,7 +25,10 @@ def _read(path: Path, chunk: int, first: int, monkeypatch) -> list[tuple[int, by
     out = []
     for b in readers.read_jsonl(path, chunk):
         rows = b.lines.column("row_number").to_pylist()
-        lines = [x.rstrip(b"\n") for x in b.lines.column("line").to_pylist()]
+        lines = [
+            (x.encode() if isinstance(x, str) else x).rstrip(b"\n")
+            for x in b.lines.column("line").to_pylist()
+        ]
         assert b.n_rows == len(rows)
         out.extend(zip(rows, lines, strict=True))
     return out
@@ -51,6 +54,19 @@ def test_blocks_yield_exactly_the_lines(
     p = tmp_path / "f.jsonl"
     p.write_bytes(LAYOUTS[name])
     assert _read(p, chunk, first, monkeypatch) == _expected(LAYOUTS[name])
+
+
+def test_valid_blocks_are_text_and_a_block_with_a_bad_byte_stays_binary(tmp_path: Path, monkeypatch) -> None:
+    """UTF-8 is checked once per block in Arrow; only a block holding a bad byte is decoded line by line
+    (in SQL, where each bad line becomes an ``undecodable_text`` reject)."""
+    import pyarrow as pa
+
+    monkeypatch.setattr(readers, "FIRST_CHUNK_BYTES", 64)
+    p = tmp_path / "f.jsonl"
+    p.write_bytes(b'{"a": "caf\xc3\xa9"}\n' * 10 + b'{"a": "\xff"}\n' + b'{"a": 1}\n' * 10)
+    types = [b.lines.schema.field("line").type for b in readers.read_jsonl(p, 64)]
+    assert types[0] == pa.large_string()
+    assert pa.large_binary() in types and types[-1] == pa.large_string()
 
 
 def test_a_problem_repeated_in_a_later_block_is_one_problem_with_one_label(
