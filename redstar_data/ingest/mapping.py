@@ -186,6 +186,53 @@ def _turn_sql(conv: str, roles: Sequence[str]) -> str:
     )
 
 
+# The stage row from the per-field columns of the inner SELECT that follows it (shared by both paths).
+_STAGE_SELECT = """
+    SELECT row_number, CASE WHEN reason IS NOT NULL THEN txt END AS txt, split_part(reason, ':', 1) AS reason,
+           nullif(substr(reason, strlen(split_part(reason, ':', 1)) + 2), '') AS field,
+           CASE WHEN reason IS NULL THEN {pid} END AS problem_id,
+           key AS source_key, domain, problem, answer, solution, tests, images, level, response, model,
+           CASE WHEN reason IS NULL THEN {meta} END AS meta, keys
+    FROM ("""
+
+
+def _json_field_checks(m: Mapping_, val: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Type checks of the fields both paths read as JSON values (images, tests)."""
+    checks = []
+    if "images" in val:
+        checks.append(
+            (f"{jtype(val['images'])} NOT IN ('ARRAY','VARCHAR','NULL')", f"wrong_type:{m.sources['images']}")
+        )
+    if "tests" in val:
+        tv = val["tests"]
+        checks.append(
+            (f"{jtype(tv)} NOT IN ('OBJECT','ARRAY','VARCHAR','NULL')", f"wrong_type:{m.sources['tests']}")
+        )
+        checks.append(
+            (f"{jtype(tv)} = 'VARCHAR' AND NOT json_valid({tv}->>'$')", f"invalid_tests:{m.sources['tests']}")
+        )
+    return checks
+
+
+def _json_field_values(val: Mapping[str, str]) -> tuple[str, str]:
+    """(images, tests) from their JSON values: images a list of refs (one string becomes a list of one),
+    tests a JSON value (a string holding JSON is parsed)."""
+    images = "NULL::VARCHAR[]"
+    if "images" in val:
+        v = val["images"]
+        images = f"CASE {jtype(v)} WHEN 'ARRAY' THEN from_json({v}, '[\"VARCHAR\"]') WHEN 'VARCHAR' THEN [({v}->>'$')] END"
+    tests = "NULL::JSON"
+    if "tests" in val:
+        v = val["tests"]
+        tests = f"CASE {jtype(v)} WHEN 'VARCHAR' THEN try(json({v}->>'$')) WHEN 'NULL' THEN NULL ELSE {v} END"
+    return images, tests
+
+
+def _domain_sql(m: Mapping_, text: str | None) -> str:
+    default = _q(m.default_domain)
+    return f"coalesce(nullif(trim({text}), ''), {default})" if text else default
+
+
 def _json_over(v: str, max_bytes: int) -> str:
     """Whether JSON value ``v`` is over ``max_bytes``: a string by its text's UTF-8 bytes (unescaped, as the
     fast path measures it), anything else as JSON. The text is never longer than its JSON, so only values
@@ -234,16 +281,7 @@ def extract_sql(m: Mapping_, parsed: str, *, max_field_bytes: int, meta_keys: It
                 ",'ARRAY'" if f == "answer" else ""
             )
             checks.append((f"{t(f)} NOT IN ({ok})", f"wrong_type:{m.sources.get(f, f)}"))
-    if "images" in val:
-        checks.append(
-            (f"{t('images')} NOT IN ('ARRAY','VARCHAR','NULL')", f"wrong_type:{m.sources['images']}")
-        )
-    if "tests" in val:
-        checks.append(
-            (f"{t('tests')} NOT IN ('OBJECT','ARRAY','VARCHAR','NULL')", f"wrong_type:{m.sources['tests']}")
-        )
-        checks.append((f"{t('tests')} = 'VARCHAR' AND NOT json_valid({val['tests']}->>'$')",
-                       f"invalid_tests:{m.sources['tests']}"))  # fmt: skip
+    checks += _json_field_checks(m, val)
     # only a value starting with a blank, an escape or the closing quote can be empty after trimming
     pv = val["problem"]
     pnorm = normalize_sql(f"({pv}->>'$')")
@@ -271,30 +309,12 @@ def extract_sql(m: Mapping_, parsed: str, *, max_field_bytes: int, meta_keys: It
         if "solution" in val
         else "NULL"
     )
-    images = (
-        f"CASE {t('images')} WHEN 'ARRAY' THEN from_json({val['images']}, '[\"VARCHAR\"]') "
-        f"WHEN 'VARCHAR' THEN [{s('images')}] END"
-        if "images" in val
-        else "NULL::VARCHAR[]"
-    )
-    tests = (
-        f"CASE {t('tests')} WHEN 'VARCHAR' THEN try(json({s('tests')})) WHEN 'NULL' THEN NULL ELSE {val['tests']} END"
-        if "tests" in val
-        else "NULL::JSON"
-    )
-    domain = (
-        f"coalesce(nullif(trim({s('domain')}), ''), {_q(m.default_domain)})"
-        if "domain" in val
-        else _q(m.default_domain)
-    )
+    images, tests = _json_field_values(val)
+    domain = _domain_sql(m, s("domain") if "domain" in val else None)
     key = s("id")
-    return f"""
-    SELECT row_number, CASE WHEN reason IS NOT NULL THEN txt END AS txt, split_part(reason, ':', 1) AS reason,
-           nullif(substr(reason, strlen(split_part(reason, ':', 1)) + 2), '') AS field,
-           CASE WHEN reason IS NULL THEN {problem_id_fast_sql("problem", "images")} END AS problem_id,
-           key AS source_key, domain, problem, answer, solution, tests, images, level, response, model,
-           CASE WHEN reason IS NULL THEN {meta} END AS meta, keys
-    FROM (
+    return (
+        _STAGE_SELECT.format(pid=problem_id_fast_sql("problem", "images"), meta=meta)
+        + f"""
         SELECT row_number, txt, keys, v, {reason} AS reason,
                {s("problem")} AS problem, {answer} AS answer, {solution} AS solution,
                {tests} AS tests, {images} AS images, nullif({s("level")}, '') AS level,
@@ -303,6 +323,7 @@ def extract_sql(m: Mapping_, parsed: str, *, max_field_bytes: int, meta_keys: It
         FROM (SELECT *, CASE WHEN reason0 IS NULL THEN json_extract(txt, [{vlist}]) END AS v FROM ({parsed}))
     )
     """
+    )
 
 
 # Fields read as text by the fast path (``json_transform`` to VARCHAR unescapes strings in the one parse);
@@ -362,18 +383,7 @@ def extract_fast_sql(
     pf = m.sources.get("problem", "problem")
     pv = val["problem"]
     checks.append((f"{pv} IS NULL", f"missing_problem:{pf}"))
-    if "images" in val:
-        checks.append(
-            (f"{jtype(val['images'])} NOT IN ('ARRAY','VARCHAR','NULL')", f"wrong_type:{m.sources['images']}")
-        )
-    if "tests" in val:
-        tv = val["tests"]
-        checks.append(
-            (f"{jtype(tv)} NOT IN ('OBJECT','ARRAY','VARCHAR','NULL')", f"wrong_type:{m.sources['tests']}")
-        )
-        checks.append(
-            (f"{jtype(tv)} = 'VARCHAR' AND NOT json_valid({tv}->>'$')", f"invalid_tests:{m.sources['tests']}")
-        )
+    checks += _json_field_checks(m, val)
     # empty after normalising only if empty or starting with ASCII white space (NFC of anything else is not)
     checks.append((f"({pv} = '' OR (ascii({pv}) IN (9, 10, 11, 12, 13, 32) AND {normalize_sql(pv)} = ''))",
                    f"empty_problem:{pf}"))  # fmt: skip
@@ -390,28 +400,11 @@ def extract_fast_sql(
     def t(f: str) -> str:
         return val[f] if f in val else "NULL"
 
-    images = (
-        f"CASE {jtype(val['images'])} WHEN 'ARRAY' THEN from_json({val['images']}, '[\"VARCHAR\"]') "
-        f"WHEN 'VARCHAR' THEN [({val['images']}->>'$')] END"
-        if "images" in val
-        else "NULL::VARCHAR[]"
-    )
-    tests = (
-        f"CASE {jtype(val['tests'])} WHEN 'VARCHAR' THEN try(json({val['tests']}->>'$')) "
-        f"WHEN 'NULL' THEN NULL ELSE {val['tests']} END"
-        if "tests" in val
-        else "NULL::JSON"
-    )
-    domain = _q(m.default_domain)
-    if "domain" in val:
-        domain = f"coalesce(nullif(trim({val['domain']}), ''), {domain})"
-    return f"""
-    SELECT row_number, CASE WHEN reason IS NOT NULL THEN txt END AS txt, split_part(reason, ':', 1) AS reason,
-           nullif(substr(reason, strlen(split_part(reason, ':', 1)) + 2), '') AS field,
-           CASE WHEN reason IS NULL THEN {problem_id_fast_sql("problem", "images")} END AS problem_id,
-           key AS source_key, domain, problem, answer, solution, tests, images, level, response, model,
-           CASE WHEN reason IS NULL THEN {meta} END AS meta, keys
-    FROM (
+    images, tests = _json_field_values(val)
+    domain = _domain_sql(m, val.get("domain"))
+    return (
+        _STAGE_SELECT.format(pid=problem_id_fast_sql("problem", "images"), meta=meta)
+        + f"""
         SELECT row_number, txt, keys, s,
                CASE WHEN reason0 IS NOT NULL THEN reason0 WHEN s IS NULL OR {slow} THEN '__slow'
                     ELSE CASE {case} END END AS reason,
@@ -423,6 +416,7 @@ def extract_fast_sql(
               FROM ({parsed}))
     )
     """
+    )
 
 
 def meta_sql(
