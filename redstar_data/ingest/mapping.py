@@ -367,9 +367,7 @@ def extract_fast_sql(
         ty = "VARCHAR" if f in _FAST_TEXT else "JSON"
         if cols.setdefault(col, ty) != ty:
             return None
-    extras = sorted(set(meta_keys) - m.top_level_used - {"meta"})
-    has_meta = "meta" in set(meta_keys) and "meta" not in m.top_level_used
-    for k in (["meta"] if has_meta else []) + extras:
+    for k in meta_columns(m, meta_keys):
         if cols.setdefault(k, "JSON") != "JSON":
             return None
     if len({c.lower() for c in cols}) != len(cols):
@@ -419,15 +417,23 @@ def extract_fast_sql(
     )
 
 
+def meta_columns(m: Mapping_, keys: Iterable[str]) -> list[str]:
+    """The columns that feed ``problems.meta``: the source's own ``meta`` (first, when unmapped), then every
+    other column no field uses, sorted."""
+    cols = set(keys)
+    extras = sorted(cols - m.top_level_used - {"meta"})
+    return (["meta"] if "meta" in cols and "meta" not in m.top_level_used else []) + extras
+
+
 def meta_sql(
     m: Mapping_, keys: Iterable[str], offset: int = 0, ref: Callable[[int, str], str] | None = None
 ) -> tuple[list[str], str]:
     """(JSON paths to extract, problems.meta expression): the source's ``meta`` object (if any) merged with
     every unmapped column. ``ref(i, key)`` is the SQL for the i-th path's JSON value (default
     ``v[offset + 1 + i]``, the ``json_extract`` list); the fast path passes struct fields instead."""
-    extras = sorted(set(keys) - m.top_level_used - {"meta"})
-    has_meta = "meta" in set(keys) and "meta" not in m.top_level_used
-    names = (["meta"] if has_meta else []) + extras
+    names = meta_columns(m, keys)
+    has_meta = bool(names) and names[0] == "meta"
+    extras = names[1:] if has_meta else names
     paths = [json_path_top(k) for k in names]
     if not paths:
         return [], "NULL::JSON"
