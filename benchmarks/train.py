@@ -1,4 +1,4 @@
-"""samples/s of `redstar train sft` (redstar_train.sft.main, what the CLI calls) vs TRL's SFTTrainer set up by hand.
+"""samples/s of `redstar train sft` (redstar_train.runner.train, what the CLI calls) vs TRL's SFTTrainer set up by hand.
 
 Same tiny local Qwen2 model, same export, same SFTConfig arguments, same process, interleaved
 (A, B, A, B, ...), one torch thread, median of --repeats. The headline ratio uses TRL's own
@@ -92,7 +92,7 @@ def main() -> None:
     from datasets import Dataset
     from transformers import AutoTokenizer
 
-    from redstar_train import sft
+    from redstar_train import runner
     from redstar_train.config import parse_config
 
     work = Path(tempfile.mkdtemp(prefix="redstar-bench-train-"))
@@ -136,7 +136,7 @@ def main() -> None:
     def run_redstar() -> tuple[float, float, float, float]:
         cb = LoopCpu()
         t0, c0 = time.perf_counter(), time.process_time()
-        rep = sft.main(cfg, callbacks=[cb])
+        rep = runner.train(cfg, callbacks=[cb])
         return (
             rep.train_samples_per_s,
             samples / (time.perf_counter() - t0),

@@ -123,19 +123,17 @@ def _bench_file(bench: str, bench_dir: str | Path | None) -> tuple[str, Path | N
 def _ensure(catalog: Catalog, benches: Sequence[str], bench_dir: str | Path | None) -> dict[str, str]:
     """{benchmark name: source_id}, ingesting benchmark files as benchmark sources the first time.
 
-    Names go through ``redstar_data.ingest.benchmarks.ensure_benchmarks`` when it exists and no
-    ``bench_dir`` is given; files (and names found in ``bench_dir``) are ingested with ``benchmark=True``
-    directly (idempotent: an existing benchmark source of that name is reused)."""
-    try:
-        from redstar_data.ingest.benchmarks import ensure_benchmarks  # type: ignore[import-not-found]
-    except ImportError:
-        ensure_benchmarks = None
+    Names go through ``redstar_data.ingest.benchmarks.ensure_benchmarks`` when no ``bench_dir`` is
+    given; files (and names found in ``bench_dir``) are ingested with ``benchmark=True`` directly
+    (idempotent: an existing benchmark source of that name is reused)."""
+    from redstar_data.ingest.benchmarks import ensure_benchmarks
+
     out: dict[str, str] = {}
     names = []
     for b in benches:
         name, path = _bench_file(b, bench_dir)
         is_file = Path(b).suffix != "" or bench_dir is not None
-        if ensure_benchmarks is not None and not is_file:
+        if not is_file:
             names.append(name)
             continue
         have = catalog.scalar("SELECT count(*) FROM sources WHERE source_id = ? AND is_benchmark", [name])
@@ -151,7 +149,7 @@ def _ensure(catalog: Catalog, benches: Sequence[str], bench_dir: str | Path | No
             ingest(catalog, str(path), name=name, benchmark=True)
         out[name] = name
     if names:
-        got = dict(ensure_benchmarks(catalog, names))  # type: ignore[misc]
+        got = dict(ensure_benchmarks(catalog, names))
         out.update({b: got[b] for b in names})
     return out
 

@@ -1,6 +1,6 @@
 """RL backend: TRL's GRPO and RLOO trainers with redstar's verifier rewards, plus REINFORCE++-style settings.
 
-``python -m redstar_train.rl CONFIG.yaml`` or ``redstar train rl CONFIG.yaml``; ``rl.algo`` picks:
+``redstar train rl CONFIG.yaml`` or ``python -m redstar_train.rl CONFIG.yaml``; ``rl.algo`` picks:
 
 ==========================  =========================================================================
 ``grpo``                    GRPOTrainer as configured (group-normalised advantages, KL in the loss).
@@ -22,25 +22,14 @@ return-to-go. An exact REINFORCE++ would need a trainer subclass, which is not "
 from __future__ import annotations
 
 import importlib.util
-import sys
-import time
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from redstar_data.deps import require
 from redstar_data.errors import ConfigError
-from redstar_data.progress import ProgressCallback, null_progress
-from redstar_train.config import RLTrainConfig, TrainConfig
+from redstar_train.config import RLTrainConfig
 from redstar_train.rewards import RewardFunc, get_rewards
-from redstar_train.runner import (
-    TrainReport,
-    load_data,
-    make_trl_args,
-    module_main,
-    run_trainer,
-    tokenizer_for,
-)
+from redstar_train.spec import TrainerSpec
 
 DEFAULT_BETA = {"grpo": 0.0, "rloo": 0.05, "reinforce_pp": 0.01, "reinforce_pp_tokenlevel": 0.01}
 
@@ -94,18 +83,15 @@ def rl_trl_fields(cfg: RLTrainConfig) -> dict[str, Any]:
     return fields
 
 
-def build_trainer(
-    cfg: TrainConfig, *, extra_rewards: Sequence[RewardFunc] = (), callbacks: list[Any] | None = None
-) -> tuple[Any, Any, Any]:
-    """(trainer, data report, eval data report). ``extra_rewards`` are appended after ``rl.rewards``
-    (library use: e.g. a length or code reward); their weights default to 1."""
-    assert isinstance(cfg, RLTrainConfig), "build_trainer needs an RL config"
-    fields = rl_trl_fields(cfg)
-    (trl,) = require("RL training", "train", "trl")
-    tok = tokenizer_for(cfg)
-    # Prompts longer than max_length - max_completion_length leave no room to answer: drop and count them.
-    budget = max(cfg.context.max_length - cfg.rl.max_completion_length, 1)
-    ds, rep, eval_ds, eval_rep = load_data(cfg, tok, budget=budget)
+def _rl_budget(cfg: RLTrainConfig) -> int:
+    """Prompts longer than max_length - max_completion_length leave no room to answer: drop and count them."""
+    return max(cfg.context.max_length - cfg.rl.max_completion_length, 1)
+
+
+def _rl_trainer_kwargs(
+    cfg: RLTrainConfig, ds: Any, rep: Any, extra_rewards: Sequence[RewardFunc], fields: dict[str, Any]
+) -> dict[str, Any]:
+    """The reward functions: ``rl.rewards`` then ``extra_rewards`` (library use, weight 1 each)."""
     rewards = get_rewards(cfg.rl.rewards)
     if "math" in cfg.rl.rewards and "answer" not in ds.column_names:
         raise ConfigError(
@@ -113,43 +99,23 @@ def build_trainer(
             key="data.path",
             hint="export with format rl (prompt + answer)",
         )
-    funcs = list(rewards) + list(extra_rewards)
     if extra_rewards and "reward_weights" in fields:
         fields["reward_weights"] = fields["reward_weights"] + [1.0] * len(extra_rewards)
-    args = make_trl_args(cfg, fields)
-    cls = trl.RLOOTrainer if cfg.rl.algo in ("rloo", "reinforce_pp") else trl.GRPOTrainer
-    trainer = cls(
-        model=cfg.model.path,
-        reward_funcs=funcs,
-        args=args,
-        train_dataset=ds,
-        eval_dataset=eval_ds,
-        processing_class=tok,
-        callbacks=callbacks,
-    )
-    return trainer, rep, eval_rep
+    return {"reward_funcs": list(rewards) + list(extra_rewards)}
 
 
-def main(
-    cfg: TrainConfig,
-    *,
-    progress: ProgressCallback = null_progress,
-    extra_rewards: Sequence[RewardFunc] = (),
-    callbacks: list[Any] | None = None,
-) -> TrainReport:
-    """Train an RL config end to end; rewards are logged as ``rewards/<name>/mean``."""
-    t0 = time.perf_counter()
-    trainer, rep, eval_rep = build_trainer(cfg, extra_rewards=extra_rewards, callbacks=callbacks)
-    return run_trainer(
-        cfg,
-        trainer,
-        rep,
-        eval_rep,
-        algo=cfg.rl.algo,  # type: ignore[attr-defined]
-        progress=progress,
-        t0=t0,
-    )
-
+SPEC = TrainerSpec(
+    kind="rl",
+    feature="RL training",
+    trl_fields=rl_trl_fields,
+    trainer=lambda cfg, trl: trl.RLOOTrainer if cfg.rl.algo in ("rloo", "reinforce_pp") else trl.GRPOTrainer,
+    prompt_budget=_rl_budget,
+    trainer_kwargs=_rl_trainer_kwargs,
+    algo=lambda cfg: cfg.rl.algo,
+    takes_rewards=True,
+)
 
 if __name__ == "__main__":
-    sys.exit(module_main("rl", main))
+    from redstar_train.cli import module_main
+
+    module_main("rl")

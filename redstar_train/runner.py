@@ -1,23 +1,27 @@
-"""Plumbing shared by sft.py, dpo.py and rl.py: TRL args, data loading, progress, the run report, ``-m`` entry.
+"""The one trainer build and run for every kind: TRL args, data loading, progress, the run report.
 
-Each backend builds its trainer with ``build_*_trainer(cfg)`` and runs it through ``run_trainer``; this
-module holds nothing algorithm-specific.
+``build_trainer(cfg)`` and ``train(cfg)`` are defined once; what differs per kind (TRL fields, trainer
+class, prompt budget, reward functions) comes from the kind's ``TrainerSpec`` in sft.py, dpo.py or rl.py.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-from redstar_data.errors import ConfigError, RedstarError
+from redstar_data.deps import require
+from redstar_data.errors import ConfigError
 from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
-from redstar_train.config import TrainConfig, base_trl_args, check_trl_keys, load_config, trl_config_class
+from redstar_train import dpo, rl, sft
+from redstar_train.config import TrainConfig, base_trl_args, check_trl_keys, trl_config_class
 from redstar_train.data import DataReport, load_split, prepare
 from redstar_train.models import load_tokenizer, model_init_kwargs
+from redstar_train.spec import TrainerSpec
+
+SPECS: dict[str, TrainerSpec] = {s.kind: s for s in (sft.SPEC, dpo.SPEC, rl.SPEC)}
 
 
 @dataclass
@@ -147,38 +151,55 @@ def run_trainer(
     return report
 
 
-def tokenizer_for(cfg: TrainConfig) -> Any:
-    return load_tokenizer(cfg)
+def build_trainer(
+    cfg: TrainConfig, *, extra_rewards: Sequence[Any] = (), callbacks: list[Any] | None = None
+) -> tuple[Any, DataReport, DataReport | None]:
+    """(trainer, data report, eval data report) for any config, ready to ``train()``.
 
-
-def module_main(kind: str, main: Any, argv: list[str] | None = None) -> int:
-    """``python -m redstar_train.<kind> CONFIG.yaml``: run, print a one-line JSON summary, exit 1 on errors."""
-    import argparse
-
-    parser = argparse.ArgumentParser(
-        prog=f"python -m redstar_train.{kind}", description=f"redstar {kind} training (TRL backend)"
+    ``extra_rewards`` (RL only) are appended after ``rl.rewards``; their weights default to 1.
+    """
+    spec = SPECS[cfg.kind]
+    if extra_rewards and not spec.takes_rewards:
+        raise ConfigError(f"extra_rewards apply to RL only, not {cfg.kind!r}", key="kind")
+    fields = spec.trl_fields(cfg)  # before importing trl: config errors (e.g. ppo) come first
+    (trl,) = require(spec.feature, "train", "trl")
+    tok = load_tokenizer(cfg)
+    ds, rep, eval_ds, eval_rep = load_data(cfg, tok, budget=spec.prompt_budget(cfg))
+    kwargs = spec.trainer_kwargs(cfg, ds, rep, extra_rewards, fields)
+    args = make_trl_args(cfg, fields)
+    trainer = spec.trainer(cfg, trl)(
+        model=cfg.model.path,
+        args=args,
+        train_dataset=ds,
+        eval_dataset=eval_ds,
+        processing_class=tok,
+        callbacks=callbacks,
+        **kwargs,
     )
-    parser.add_argument("config", type=Path, help="training YAML (see recipes/train/)")
-    parser.add_argument("--output-dir", default=None, help="override output_dir")
-    ns = parser.parse_args(argv)
-    try:
-        over = {"output_dir": ns.output_dir} if ns.output_dir else None
-        cfg = load_config(ns.config, kind=kind, overrides=over)
-        report = main(cfg)
-    except RedstarError as e:
-        sys.stderr.write(f"error: {e}\n")
-        return 1
-    summary = {k: v for k, v in report.to_dict().items() if k != "log_history"}
-    sys.stdout.write(json.dumps(summary, default=str) + "\n")
-    return 0
+    return trainer, rep, eval_rep
+
+
+def train(
+    cfg: TrainConfig,
+    *,
+    progress: ProgressCallback = null_progress,
+    extra_rewards: Sequence[Any] = (),
+    callbacks: list[Any] | None = None,
+) -> TrainReport:
+    """Train any config end to end; losses/rewards/margins are in the report's ``log_history``."""
+    t0 = time.perf_counter()
+    trainer, rep, eval_rep = build_trainer(cfg, extra_rewards=extra_rewards, callbacks=callbacks)
+    algo = SPECS[cfg.kind].algo(cfg)
+    return run_trainer(cfg, trainer, rep, eval_rep, algo=algo, progress=progress, t0=t0)
 
 
 __all__ = [
+    "SPECS",
     "TrainReport",
+    "build_trainer",
     "load_data",
     "make_trl_args",
-    "module_main",
     "progress_callback",
     "run_trainer",
-    "tokenizer_for",
+    "train",
 ]

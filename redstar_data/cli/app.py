@@ -1,14 +1,15 @@
 """`redstar`: assembles the command groups and runs them inside the error boundary.
 
 Each stage's CLI module exposes ``register(app)``; heavy libraries are imported inside commands,
-so ``redstar --help`` starts fast.
+so ``redstar --help`` starts fast. Other packages add commands through the ``redstar.commands`` entry
+point group (redstar_train registers ``train`` and ``eval`` this way), so redstar_data never imports them.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import inspect
+from importlib.metadata import entry_points
 
 import typer
 
@@ -57,9 +58,9 @@ COMMAND_MODULES = (
     "verify",
     "export",
     "demo",
-    "train",
     "ls",
 )
+COMMAND_ENTRY_POINTS = "redstar.commands"
 
 
 def reflow_help(doc: str) -> str:
@@ -89,18 +90,25 @@ def _reflow_all(typer_app: typer.Typer) -> None:
 
 def _register_all() -> None:
     for name in COMMAND_MODULES:
-        modname = f"redstar_data.cli.{name}"
-        if importlib.util.find_spec(modname) is None:
+        importlib.import_module(f"redstar_data.cli.{name}").register(app)
+    for ep in sorted(entry_points(group=COMMAND_ENTRY_POINTS), key=lambda e: e.name):
+        try:
+            hook = ep.load()
+        except ModuleNotFoundError as e:
+            # install metadata older than the tree (a module since moved): skip that hook, not the CLI
+            if e.name is None or not ep.module.startswith(e.name):
+                raise
             continue
-        importlib.import_module(modname).register(app)
+        hook(app)
     _reflow_all(app)
 
 
 _register_all()
 
 
-def main() -> None:
-    run_guarded(app)
+def main(argv: list[str] | None = None) -> None:
+    """Run ``redstar`` (on ``argv``, default the process arguments) inside the one error boundary."""
+    run_guarded(lambda: app(args=argv, prog_name="redstar"))
 
 
 if __name__ == "__main__":

@@ -153,25 +153,9 @@ def _window_starts(doc: np.ndarray, length: int) -> np.ndarray:
 
 
 def _benchmark_sources(catalog: Catalog, against: list[str]) -> dict[str, str]:
-    try:
-        from redstar_data.ingest.benchmarks import ensure_benchmarks  # type: ignore[import-not-found]
-    except ImportError:
-        ensure_benchmarks = None
-    if ensure_benchmarks is not None:
-        return dict(ensure_benchmarks(catalog, against))
-    rows = catalog.con.execute(
-        "SELECT source_id FROM sources WHERE is_benchmark AND source_id IN (SELECT unnest(?::VARCHAR[]))",
-        [against],
-    ).fetchall()
-    found = {r[0] for r in rows}
-    missing = [a for a in against if a not in found]
-    if missing:
-        raise ConfigError(
-            f"benchmark source(s) not in the catalog: {', '.join(missing)}",
-            key="--against",
-            hint="ingest them as benchmark sources first (sources.is_benchmark = TRUE)",
-        )
-    return {a: a for a in against}
+    from redstar_data.ingest.benchmarks import ensure_benchmarks
+
+    return dict(ensure_benchmarks(catalog, against))
 
 
 def decontaminate(

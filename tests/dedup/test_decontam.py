@@ -82,7 +82,6 @@ def test_unknown_benchmark_is_an_error(catalog):
 def test_benchmarks_ingested_from_shared_data(catalog, add, shared_data):
     import json
 
-    pytest.importorskip("redstar_data.ingest.benchmarks")
     first = json.loads((shared_data / "benchmarks" / "aime24.jsonl").read_text().splitlines()[0])["problem"]
     train = add(catalog, "train", ["From a contest archive: " + first + " Good luck!", "What is 2 + 2?"])
     rep = decontaminate(catalog, against=["aime24"])

@@ -10,8 +10,6 @@ import pytest
 
 from redstar_data.difficulty.run import score
 
-pytest.importorskip("redstar_data.generate.backends.openai_http")
-
 REPLIES = {"easy": '{"score": 2, "justification": "one step"}', "hard": "Score: 9/10", "odd": "no idea"}
 
 

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from typer.testing import CliRunner
 
 from redstar_data.cli.app import app
 
 
-@pytest.fixture
-def eval_stack():
-    for mod in ("redstar_data.ingest.run", "redstar_data.verify.run", "redstar_data.verify.math"):
-        pytest.importorskip(mod)
-
-
-def test_cli_eval_transformers_stores_and_prints(eval_stack, shared_data, tiny_model, tmp_path):
+def test_cli_eval_transformers_stores_and_prints(shared_data, tiny_model, tmp_path):
     import json
 
     from redstar_data.catalog import Catalog

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from redstar_data.cli.app import app
@@ -21,12 +22,24 @@ def test_cli_train_bad_kind_and_config(make_config):
     assert "unknown training kind 'ppo'" in str(res.exception) + res.output
 
 
-def test_module_entry_point(make_config, capsys):
-    from redstar_train.runner import module_main
-    from redstar_train.sft import main
+def test_module_entry_point_goes_through_the_one_error_boundary(make_config, capsys):
+    from redstar_train.cli import module_main
 
-    rc = module_main("sft", main, [str(make_config("sft", trl={"max_steps": 1}))])
-    out = capsys.readouterr()
-    assert rc == 0 and '"global_step": 1' in out.out
-    rc = module_main("dpo", main, [str(make_config("sft"))])
-    assert rc == 1 and "this is a 'sft' config, not 'dpo'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as ok:
+        module_main("sft", [str(make_config("sft", trl={"max_steps": 1}))])
+    assert ok.value.code in (0, None)
+    assert "redstar train sft: test-sft" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as bad:
+        module_main("dpo", [str(make_config("sft"))])
+    err = capsys.readouterr().err
+    assert bad.value.code == 1 and "error:" in err and "this is a 'sft' config, not 'dpo'" in err
+
+
+def test_train_commands_come_from_redstar_train_entry_point():
+    """`redstar --help` lists train/eval, registered by redstar_train (redstar_data never imports it)."""
+    from importlib.metadata import entry_points
+
+    eps = {ep.name: ep.value for ep in entry_points(group="redstar.commands")}
+    assert eps.get("train") == "redstar_train.cli:register", eps
+    res = CliRunner().invoke(app, ["--help"])
+    assert res.exit_code == 0 and " train " in res.output and " eval " in res.output

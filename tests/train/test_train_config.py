@@ -51,12 +51,12 @@ def test_trl_args_layering(make_config):
 
 
 def test_data_errors(make_config, tmp_path, exports):
-    from redstar_train import sft
+    from redstar_train import runner
 
     # a DPO export given to SFT: the error names the file and the missing column
     cfg = load_config(make_config("sft", data={"path": str(exports["dpo"])}))
     with pytest.raises(ConfigError, match=r"dpo:train: missing column\(s\) \['messages'\] for sft"):
-        sft.build_trainer(cfg)
+        runner.build_trainer(cfg)
     # a ladder export without data.size lists the rungs
     ladder = tmp_path / "ladder"
     for size in ("4000", "21000"):
@@ -66,7 +66,7 @@ def test_data_errors(make_config, tmp_path, exports):
     with pytest.raises(
         ConfigError, match=r"data\.size: .* is a ladder export; pick a rung \(allowed: 4000, 21000\)"
     ):
-        sft.build_trainer(cfg)
+        runner.build_trainer(cfg)
     cfg = load_config(make_config("sft", data={"path": str(ladder), "size": 4000}, trl={"max_steps": 1}))
-    trainer, rep, _ = sft.build_trainer(cfg)
+    trainer, rep, _ = runner.build_trainer(cfg)
     assert rep.n_rows == 120 and rep.source.endswith("/4000:train")

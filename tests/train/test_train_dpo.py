@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from redstar_train import dpo
+from redstar_train import runner
 from redstar_train.config import load_config
 
 
@@ -15,7 +15,7 @@ def test_dpo_reward_margin_rises(make_config):
         ),
         kind="dpo",
     )
-    report = dpo.main(cfg)
+    report = runner.train(cfg)
     margins = report.metric("rewards/margins")
     assert report.global_step == 10 and len(margins) == 10
     assert margins[-1] > margins[0] and margins[-1] > 0, margins
@@ -27,6 +27,6 @@ def test_dpo_loss_type_and_beta_reach_trl(make_config):
     cfg = load_config(
         make_config("dpo", dpo={"beta": 0.3, "loss_type": "ipo"}, trl={"max_steps": 1}), kind="dpo"
     )
-    trainer, rep, _ = dpo.build_trainer(cfg)
+    trainer, rep, _ = runner.build_trainer(cfg)
     assert trainer.args.beta == 0.3 and list(trainer.args.loss_type) == ["ipo"]
     assert trainer.args.max_length == 256 and rep.n_dropped == 0

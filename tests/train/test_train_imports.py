@@ -8,7 +8,7 @@ import sys
 
 def test_light_modules_import_no_torch():
     code = (
-        "import sys, redstar_train.evaluate, redstar_train.rewards, redstar_train.config, redstar_data.cli.train\n"
+        "import sys, redstar_train.evaluate, redstar_train.rewards, redstar_train.config, redstar_train.cli, redstar_data.cli.app\n"
         "heavy = [m for m in ('torch', 'transformers', 'trl') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )

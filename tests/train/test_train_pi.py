@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from redstar_data.errors import ConfigError
-from redstar_train import dpo, sft
+from redstar_train import runner
 from redstar_train.config import load_config
 from redstar_train.models import load_model, merged_rope_parameters
 
@@ -92,7 +92,7 @@ def test_sft_at_factor_times_native_length(make_config, tmp_path, tiny_model):
         ),
         kind="sft",
     )
-    trainer, rep, _ = sft.build_trainer(cfg)
+    trainer, rep, _ = runner.build_trainer(cfg)
     assert (FACTOR - 1) * native < rep.max_tokens <= max_length and rep.n_dropped == 0
     assert trainer.model.config.rope_parameters["rope_type"] == "linear"
     assert trainer.model.config.rope_parameters["factor"] == FACTOR
@@ -124,7 +124,7 @@ def test_dpo_reference_model_gets_pi_too(make_config):
         ),
         kind="dpo",
     )
-    trainer, _, _ = dpo.build_trainer(cfg)
+    trainer, _, _ = runner.build_trainer(cfg)
     assert trainer.model.config.rope_parameters["rope_type"] == "linear"
     assert trainer.ref_model is not None
     assert trainer.ref_model.config.rope_parameters["rope_type"] == "linear"

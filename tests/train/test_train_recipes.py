@@ -40,7 +40,7 @@ def test_recipe_validates(path):
 
 @pytest.mark.parametrize("kind", ["sft", "dpo"])
 def test_tiny_recipe_runs(kind, tiny_model, exports, tmp_path):
-    from redstar_train import dpo, sft
+    from redstar_train import runner
 
     cfg = load_config(
         Path(RECIPES[0]).parent / f"{kind}_tiny_cpu.yaml",
@@ -51,5 +51,5 @@ def test_tiny_recipe_runs(kind, tiny_model, exports, tmp_path):
             "trl": {"max_steps": 2},
         },
     )
-    report = (sft if kind == "sft" else dpo).main(cfg)
+    report = runner.train(cfg)
     assert report.global_step == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from redstar_data.errors import ConfigError
-from redstar_train import rl
+from redstar_train import rl, runner
 from redstar_train.config import load_config
 
 RL = {"num_generations": 4, "max_completion_length": 16}
@@ -27,7 +27,6 @@ class Recorder:
 
 
 def test_grpo_runs_with_math_reward(make_config):
-    pytest.importorskip("redstar_data.verify.math")
     from redstar_train import rewards
 
     seen: list[tuple[list, list]] = []
@@ -42,7 +41,7 @@ def test_grpo_runs_with_math_reward(make_config):
     cfg = load_config(make_config("rl", rl={**RL, "algo": "grpo", "beta": 0.04}, trl=TRL), kind="rl")
     rewards.REWARDS["math"] = math_reward
     try:
-        report = rl.main(cfg, extra_rewards=[rec])
+        report = runner.train(cfg, extra_rewards=[rec])
     finally:
         rewards.REWARDS["math"] = real
     assert report.global_step == 3
@@ -58,7 +57,7 @@ def test_grpo_runs_with_math_reward(make_config):
 def test_grpo_moves_the_policy_with_a_varying_reward(make_config):
     rec = Recorder()
     cfg = load_config(make_config("rl", rl={**RL, "rewards": ["format"], "beta": 0.04}, trl=TRL), kind="rl")
-    trainer, _, _ = rl.build_trainer(cfg, extra_rewards=[rec])
+    trainer, _, _ = runner.build_trainer(cfg, extra_rewards=[rec])
     before = {k: v.detach().clone() for k, v in trainer.model.named_parameters()}
     trainer.train()
     changed = sum(not (before[k] == v.detach()).all() for k, v in trainer.model.named_parameters())
@@ -83,7 +82,7 @@ def test_algo_mapping(make_config, algo, cls, checks):
         make_config("rl", rl={**RL, "algo": algo, "rewards": ["format"]}, trl={**TRL, "max_steps": 1}),
         kind="rl",
     )
-    trainer, _, _ = rl.build_trainer(cfg, extra_rewards=[Recorder()])
+    trainer, _, _ = runner.build_trainer(cfg, extra_rewards=[Recorder()])
     assert type(trainer).__name__ == cls
     for k, v in checks.items():
         assert getattr(trainer.args, k) == v, k
@@ -96,11 +95,11 @@ def test_ppo_is_a_clear_error(make_config):
     with pytest.raises(
         ConfigError, match=r"PPO is not available: the installed TRL 1\.16\.\d+ has no PPO trainer"
     ):
-        rl.main(cfg)
+        runner.train(cfg)
     assert rl.ppo_available() is False
 
 
 def test_reinforce_pp_needs_kl(make_config):
     cfg = load_config(make_config("rl", rl={**RL, "algo": "reinforce_pp", "beta": 0.0}), kind="rl")
     with pytest.raises(ConfigError, match="beta must be > 0"):
-        rl.build_trainer(cfg)
+        runner.build_trainer(cfg)

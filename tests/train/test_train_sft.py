@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from redstar_data.progress import RecordingProgress
-from redstar_train import sft
+from redstar_train import runner
 from redstar_train.config import load_config
 
 
@@ -25,7 +25,7 @@ def test_sft_loss_falls_over_30_steps(make_config):
         kind="sft",
     )
     rec = RecordingProgress()
-    report = sft.main(cfg, progress=rec)
+    report = runner.train(cfg, progress=rec)
     losses = report.metric("loss")
     assert report.global_step == 30 and len(losses) == 30
     assert sum(losses[-5:]) / 5 < 0.7 * sum(losses[:5]) / 5, losses
@@ -35,7 +35,7 @@ def test_sft_loss_falls_over_30_steps(make_config):
 
 def test_sft_trains_on_assistant_tokens_only(make_config):
     cfg = load_config(make_config("sft", trl={"max_steps": 1}), kind="sft")
-    trainer, _, _ = sft.build_trainer(cfg)
+    trainer, _, _ = runner.build_trainer(cfg)
     batch = trainer.data_collator([trainer.train_dataset[i] for i in range(4)])
     tok = trainer.processing_class
     assert trainer.args.assistant_only_loss is True
@@ -48,7 +48,7 @@ def test_sft_trains_on_assistant_tokens_only(make_config):
 
 def test_sft_overlength_rows_are_dropped_and_counted(make_config):
     cfg = load_config(make_config("sft", context={"max_length": 140}, trl={"max_steps": 1}), kind="sft")
-    trainer, rep, _ = sft.build_trainer(cfg)
+    trainer, rep, _ = runner.build_trainer(cfg)
     assert rep.n_dropped > 0 and rep.dropped == {"too_long": rep.n_dropped}
     assert rep.n_kept == len(trainer.train_dataset) == rep.n_rows - rep.n_dropped
     assert rep.max_tokens > 140 and rep.n_kept > 0
@@ -56,7 +56,7 @@ def test_sft_overlength_rows_are_dropped_and_counted(make_config):
 
 def test_sft_packing(make_config):
     cfg = load_config(make_config("sft", sft={"packing": True}, trl={"max_steps": 2}), kind="sft")
-    report = sft.main(cfg)
+    report = runner.train(cfg)
     assert report.global_step == 2
     # packed rows hold several conversations each
     assert len(report.log_history) >= 2
@@ -72,7 +72,7 @@ def test_sft_with_validation_split_and_saves_model(make_config, tmp_path):
         ),
         kind="sft",
     )
-    report = sft.main(cfg)
+    report = runner.train(cfg)
     assert report.eval_data is not None and report.eval_data.n_rows == 4
     assert any("eval_loss" in row for row in report.log_history)
     assert (cfg.out_dir / "config.json").is_file() and (cfg.out_dir / "redstar_train.json").is_file()
@@ -81,7 +81,7 @@ def test_sft_with_validation_split_and_saves_model(make_config, tmp_path):
 @pytest.mark.gpu
 def test_sft_bf16_on_gpu(make_config):
     cfg = load_config(make_config("sft", device="cuda", trl={"max_steps": 5}), kind="sft")
-    report = sft.main(cfg)
+    report = runner.train(cfg)
     assert report.global_step == 5
 
 
@@ -101,7 +101,7 @@ def test_sft_loss_falls_on_the_demo_export(make_config, demo_export):
         ),
         kind="sft",
     )
-    report = sft.main(cfg)
+    report = runner.train(cfg)
     losses = report.metric("loss")
     assert report.global_step == 30 and len(losses) == 30
     assert sum(losses[-5:]) / 5 < 0.7 * sum(losses[:5]) / 5, losses

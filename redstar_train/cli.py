@@ -1,7 +1,13 @@
-"""`redstar train sft|dpo|rl CONFIG` and `redstar eval`: thin CLI over redstar_train (imported lazily)."""
+"""`redstar train KIND CONFIG` and `redstar eval`: redstar_train's own commands, found by the `redstar` app.
+
+redstar_data never imports redstar_train: the ``redstar.commands`` entry point (pyproject.toml) names
+``register`` here and ``redstar_data.cli.app`` calls every such hook. Heavy libraries load inside the
+commands, so ``redstar --help`` stays fast; without the [train] extra a command fails with the install line.
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -44,11 +50,17 @@ def train(
       redstar train dpo recipes/train/dpo_qwen2.5_7b.yaml --output-dir runs/train/dpo-try
       redstar train rl recipes/train/rl_reinforce_pp_qwen2.5_7b.yaml --max-steps 10
       python -m redstar_train.sft recipes/train/sft_tiny_cpu.yaml
+
+    Needs the [train] extra: pip install 'redstar[train]'.
     """
     if kind not in KINDS:
         raise ConfigError(f"unknown training kind {kind!r}", key="KIND", allowed=KINDS)
     from redstar_data.cli._output import console, print_table, progress_bar
+    from redstar_data.deps import require
     from redstar_train.config import load_config
+
+    require(f"redstar train {kind}", "train", "torch", "transformers", "trl")
+    from redstar_train.runner import train as run_training
 
     over: dict[str, Any] = {}
     if output_dir is not None:
@@ -56,14 +68,8 @@ def train(
     if max_steps is not None:
         over["trl"] = {"max_steps": max_steps}
     cfg = load_config(config, kind=kind, overrides=over or None)
-    if kind == "sft":
-        from redstar_train.sft import main
-    elif kind == "dpo":
-        from redstar_train.dpo import main
-    else:
-        from redstar_train.rl import main
     with progress_bar() as sink:
-        report = main(cfg, progress=sink)
+        report = run_training(cfg, progress=sink)
     last = report.log_history[-2] if len(report.log_history) > 1 else (report.log_history or [{}])[-1]
     rows: list[list[Any]] = [
         ["algorithm", report.algo],
@@ -219,5 +225,17 @@ def eval_cmd(
 
 
 def register(app: typer.Typer) -> None:
+    """The ``redstar.commands`` entry point: add ``train`` and ``eval`` to the ``redstar`` app."""
     app.command("train")(train)
     app.command("eval")(eval_cmd)
+
+
+def module_main(kind: str, argv: list[str] | None = None) -> None:
+    """``python -m redstar_train.<kind> CONFIG.yaml [options]`` = ``redstar train <kind> ...``.
+
+    Runs inside the ``redstar`` app, so errors go through its one error boundary (one red line plus a
+    hint, exit code 1) and the summary is the same table.
+    """
+    from redstar_data.cli.app import main
+
+    main(["train", kind, *(sys.argv[1:] if argv is None else argv)])
