@@ -20,6 +20,12 @@ CatalogOpt = Annotated[
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would happen; write nothing.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (results are deterministic per seed).")]
 LimitOpt = Annotated[int | None, typer.Option("--limit", help="Process at most this many items.")]
-WhereOpt = Annotated[str | None, typer.Option("--where", help="SQL condition over the problems table.")]
+WhereOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--where",
+        help="One SQL condition over the problems table (checked: a single expression, no statements).",
+    ),
+]
 RunOpt = Annotated[str | None, typer.Option("--run", help="Run id (name) in the catalog.")]
 FormatOpt = Annotated[str, typer.Option("--format", help="Output: table | json | csv | parquet.")]

@@ -70,12 +70,15 @@ def export_cmd(
     from redstar_data.cli._output import console, progress_bar
     from redstar_data.export.run import export
 
-    with Catalog.open(catalog) as cat:
-        if dry_run:
+    if dry_run:
+        # a read-only connection: a dry run (and `recipe validate`) of a downloaded recipe cannot change
+        # the catalog, whatever its SQL says
+        with Catalog.open(catalog, read_only=True) as cat:
             report = export(cat, recipe, dry_run=True, push=push, out_dir=out)
-            _print_counts(report)
-            console.print("[dim]dry run: nothing written[/]")
-            return
+        _print_counts(report)
+        console.print("[dim]dry run: nothing written[/]")
+        return
+    with Catalog.open(catalog) as cat:
         with progress_bar(transient=True) as sink:
             report = export(cat, recipe, push=push, out_dir=out, progress=sink)
         _print_counts(report)

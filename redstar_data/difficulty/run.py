@@ -15,6 +15,7 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from redstar_data.catalog import Catalog
+from redstar_data.catalog.fragments import condition_sql
 from redstar_data.difficulty import judge as judge_mod
 from redstar_data.difficulty.label import level_score_sql
 from redstar_data.difficulty.pass_rate import PASS_RATE_SQL
@@ -42,7 +43,7 @@ class DifficultyReport:
 
 
 def _problems_sql(where: str | None, limit: int | None, method: str, model_expr: str) -> str:
-    cond = f"AND ({where})" if where else ""
+    cond = f"AND {condition_sql(where, key='--where')}" if where is not None else ""
     lim = f"LIMIT {int(limit)}" if limit is not None else ""
     return f"""
         SELECT p.problem_id, p.problem, p.level, p.source_id FROM problems p

@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from redstar_data.catalog import Catalog
 from redstar_data.catalog.connection import fetch_one
+from redstar_data.catalog.fragments import condition_sql
 from redstar_data.errors import BackendError, ConfigError, SqlError
 from redstar_data.generate.backends.base import (
     Completion,
@@ -175,8 +176,8 @@ def _open_run(
 
 def _selection_sql(where: str | None, with_ids: bool, limit: int | None) -> str:
     sql = "SELECT problem_id FROM problems p WHERE TRUE"
-    if where:
-        sql += f" AND ({where})"
+    if where is not None:  # an empty --where is an error, not "everything"
+        sql += f" AND {condition_sql(where, key='--where')}"
     if with_ids:
         sql += " AND p.problem_id IN (SELECT problem_id FROM __rs_gen_ids)"
     sql += " ORDER BY problem_id"  # deterministic, so --limit picks the same problems on a resume

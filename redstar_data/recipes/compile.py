@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from redstar_data.catalog.fragments import condition_sql
 from redstar_data.recipes import mix as mixmod
 from redstar_data.recipes import pickers
 from redstar_data.recipes.schema import DpoFormat, Recipe, RlFormat
@@ -118,7 +119,7 @@ def problems_sql(r: Recipe) -> str:
         if s.difficulty.max is not None:
             conds.append(f"d.difficulty_score <= {float(s.difficulty.max)!r}")
     if s.where:
-        conds.append(f"({s.where})")
+        conds.append(condition_sql(s.where, key="select.where"))
     joins = ""
     if s.difficulty is not None:
         joins += " LEFT JOIN diff d USING (problem_id)"

@@ -131,7 +131,8 @@ def _raise_first(
     allowed = _allowed_for(model, loc) if e["type"] in ("literal_error", "enum") else None
     got = e.get("input")
     got_s = f" (got {got!r})" if not isinstance(got, dict | list) and got is not None else ""
-    raise RecipeError(f"{e['msg']}{got_s}", file=file, key=key, allowed=allowed if allowed else None)
+    msg = str(e["ctx"]["error"]) if e["type"] == "value_error" else e["msg"]  # our own validators' words
+    raise RecipeError(f"{msg}{got_s}", file=file, key=key, allowed=allowed if allowed else None)
 
 
 def parse_recipe(data: dict[str, Any], *, file: str = "<recipe>") -> Recipe:

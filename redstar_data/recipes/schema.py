@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from redstar_data.catalog.fragments import condition_problem
+
 # Qwen2.5's chat template injects "You are Qwen, created by Alibaba Cloud..." when a conversation has no
 # system message (TRAINING-NOTES §3), so every export carries an explicit one; this is redstar's default.
 DEFAULT_SYSTEM_PROMPT = (
@@ -54,6 +56,15 @@ class Select(_Strict):
     exclude_flags: bool | list[Literal[FLAGS]] = False  # type: ignore[valid-type]
     exclude_benchmarks: bool = True
     where: str | None = None
+
+    @field_validator("where")
+    @classmethod
+    def _one_condition(cls, v: str | None) -> str | None:
+        # checked by DuckDB's parser when the recipe is read: a shared recipe never runs statements
+        problem = None if v is None else condition_problem(v)
+        if problem:
+            raise ValueError(f"not a single SQL condition: {problem}")
+        return v
 
 
 class Traces(_Strict):
