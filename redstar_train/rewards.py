@@ -23,6 +23,8 @@ def completion_text(completion: Any) -> str:
     """The text of one completion: a string, or the last assistant message of a conversation."""
     if isinstance(completion, str):
         return completion
+    if isinstance(completion, bytes | bytearray):
+        return bytes(completion).decode("utf-8", errors="replace")
     if isinstance(completion, dict):
         return str(completion.get("content") or "")
     if isinstance(completion, Sequence):
@@ -39,7 +41,9 @@ def math_reward(
     """1.0 when the completion's final answer equals the reference ``answer``, else 0.0; None without one.
 
     Grading is ``redstar_data.verify.math.check(response, reference)``: the same verifier that labels
-    traces in the catalog, so training rewards and dataset labels agree.
+    traces in the catalog, so training rewards and dataset labels agree. Each completion costs at most about
+    ``timeout`` seconds (a degenerate megabyte completion is read in bounded time and scores 0.0 on
+    ``timeout``), so one bad sample cannot stall an RL step; ``bytes`` and numeric references are accepted.
 
     Example:
         >>> from redstar_train.rewards import math_reward

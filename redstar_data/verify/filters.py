@@ -3,13 +3,19 @@
 Flags: truncated (finish reason ``length`` or an unclosed ``<think>``), no_final_answer, repetition (a
 repeated tail chunk: the classic degenerate loop), language_mixing (CJK characters inside a mostly-Latin
 trace), too_short / too_long (character bounds).
+
+Bounded cost (issue 13: one 130 KB trace took 44 s here): extraction reads at most the last
+``extract.MAX_SCAN_CHARS`` characters, the repetition check the last 8,000, the script count
+``MAX_SCAN_CHARS`` characters from each end; every other step is a C-level scan. A cooperative budget
+(``timeout``) is checked between steps: a trace that runs past it gets a ``timeout`` flag for the rest.
 """
 
 from __future__ import annotations
 
 import re
+import time
 
-from redstar_data.verify.extract import extract_answer
+from redstar_data.verify.extract import MAX_SCAN_CHARS, as_text, extract_answer
 
 FILTER_VERSION = "1.0.0"
 MIN_CHARS = 50
@@ -36,28 +42,51 @@ def _repetition(text: str) -> str | None:
     return None
 
 
+def _script_sample(text: str) -> str:
+    """The text the script counts read: all of it, or ``MAX_SCAN_CHARS`` from each end of a longer one."""
+    if len(text) <= 2 * MAX_SCAN_CHARS:
+        return text
+    return text[:MAX_SCAN_CHARS] + "\n" + text[-MAX_SCAN_CHARS:]
+
+
 def flag_trace(
-    text: str, finish_reason: str | None, *, min_chars: int = MIN_CHARS, max_chars: int = MAX_CHARS
+    text: str,
+    finish_reason: str | None,
+    *,
+    min_chars: int = MIN_CHARS,
+    max_chars: int = MAX_CHARS,
+    timeout: float = 5.0,
 ) -> list[tuple[str, str]]:
-    """(flag, detail) pairs for one trace; an empty list means clean."""
-    text = text or ""
+    """(flag, detail) pairs for one trace; an empty list means clean. Checks still pending when ``timeout``
+    seconds have passed are replaced by one ``timeout`` flag (never reached on any input measured)."""
+    text = as_text(text)
+    deadline = time.monotonic() + timeout
     flags: list[tuple[str, str]] = []
     if finish_reason == "length":
         flags.append(("truncated", "finish_reason=length"))
     elif text.rfind("<think>") > text.rfind("</think>"):
         flags.append(("truncated", "unclosed <think>"))
-    ex = extract_answer(text, allow_weak=False)
-    if ex.answer is None:
-        flags.append(("no_final_answer", ex.method))
-    rep = _repetition(text)
-    if rep:
-        flags.append(("repetition", rep))
-    cjk = len(_CJK.findall(text))
-    latin = len(_LATIN.findall(text))
-    if cjk >= 10 and latin > 0 and latin >= 5 * cjk:
-        flags.append(("language_mixing", f"{cjk} CJK chars in a Latin-script trace"))
     if len(text) < min_chars:
         flags.append(("too_short", f"{len(text)} < {min_chars} chars"))
     if len(text) > max_chars:
         flags.append(("too_long", f"{len(text)} > {max_chars} chars"))
+    steps = ("no_final_answer", "repetition", "language_mixing")
+    for i, step in enumerate(steps):
+        if time.monotonic() > deadline:
+            flags.append(("timeout", f"over {timeout:g}s; not checked: {', '.join(steps[i:])}"))
+            break
+        if step == "no_final_answer":
+            ex = extract_answer(text, allow_weak=False)
+            if ex.answer is None:
+                flags.append(("no_final_answer", ex.method))
+        elif step == "repetition":
+            rep = _repetition(text)
+            if rep:
+                flags.append(("repetition", rep))
+        else:
+            sample = _script_sample(text)
+            cjk = len(sample) - len(_CJK.sub("", sample))  # counts without building a list of matches
+            latin = len(sample) - len(_LATIN.sub("", sample)) if cjk >= 10 else 0
+            if cjk >= 10 and latin > 0 and latin >= 5 * cjk:
+                flags.append(("language_mixing", f"{cjk} CJK chars in a Latin-script trace"))
     return flags

@@ -5,6 +5,9 @@ caller's process and decide most rows in well under a millisecond. Only what nee
 process (``pool.py``) that is killed when it runs past the time limit — so ``check`` is safe to call from
 TRL trainer threads (no signals) and a pathological answer costs at most ``timeout`` seconds.
 ``check_many`` sends whole items to N worker processes (parallel across cores) with the same hard limit.
+The in-process part is bounded rather than interrupted: extraction reads at most ``MAX_SCAN_CHARS`` of a
+response in one linear pass, and answers longer than ``MAX_ANSWER_CHARS`` are compared as strings only; the
+deadline is checked between steps (an item found past it is ``timeout``).
 """
 
 from __future__ import annotations
@@ -17,34 +20,41 @@ from fractions import Fraction
 from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
 from redstar_data.verify.base import Verdict
 from redstar_data.verify.equivalence import equivalent
-from redstar_data.verify.extract import extract_answer
+from redstar_data.verify.extract import as_text, extract_answer
 from redstar_data.verify.pool import WorkerCrashed, WorkerPool, WorkerTimeout, run_many
 
 VERSION = "1.1.0"
-MAX_ANSWER_CHARS = 2000  # longer "answers" are compared as strings only (no parser sees them)
+MAX_ANSWER_CHARS = 2000  # longer "answers" are compared as strings only (no parser, no normaliser sees them)
 
 _POOL = WorkerPool()
 atexit.register(_POOL.close)
 
 
-def _decide(response: str, reference: str, sym) -> Verdict:  # noqa: ANN001
-    ex = extract_answer(response or "")
+def _decide(response: object, reference: object, sym, deadline: float | None = None) -> Verdict:  # noqa: ANN001
+    response, reference = as_text(response), as_text(reference)
+    ex = extract_answer(response)
     details: dict[str, object] = {"extraction": ex.method}
     if ex.weak:
         details["weak"] = True
     if ex.truncated:
         details["truncated"] = True
+    if ex.too_long:
+        details["too_long"] = True
     if ex.answer is None:
         return Verdict("no_answer", None, "extract", details)
-    if not (reference or "").strip():
+    if not reference.strip():
         return Verdict("error", ex.answer, "extract", {**details, "error": "no reference answer"})
+    if deadline is not None and time.monotonic() > deadline:
+        raise WorkerTimeout("extraction ran past the time limit")
     if len(ex.answer) > MAX_ANSWER_CHARS or len(reference) > MAX_ANSWER_CHARS:
-        sym = None
+        ok = " ".join(ex.answer.split()) == " ".join(reference.split())
+        details["too_long"] = True
+        return Verdict("correct" if ok else "incorrect", ex.answer[:MAX_ANSWER_CHARS], "string", details)
     ok, method = equivalent(reference, ex.answer, sym)
     return Verdict("correct" if ok else "incorrect", ex.answer, method, details)
 
 
-def check_inline(response: str, reference: str) -> tuple[str, str | None, str | None, dict]:
+def check_inline(response: object, reference: object) -> tuple[str, str | None, str | None, dict]:
     """Everything in this process, sympy included (used inside worker processes; no time limit here)."""
     from redstar_data.verify.symbolic import sym_equal
 
@@ -53,7 +63,9 @@ def check_inline(response: str, reference: str) -> tuple[str, str | None, str | 
 
 
 def check(response: str, reference: str, *, timeout: float = 5.0) -> Verdict:
-    """Verdict for one response against the gold ``reference`` (fast path here, sympy in a worker)."""
+    """Verdict for one response against the gold ``reference`` (fast path here, sympy in a worker).
+
+    ``bytes`` are decoded as UTF-8 and numbers read as text; never raises on odd input types."""
     deadline = time.monotonic() + timeout
 
     def sym(ref: str, cand: str, quantum: Fraction | None) -> bool | None:
@@ -63,11 +75,16 @@ def check(response: str, reference: str, *, timeout: float = 5.0) -> Verdict:
         return _POOL.call("symbolic", (ref, cand, quantum), left)
 
     try:
-        return _decide(response, reference, sym)
+        verdict = _decide(response, reference, sym, deadline)
     except WorkerTimeout as exc:
-        return Verdict("timeout", None, "symbolic", {"error": str(exc)})
+        return Verdict("timeout", None, "timeout", {"error": str(exc)})
     except WorkerCrashed as exc:
         return Verdict("error", None, "symbolic", {"error": str(exc)})
+    if time.monotonic() > deadline:
+        return Verdict(
+            "timeout", verdict.extracted, "timeout", {**verdict.details, "error": "over the limit"}
+        )
+    return verdict
 
 
 def check_many(
@@ -103,7 +120,7 @@ def check_many(
             rate = done / max(1e-9, time.monotonic() - t0)
             progress(ProgressEvent("verify", done, n, {"items/s": rate}))
 
-    tasks = [("check", (resp, ref)) for resp, ref in pairs]
+    tasks = [("check", (as_text(resp), as_text(ref))) for resp, ref in pairs]
     run_many(tasks, workers=workers, timeout=timeout, on_result=on_result)
     return [v if v is not None else Verdict("error", None, "error", {"error": "lost"}) for v in out]
 

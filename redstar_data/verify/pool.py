@@ -6,10 +6,14 @@ cannot be killed. A worker is a plain ``python -m redstar_data.verify.pool`` chi
 (pickled messages), started with ``subprocess`` so it is safe to spawn from threaded parents (no fork of a
 threaded process) and never re-imports the caller's ``__main__``. On timeout the worker is killed and a
 fresh one replaces it; a crashed worker (EOF) becomes an 'error' for that item only.
+
+This module imports nothing of the verifier: operations are named in ``OPS`` as ``module:function`` and
+imported inside the worker, so ``math.py`` (which uses the pool) and the pool do not import each other.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -19,6 +23,23 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 _START_TIMEOUT = 120.0
+# op name -> "module:function", imported when a worker starts. "sleep" and "exit" are diagnostics:
+# they let tests prove that hangs and crashes are contained.
+OPS: dict[str, str] = {
+    "symbolic": "redstar_data.verify.symbolic:sym_equal",
+    "check": "redstar_data.verify.math:check_inline",
+    "sleep": "time:sleep",
+    "exit": "os:_exit",
+}
+_WARM_UP = (
+    "symbolic",
+    ("\\sin^2 x+\\pi", "\\pi+1-\\cos^2 x"),
+)  # warms sympy's caches before the clock starts
+
+
+def _resolve(op: str):  # noqa: ANN202
+    module, _, name = OPS[op].partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 class WorkerTimeout(Exception):
@@ -187,14 +208,10 @@ def run_many(
 
 
 def _serve(read_fd: int, write_fd: int) -> None:
-    from redstar_data.verify import math as vmath
-    from redstar_data.verify import symbolic
-
     recv = Connection(read_fd, writable=False)
     send = Connection(write_fd, readable=False)
-    # "sleep" and "exit" are diagnostics: they let tests prove that hangs and crashes are contained
-    ops = {"symbolic": symbolic.sym_equal, "check": vmath.check_inline, "sleep": time.sleep, "exit": os._exit}
-    symbolic.sym_equal("\\sin^2 x+\\pi", "\\pi+1-\\cos^2 x")  # warm sympy's caches before the clock starts
+    ops = {name: _resolve(name) for name in OPS}
+    ops[_WARM_UP[0]](*_WARM_UP[1])
     send.send("ready")
     while True:
         try:

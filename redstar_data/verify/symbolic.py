@@ -13,7 +13,6 @@ from functools import lru_cache
 from typing import Any
 
 import sympy
-from latex2sympy2_extended import latex2sympy
 
 from redstar_data.verify.fastlatex import Unsupported, parse_fast
 
@@ -30,6 +29,8 @@ def parse(s: str) -> Any:
     except Unsupported:
         if not FALLBACK:
             raise
+        from latex2sympy2_extended import latex2sympy  # ANTLR runtime: imported only when the fallback is on
+
         expr = latex2sympy(s)
     if isinstance(expr, list | tuple):
         raise ValueError("list answer")
