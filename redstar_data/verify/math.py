@@ -69,10 +69,16 @@ def check(response: str, reference: str, *, timeout: float = 5.0) -> Verdict:
     deadline = time.monotonic() + timeout
 
     def sym(ref: str, cand: str, quantum: Fraction | None) -> bool | None:
-        left = deadline - time.monotonic()
-        if left <= 0:
+        if time.monotonic() >= deadline:
             raise WorkerTimeout(f"no answer within {timeout:g}s")
-        return _POOL.call("symbolic", (ref, cand, quantum), left)
+        asked = time.monotonic()
+
+        def budget() -> float:  # called when the worker is ready: its start-up is not this item's time
+            nonlocal deadline
+            deadline += time.monotonic() - asked
+            return max(0.0, deadline - time.monotonic())
+
+        return _POOL.call("symbolic", (ref, cand, quantum), budget)
 
     try:
         verdict = _decide(response, reference, sym, deadline)

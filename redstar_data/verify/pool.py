@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -140,11 +141,14 @@ class WorkerPool:
         self._lock = threading.Lock()
         self.max_idle = max_idle
 
-    def call(self, op: str, args: tuple[Any, ...], timeout: float) -> Any:
+    def call(self, op: str, args: tuple[Any, ...], timeout: float | Callable[[], float]) -> Any:
+        """``timeout`` may be a function, called once the worker is ready: a worker's start-up (seconds on a
+        loaded machine) is then not charged to the item."""
         with self._lock:
             worker = self._idle.pop() if self._idle else Worker()
         try:
-            result = worker.call(op, args, timeout)
+            worker.ensure()
+            result = worker.call(op, args, timeout() if callable(timeout) else timeout)
         except BaseException:
             worker.kill()
             raise
