@@ -22,7 +22,9 @@ from pathlib import Path
 
 OUT = Path(__file__).with_name("verifier_pairs.jsonl")
 PER_CATEGORY = 30  # values per category; each gives ~2 pairs
-Pair = tuple[str, str, bool, str]  # reference, candidate (or response when it starts with "RESPONSE:"), label, note
+Pair = tuple[
+    str, str, bool, str
+]  # reference, candidate (or response when it starts with "RESPONSE:"), label, note
 
 
 def _frac(f: Fraction, style: str = "frac") -> str:
@@ -59,7 +61,10 @@ def _seps(n: int, rng: random.Random) -> str:
 def integer_thousands(rng: random.Random) -> list[Pair]:
     n = rng.randint(1000, 9_999_999)
     m = n + rng.choice([-1, 1, 10, -100, 1000])
-    return [(str(n), _seps(n, rng), True, "thousands separator"), (str(n), _seps(m, rng), False, "other value")]
+    return [
+        (str(n), _seps(n, rng), True, "thousands separator"),
+        (str(n), _seps(m, rng), False, "other value"),
+    ]
 
 
 def fraction(rng: random.Random) -> list[Pair]:
@@ -128,7 +133,12 @@ def sci_notation(rng: random.Random) -> list[Pair]:
     e = rng.randint(-30, 35)
     ref = rng.choice([f"{m:.2f}e{e}", f"{m:.2f}\\times10^{{{e}}}", f"{m:.2f} \\times 10^{{{e}}}"])
     good = rng.choice(
-        [f"{m:.2f} \\cdot 10^{{{e}}}", f"{m:.2f}E{e:+d}", f"{m * 10:.1f}\\times 10^{{{e - 1}}}", f"{m:.2f}e{e}"]
+        [
+            f"{m:.2f} \\cdot 10^{{{e}}}",
+            f"{m:.2f}E{e:+d}",
+            f"{m * 10:.1f}\\times 10^{{{e - 1}}}",
+            f"{m:.2f}e{e}",
+        ]
     )
     bad = rng.choice([f"{m:.2f}\\times10^{{{e + 1}}}", f"{m + 0.01:.2f}\\times10^{{{e}}}"])
     return [(ref, good, True, "same value, other notation"), (ref, bad, False, "exponent / last digit")]
@@ -144,7 +154,12 @@ def stated_precision(rng: random.Random) -> list[Pair]:
     return [
         (ref, str(n), True, "candidate rounds to the stated 2 significant figures"),
         (ref, str(n + 10 ** (e - 1)), False, "rounds to another value"),
-        (str(tens), f"{tens + rng.uniform(-4.9, 4.9):.2f}", True, "decimal candidate at the reference's precision"),
+        (
+            str(tens),
+            f"{tens + rng.uniform(-4.9, 4.9):.2f}",
+            True,
+            "decimal candidate at the reference's precision",
+        ),
         (str(tens), str(tens + rng.choice([1, -1, 3])), False, "an integer candidate is exact"),
         (str(tens * 100), f"{tens * 100 - rng.uniform(0.2, 4.9):.3f}", False, "a round number (00) is exact"),
     ]
@@ -173,7 +188,12 @@ def pi_multiple(rng: random.Random) -> list[Pair]:
 def exact_close(rng: random.Random) -> list[Pair]:
     n = rng.randint(20, 3000)
     return [
-        (f"\\frac{{1}}{{{n + 1}}}", f"\\frac{{{n - 1}}}{{{n}^{{2}}}}", False, "relative gap ~1/n^2, not equal"),
+        (
+            f"\\frac{{1}}{{{n + 1}}}",
+            f"\\frac{{{n - 1}}}{{{n}^{{2}}}}",
+            False,
+            "relative gap ~1/n^2, not equal",
+        ),
         (f"\\frac{{1}}{{{2 * n}}}", f"\\frac{{1}}{{2\\cdot {n}}}", True, "same fraction"),
         (f"\\sqrt{{{n}}}", f"{n**0.5:.6f}", n**0.5 == int(n**0.5), "exact radical vs decimal"),
     ]
@@ -228,15 +248,24 @@ def inequality_interval(rng: random.Random) -> list[Pair]:
     c = rng.randint(1, 9)
     kind = rng.randrange(5)
     if kind == 0:
-        return [(f"({a},\\infty)", f"x>{a}", True, "ray"), (f"({a},\\infty)", f"x\\ge {a}", False, "closed end")]
+        return [
+            (f"({a},\\infty)", f"x>{a}", True, "ray"),
+            (f"({a},\\infty)", f"x\\ge {a}", False, "closed end"),
+        ]
     if kind == 1:
-        return [(f"({a},{b}]", f"{a}<x\\le {b}", True, "double inequality"), (f"({a},{b}]", f"{a}\\le x<{b}", False, "ends swapped")]
+        return [
+            (f"({a},{b}]", f"{a}<x\\le {b}", True, "double inequality"),
+            (f"({a},{b}]", f"{a}\\le x<{b}", False, "ends swapped"),
+        ]
     if kind == 2:
         u = f"(-\\infty,-{c})\\cup({c},\\infty)"
         return [(u, f"|x|>{c}", True, "absolute value"), (u, f"|x|<{c}", False, "complement")]
     if kind == 3:
-        return [(f"(-{c},{c})", f"|x|<{c}", True, "absolute value"), (f"[-{c},{c}]", f"|x|<{c}", False, "open vs closed")]
-    return [(f"(0,1)", "0<f(x)<1", True, "range of a function"), (f"[0,1)", "0<f(x)<1", False, "closed end")]
+        return [
+            (f"(-{c},{c})", f"|x|<{c}", True, "absolute value"),
+            (f"[-{c},{c}]", f"|x|<{c}", False, "open vs closed"),
+        ]
+    return [("(0,1)", "0<f(x)<1", True, "range of a function"), ("[0,1)", "0<f(x)<1", False, "closed end")]
 
 
 def union(rng: random.Random) -> list[Pair]:
@@ -244,7 +273,12 @@ def union(rng: random.Random) -> list[Pair]:
     b = a + rng.randint(1, 6)
     ref = f"(-\\infty,{a})\\cup({b},\\infty)"
     return [
-        (ref, rng.choice([f"x<{a} \\text{{ or }} x>{b}", f"({b},\\infty)\\cup(-\\infty,{a})"]), True, "union"),
+        (
+            ref,
+            rng.choice([f"x<{a} \\text{{ or }} x>{b}", f"({b},\\infty)\\cup(-\\infty,{a})"]),
+            True,
+            "union",
+        ),
         (ref, f"(-\\infty,{a})", False, "one part of the union"),
         (ref, f"(-\\infty,{a}]\\cup({b},\\infty)", False, "closed end"),
     ]
@@ -281,11 +315,20 @@ def labelled_answer(rng: random.Random) -> list[Pair]:
     x = round(rng.uniform(1, 50), 1)
     kind = rng.randrange(4)
     if kind == 0:
-        return [(f"(a,b)=({a},{b})", f"({a},{b})", True, "labelled tuple"), (f"({a},{b})", f"(a,b)=({b},{a})", False, "swapped")]
+        return [
+            (f"(a,b)=({a},{b})", f"({a},{b})", True, "labelled tuple"),
+            (f"({a},{b})", f"(a,b)=({b},{a})", False, "swapped"),
+        ]
     if kind == 1:
-        return [(f"AB={a}, CD={b}", f"{a}, {b}", True, "labels on the reference"), (f"{a}, {b}", f"AB={b}, CD={a}", False, "labels swap values")]
+        return [
+            (f"AB={a}, CD={b}", f"{a}, {b}", True, "labels on the reference"),
+            (f"{a}, {b}", f"AB={b}, CD={a}", False, "labels swap values"),
+        ]
     if kind == 2:
-        return [(f"E_{{\\text{{x}}}}={x}", f"{x}", True, "labelled with a subscript"), (f"{x}", f"E_{{x}}={x + 1:.1f}", False, "other value")]
+        return [
+            (f"E_{{\\text{{x}}}}={x}", f"{x}", True, "labelled with a subscript"),
+            (f"{x}", f"E_{{x}}={x + 1:.1f}", False, "other value"),
+        ]
     return [
         (f"g^{{-1}}(x)=\\frac{{x-{a}}}{{{b}}}", f"\\frac{{x-{a}}}{{{b}}}", True, "inverse-function label"),
         (f"\\frac{{x-{a}}}{{{b}}}", f"g^{{-1}}(x)=\\frac{{x+{a}}}{{{b}}}", False, "other function"),
@@ -297,14 +340,23 @@ def tuple_parens(rng: random.Random) -> list[Pair]:
     tup = "(" + ", ".join(map(str, v)) + ")"
     bare = ", ".join(map(str, v))
     rev = ", ".join(map(str, v[::-1]))
-    return [(tup, bare, True, "ordered tuple without parentheses"), (tup, rev, False, "order matters in a tuple")]
+    return [
+        (tup, bare, True, "ordered tuple without parentheses"),
+        (tup, rev, False, "order matters in a tuple"),
+    ]
 
 
 def side_condition(rng: random.Random) -> list[Pair]:
     k = rng.randint(1, 9)
     w = rng.choice(["\\omega", "x", "t"])
     ref = f"\\frac{{1}}{{{w}^2-{k * k}}}"
-    cond = rng.choice([f", \\text{{ for }} {w}^2\\ne {k * k}", f" \\quad ({w} \\neq \\pm {k})", f", \\text{{where }} {w}\\neq {k}"])
+    cond = rng.choice(
+        [
+            f", \\text{{ for }} {w}^2\\ne {k * k}",
+            f" \\quad ({w} \\neq \\pm {k})",
+            f", \\text{{where }} {w}\\neq {k}",
+        ]
+    )
     return [
         (ref, ref + cond, True, "side condition"),
         (ref + cond, ref, True, "side condition on the reference"),
@@ -327,7 +379,10 @@ def multiple_choice(rng: random.Random) -> list[Pair]:
     M = rng.choice([c for c in "ABCDE" if c != L])
     ref = rng.choice([L, f"\\text{{({L})}}", f"({L})", f"\\textbf{{({L})}}"])
     good = rng.choice([L, f"\\text{{({L})}}", f"({L})", f"\\textbf{{({L})}}\\ {rng.randint(1, 99)}", f"{L})"])
-    return [(ref, good, True, "choice letter"), (ref, rng.choice([M, f"\\text{{({M})}}"]), False, "other letter")]
+    return [
+        (ref, good, True, "choice letter"),
+        (ref, rng.choice([M, f"\\text{{({M})}}"]), False, "other letter"),
+    ]
 
 
 def function_call(rng: random.Random) -> list[Pair]:
@@ -362,7 +417,12 @@ def prose_extraction(rng: random.Random) -> list[Pair]:
     a, b, c = rng.sample(range(-9, 20), 3)
     lead = rng.choice(["The solutions are:", "Therefore, the final answers are:", "So the values are"])
     return [
-        (f"{a}, {b}", f"RESPONSE:We solve it.\n\n{lead} $x = {a}$ and $x = {b}$.", True, "values listed in prose"),
+        (
+            f"{a}, {b}",
+            f"RESPONSE:We solve it.\n\n{lead} $x = {a}$ and $x = {b}$.",
+            True,
+            "values listed in prose",
+        ),
         (f"{a}, {b}", f"RESPONSE:We solve it.\n\n{lead} $x = {a}$ and $x = {c}$.", False, "one value wrong"),
     ]
 
@@ -373,7 +433,11 @@ def expression(rng: random.Random) -> list[Pair]:
     fac = f"(x{'+' if a >= 0 else '-'}{abs(a)})(x{'+' if b >= 0 else '-'}{abs(b)})"
     exp = f"x^2{'+' if s >= 0 else '-'}{abs(s)}x{'+' if p >= 0 else '-'}{abs(p)}"
     bad = f"x^2{'+' if s >= 0 else '-'}{abs(s)}x{'-' if p >= 0 else '+'}{abs(p)}"
-    return [(fac, exp, True, "expanded"), (fac, bad, False, "constant sign flipped")] if p else [(fac, exp, True, "expanded")]
+    return (
+        [(fac, exp, True, "expanded"), (fac, bad, False, "constant sign flipped")]
+        if p
+        else [(fac, exp, True, "expanded")]
+    )
 
 
 def plus_minus(rng: random.Random) -> list[Pair]:
@@ -410,7 +474,9 @@ CATEGORIES = [
 
 
 def split_of(category: str, reference: str) -> str:
-    return "dev" if int(hashlib.sha1(f"{category}|{reference}".encode()).hexdigest(), 16) % 2 == 0 else "measure"
+    return (
+        "dev" if int(hashlib.sha1(f"{category}|{reference}".encode()).hexdigest(), 16) % 2 == 0 else "measure"
+    )
 
 
 def generate(seed: int = 18) -> list[dict]:
@@ -423,7 +489,13 @@ def generate(seed: int = 18) -> list[dict]:
                 if (ref, cand) in seen:
                     continue
                 seen.add((ref, cand))
-                row = {"id": f"gen-{len(rows):05d}", "category": gen.__name__, "reference": ref, "label": label, "note": note}
+                row = {
+                    "id": f"gen-{len(rows):05d}",
+                    "category": gen.__name__,
+                    "reference": ref,
+                    "label": label,
+                    "note": note,
+                }
                 if cand.startswith("RESPONSE:"):
                     row["response"] = cand[len("RESPONSE:") :]
                 else:
