@@ -61,7 +61,7 @@ SELECT count(*) AS n_problems,
        avg(CASE WHEN coalesce(maj.maj_ok, false) THEN 1.0 ELSE 0.0 END) AS maj_at_n,
        avg(CASE WHEN per.n_correct > 0 THEN 1.0 ELSE 0.0 END) AS pass_at_n,
        sum(per.n_have) AS n_traces,
-       (SELECT max(verifier_version) FROM t) AS verifier_version
+       (SELECT arg_max(verifier_version, version_key(verifier_version)) FROM t) AS verifier_version
 FROM per LEFT JOIN maj USING (problem_id)
 """
 

@@ -1,7 +1,7 @@
 -- Pass rate of verified traces per source and run.
 SELECT p.source_id, t.run_id, count(*) AS n_traces,
        count(*) FILTER (WHERE t.label = 'correct') AS n_correct,
-       round(avg(CASE WHEN t.label = 'correct' THEN 1.0 ELSE 0.0 END), 4) AS pass_rate
+       round(pass_rate(t.label), 4) AS pass_rate
 FROM trace_labels t JOIN problems p USING (problem_id)
 WHERE t.label IS NOT NULL
 GROUP BY ALL ORDER BY ALL;

@@ -4,8 +4,7 @@ SELECT p.problem_id,
        count(t.trace_id) AS n_traces,
        count(t.label) AS n_verified,
        count(t.trace_id) FILTER (WHERE t.label = 'correct') AS n_correct,
-       CASE WHEN count(t.label) = 0 THEN NULL
-            ELSE (count(t.trace_id) FILTER (WHERE t.label = 'correct'))::DOUBLE / count(t.label) END AS pass_rate,
+       pass_rate(t.label) AS pass_rate,
        arg_min(t.trace_id, t.n_tokens) FILTER (WHERE t.label = 'correct') AS shortest_correct_trace_id,
        min(t.n_tokens) FILTER (WHERE t.label = 'correct') AS shortest_correct_tokens
 FROM problems p

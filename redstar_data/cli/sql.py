@@ -13,24 +13,16 @@ from redstar_data.errors import ConfigError
 FORMATS = ("table", "csv", "json", "parquet")
 MAX_CELL = 80
 
-STATS_QUERIES: list[tuple[str, str]] = [
-    ("problems per source and domain",
-     "SELECT s.source_id, p.domain, any_value(src.is_benchmark) AS benchmark, count(*) AS problems "
-     "FROM problem_sources s JOIN problems p USING (problem_id) LEFT JOIN sources src ON src.source_id = s.source_id "
-     "GROUP BY ALL ORDER BY ALL"),
-    ("traces per run",
-     "SELECT t.run_id, any_value(r.kind) AS kind, any_value(r.model) AS model, count(*) AS traces, "
-     "count(DISTINCT t.problem_id) AS problems FROM traces t LEFT JOIN runs r USING (run_id) GROUP BY ALL ORDER BY ALL"),
-    ("labels per verifier (newest label per trace)",
-     "SELECT verifier, verifier_version, label, count(*) AS n FROM latest_labels GROUP BY ALL ORDER BY ALL"),
-    ("rejects per reason", "SELECT source_id, reason, count(*) AS n FROM rejects GROUP BY ALL ORDER BY n DESC, source_id, reason"),
-    ("dedup", "SELECT method, count(*) AS problems, count(DISTINCT cluster_id) AS clusters, "
-              "count(*) FILTER (WHERE is_canonical) AS canonical FROM dedup GROUP BY ALL ORDER BY ALL"),
-    ("contamination", "SELECT benchmark, method, count(DISTINCT problem_id) AS problems FROM contamination "
-                      "GROUP BY ALL ORDER BY ALL"),
-    ("difficulty", "SELECT method, model, count(*) AS scores, round(avg(score), 3) AS mean_score FROM difficulty "
-                   "GROUP BY ALL ORDER BY ALL"),
-]  # fmt: skip
+# `redstar stats` = these named queries (catalog/queries/NAME.sql, also `redstar sql --named NAME`), in order.
+STATS_QUERIES: tuple[tuple[str, str], ...] = (
+    ("problems per source and domain", "problems_by_source"),
+    ("traces per run", "traces_by_run"),
+    ("labels per verifier (latest label per trace)", "labels_by_verifier"),
+    ("rejects per reason", "rejects_by_reason"),
+    ("dedup", "dedup_summary"),
+    ("contamination", "contamination_by_benchmark"),
+    ("difficulty", "difficulty_by_method"),
+)
 
 
 def _cell(v: Any) -> str:
@@ -139,13 +131,15 @@ def stats(catalog: CatalogOpt = None) -> None:
       redstar stats --catalog runs/big.duckdb
     """
     from redstar_data.catalog import Catalog
+    from redstar_data.catalog.sql_files import named_queries
     from redstar_data.cli._output import console, print_table
 
+    queries = named_queries()
     with Catalog.open(catalog, read_only=True) as cat:
         console.print(f"catalog {cat.path} (schema v{cat.schema_version}): "
                       + ", ".join(f"{t} {cat.count(t):,}" for t in ("problems", "traces", "verifications", "rejects")))  # fmt: skip
-        for title, q in STATS_QUERIES:
-            rel = cat.sql(q, where=f"stats: {title}")
+        for title, name in STATS_QUERIES:
+            rel = cat.sql(queries[name], where=f"stats: {title} (named query {name})")
             rows = rel.fetchall() if rel is not None else []
             if rows:
                 print_table(title, list(rel.columns), [[_cell(v) for v in r] for r in rows])

@@ -207,7 +207,7 @@ def _pass_rate(
         )
     rep = DifficultyReport("pass_rate", run)
     sql = f"""
-        SELECT s.*, 1.0 - s.n_correct::DOUBLE / s.n_verified AS score
+        SELECT s.*, 1.0 - s.pass_rate AS score
         FROM ({PASS_RATE_SQL}) s JOIN ({_problems_sql(where, None, "pass_rate", "d.model = ?")}) p
         USING (problem_id) ORDER BY problem_id {f"LIMIT {int(limit)}" if limit is not None else ""}
     """

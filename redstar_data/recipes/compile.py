@@ -35,14 +35,11 @@ class Compiled:
 
 
 def _labels(r: Recipe) -> str:
+    """The latest label per trace (the catalog's ``labels_of`` rule), pinned to one version when asked."""
     t = r.traces
-    version = "" if t.verifier_version == "latest" else f" AND verifier_version = {q(t.verifier_version)}"
+    version = "NULL" if t.verifier_version == "latest" else q(t.verifier_version)
     return f"""labels AS (
-    SELECT trace_id, label, verifier_version FROM (
-        SELECT trace_id, label, verifier_version, row_number() OVER (
-            PARTITION BY trace_id ORDER BY created_at DESC, verifier_version DESC, label) AS rn
-        FROM verifications WHERE verifier = {q(t.verifier)}{version}
-    ) WHERE rn = 1
+    SELECT trace_id, label, verifier_version FROM labels_of({q(t.verifier)}, {version})
 )"""
 
 
@@ -179,9 +176,8 @@ rows AS (
         conds.append("pr.answer IS NOT NULL AND pr.answer <> ''")
     where = ("WHERE " + " AND ".join(conds)) if conds else ""
     return f"""ps AS (
-    SELECT problem_id, count(*) AS n_verified,
-           count(*) FILTER (WHERE label = 'correct')::DOUBLE / count(*) AS pass_rate,
-           min(verifier_version) AS verifier_version
+    SELECT problem_id, count(label) AS n_verified, pass_rate(label) AS pass_rate,
+           arg_min(verifier_version, version_key(verifier_version)) AS verifier_version
     FROM cand GROUP BY problem_id
 ),
 rows AS (
