@@ -1,7 +1,19 @@
-"""One typed registry for pluggable parts (sources, backends, verifiers, pickers, formats).
+"""One typed registry for pluggable parts (sources, backends, verifiers, pickers, formats): the stages
+resolve every such name here, so a new part (a code or geometry verifier, a reader, a pick policy) is one
+``add`` line, not edits across stages.
 
 Targets are lazy ``"module:attr"`` strings, so listing or resolving a name never imports torch or vllm
 until that part is used. A miss says "did you mean ...? available: ...".
+
+=========  ===========================  ===================================================================
+registry   keyed by                     resolved by
+=========  ===========================  ===================================================================
+SOURCES    source kind (parse_source)   ``ingest.readers.read``: a ``(SourceSpec) -> Iterator[RawBatch]``
+BACKENDS   backend name                 ``generate.backends.get_backend``: a GenerationBackend class
+VERIFIERS  problem DOMAIN (math, ...)   ``verify.run.verify``: the ``Verifier`` class for that domain
+PICKERS    pick policy name             ``recipes.compile`` (via ``pickers.get``): a ``Picker``
+FORMATS    recipe kind (sft, dpo, rl)   ``export.formats.rows_sql``: a row shaper ``(Recipe) -> (cols, joins)``
+=========  ===========================  ===================================================================
 """
 
 from __future__ import annotations
@@ -73,16 +85,20 @@ BACKENDS.add(
     "redstar_data.generate.backends.transformers_local:TransformersBackend",
     "a local transformers model on CPU or GPU",
 )
+# keyed by problem domain: verify labels each problem's traces with its domain's verifier
 VERIFIERS.add("math", "redstar_data.verify.math:MathVerifier", "final-answer equivalence for math")
 
-# recipes / export (issue 5)
+# recipes / export: every pick policy is one entry
 for _name, _help in (
-    ("shortest_correct", "the correct trace with the fewest tokens"),
+    ("shortest_correct", "the correct trace with the fewest tokens (RedStar's choice for SFT)"),
     ("random_correct", "a correct trace chosen by a seeded hash"),
-    ("all_correct", "every correct trace, shortest first"),
+    ("all_correct", "every correct trace (up to max_per_problem), shortest first"),
     ("longest_correct", "the correct trace with the most tokens"),
+    ("longest_incorrect", "DPO rejected: the incorrect trace with the most tokens"),
+    ("shortest_incorrect", "DPO rejected: the incorrect trace with the fewest tokens"),
+    ("random_incorrect", "DPO rejected: an incorrect trace chosen by a seeded hash"),
 ):
-    PICKERS.add(_name, "redstar_data.recipes.pickers:POLICIES", _help)
+    PICKERS.add(_name, f"redstar_data.recipes.pickers:{_name.upper()}", _help)
 FORMATS.add(
     "sft", "redstar_data.export.formats:sft_columns", "chat `messages` with a system prompt (TRL SFT)"
 )
@@ -90,20 +106,31 @@ FORMATS.add(
     "dpo", "redstar_data.export.formats:dpo_columns", "conversational prompt/chosen/rejected (TRL DPO)"
 )
 FORMATS.add("rl", "redstar_data.export.formats:rl_columns", "prompt + answer (+ tests) (TRL GRPO/RLOO)")
+
+# ingest: each entry is a (SourceSpec) -> Iterator[RawBatch]; parse_source decides the kind
 SOURCES.add(
     "jsonl",
-    "redstar_data.ingest.readers:read_jsonl",
+    "redstar_data.ingest.readers:source_jsonl",
     "JSON lines file (.jsonl/.ndjson), streamed in byte chunks",
 )
-SOURCES.add("json", "redstar_data.ingest.readers:read_json_array", "JSON file: an array of objects")
-SOURCES.add("parquet", "redstar_data.ingest.readers:read_parquet", "parquet file, streamed by record batch")
-SOURCES.add("csv", "redstar_data.ingest.readers:read_csv", "CSV file with a header row")
+SOURCES.add("json", "redstar_data.ingest.readers:source_json", "JSON file: an array of objects")
+SOURCES.add("parquet", "redstar_data.ingest.readers:source_parquet", "parquet file, streamed by record batch")
+SOURCES.add("csv", "redstar_data.ingest.readers:source_csv", "CSV file with a header row")
 SOURCES.add(
-    "hf_disk", "redstar_data.ingest.readers:read_hf_disk", "a datasets save_to_disk folder (DIR[:split])"
+    "hf_disk", "redstar_data.ingest.readers:source_hf_disk", "a datasets save_to_disk folder (DIR[:split])"
 )
-SOURCES.add("hub", "redstar_data.ingest.readers:read_hub", "hf:org/name[:split] via datasets.load_dataset")
+SOURCES.add("hub", "redstar_data.ingest.readers:source_hub", "hf:org/name[:split] via datasets.load_dataset")
 SOURCES.add(
     "synthetic",
-    "redstar_data.ingest.synthetic:generate_math",
+    "redstar_data.ingest.readers:read_synthetic",
     "SYNTHETIC math problems: synthetic:math?n=N&seed=S",
 )
+
+# `redstar ls KIND`
+REGISTRIES: dict[str, Registry] = {
+    "backends": BACKENDS,
+    "verifiers": VERIFIERS,
+    "pickers": PICKERS,
+    "formats": FORMATS,
+    "sources": SOURCES,
+}

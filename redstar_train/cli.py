@@ -7,7 +7,6 @@ commands, so ``redstar --help`` stays fast; without the [train] extra a command 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -228,14 +227,3 @@ def register(app: typer.Typer) -> None:
     """The ``redstar.commands`` entry point: add ``train`` and ``eval`` to the ``redstar`` app."""
     app.command("train")(train)
     app.command("eval")(eval_cmd)
-
-
-def module_main(kind: str, argv: list[str] | None = None) -> None:
-    """``python -m redstar_train.<kind> CONFIG.yaml [options]`` = ``redstar train <kind> ...``.
-
-    Runs inside the ``redstar`` app, so errors go through its one error boundary (one red line plus a
-    hint, exit code 1) and the summary is the same table.
-    """
-    from redstar_data.cli.app import main
-
-    main(["train", kind, *(sys.argv[1:] if argv is None else argv)])

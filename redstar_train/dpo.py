@@ -28,7 +28,9 @@ SPEC = TrainerSpec(
     kind="dpo", feature="DPO training", trl_fields=dpo_trl_fields, trainer=lambda cfg, trl: trl.DPOTrainer
 )
 
-if __name__ == "__main__":
-    from redstar_train.cli import module_main
+if __name__ == "__main__":  # = `redstar train dpo ...`, inside redstar's one error boundary
+    import sys
 
-    module_main("dpo")
+    from redstar_data.cli.app import main
+
+    main(["train", "dpo", *sys.argv[1:]])

@@ -115,7 +115,9 @@ SPEC = TrainerSpec(
     takes_rewards=True,
 )
 
-if __name__ == "__main__":
-    from redstar_train.cli import module_main
+if __name__ == "__main__":  # = `redstar train rl ...`, inside redstar's one error boundary
+    import sys
 
-    module_main("rl")
+    from redstar_data.cli.app import main
+
+    main(["train", "rl", *sys.argv[1:]])

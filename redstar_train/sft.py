@@ -27,7 +27,9 @@ SPEC = TrainerSpec(
     kind="sft", feature="SFT training", trl_fields=sft_trl_fields, trainer=lambda cfg, trl: trl.SFTTrainer
 )
 
-if __name__ == "__main__":
-    from redstar_train.cli import module_main
+if __name__ == "__main__":  # = `redstar train sft ...`, inside redstar's one error boundary
+    import sys
 
-    module_main("sft")
+    from redstar_data.cli.app import main
+
+    main(["train", "sft", *sys.argv[1:]])

@@ -156,8 +156,10 @@ def decontam(
     from redstar_data.catalog import Catalog
     from redstar_data.cli._output import print_table, progress_bar
     from redstar_data.dedup.run import decontaminate
+    from redstar_data.ingest.benchmarks import ensure_benchmarks
 
     with Catalog.open(catalog) as cat, progress_bar(transient=True) as sink:
+        ensure_benchmarks(cat, _split(against))  # benchmark files -> benchmark sources, once
         rep = decontaminate(
             cat,
             against=_split(against),

@@ -6,8 +6,9 @@ import typer
 
 from redstar_data.cli._output import print_table
 from redstar_data.errors import ConfigError
+from redstar_data.registry import REGISTRIES
 
-KINDS = ("backends", "verifiers", "pickers", "formats", "sources")
+KINDS = tuple(REGISTRIES)
 
 
 def ls(kind: str = typer.Argument(..., help=f"One of: {', '.join(KINDS)}.")) -> None:
@@ -17,18 +18,9 @@ def ls(kind: str = typer.Argument(..., help=f"One of: {', '.join(KINDS)}.")) -> 
 
       redstar ls backends
     """
-    from redstar_data import registry
-
-    regs = {
-        "backends": registry.BACKENDS,
-        "verifiers": registry.VERIFIERS,
-        "pickers": registry.PICKERS,
-        "formats": registry.FORMATS,
-        "sources": registry.SOURCES,
-    }
-    if kind not in regs:
+    if kind not in REGISTRIES:
         raise ConfigError(f"unknown kind {kind!r}", allowed=KINDS)
-    print_table(kind, ["name", "target", "what"], regs[kind].describe())
+    print_table(kind, ["name", "target", "what"], REGISTRIES[kind].describe())
 
 
 def register(app: typer.Typer) -> None:

@@ -13,8 +13,12 @@ def verify(
     catalog: CatalogOpt = None,
     run: RunOpt = None,
     verifier: Annotated[
-        str, typer.Option("--verifier", help="Verifier name (see: redstar ls verifiers).")
-    ] = "math",
+        str | None,
+        typer.Option(
+            "--verifier",
+            help="Only this domain's verifier (see: redstar ls verifiers); default: each problem's domain.",
+        ),
+    ] = None,
     workers: Annotated[
         int | None,
         typer.Option("--workers", help="Worker processes (default: all cores).", show_default=False),
@@ -42,6 +46,7 @@ def verify(
         cat.close()
     rows = [("label", k, v) for k, v in sorted(report.labels.items())]
     rows += [("flag", k, v) for k, v in sorted(report.flags.items())]
+    rows += [("no verifier", d, n) for d, n in sorted(report.no_verifier.items())]
     rows.append(("total", "labelled", report.labelled))
     rows.append(("speed", "items/s", f"{report.items_per_s:.1f}"))
     print_table(f"verify ({report.verifier} {report.version})", ["kind", "name", "count"], rows)

@@ -153,9 +153,25 @@ def _window_starts(doc: np.ndarray, length: int) -> np.ndarray:
 
 
 def _benchmark_sources(catalog: Catalog, against: list[str]) -> dict[str, str]:
-    from redstar_data.ingest.benchmarks import ensure_benchmarks
-
-    return dict(ensure_benchmarks(catalog, against))
+    """{name: source_id} of benchmark sources already in the catalog. Ingesting benchmark files is the
+    ingest stage's job (``ingest.benchmarks.ensure_benchmarks``, which ``redstar decontam`` calls first),
+    so dedup never imports ingest."""
+    found = {
+        r[0]
+        for r in catalog.sql(
+            "SELECT source_id FROM sources WHERE is_benchmark AND source_id IN (SELECT unnest(?::VARCHAR[]))",
+            [against],
+        ).fetchall()
+    }
+    missing = [a for a in against if a not in found]
+    if missing:
+        raise ConfigError(
+            f"benchmark source(s) not in the catalog: {', '.join(missing)}",
+            key="--against",
+            hint="ingest them first: `redstar decontam` does it for files in the benchmark folder; in code, "
+            "call redstar_data.ingest.benchmarks.ensure_benchmarks(catalog, names)",
+        )
+    return {a: a for a in against}
 
 
 def decontaminate(

@@ -17,7 +17,6 @@ import pyarrow as pa
 from redstar_data.catalog import Catalog
 from redstar_data.catalog.fragments import condition_sql
 from redstar_data.difficulty import judge as judge_mod
-from redstar_data.difficulty.label import level_score_sql
 from redstar_data.difficulty.pass_rate import PASS_RATE_SQL
 from redstar_data.errors import ConfigError
 from redstar_data.generate.backends.base import GenerationBackend, SamplingParams
@@ -241,7 +240,7 @@ def _label(
     rep = DifficultyReport("label", None)
     sql = _problems_sql(where, limit, "label", "TRUE").replace("ORDER BY", "AND p.level IS NOT NULL ORDER BY")
     todo = (
-        catalog.sql(f"SELECT *, {level_score_sql('level')} AS score FROM ({sql})", where="--where")
+        catalog.sql(f"SELECT *, level_score(level) AS score FROM ({sql})", where="--where")
         .to_arrow_table()
         .to_pylist()
     )

@@ -65,15 +65,15 @@ def rl_columns(r: Recipe) -> tuple[str, str]:
     return cols, "JOIN problems p USING (problem_id)"
 
 
-SHAPERS = {"sft": sft_columns, "dpo": dpo_columns, "rl": rl_columns}
-
 # The columns each TRL trainer reads (TRL 1.16 dataset_formats; TRAINING-NOTES §3-§5).
 TRL_COLUMNS = {"sft": ("messages",), "dpo": ("prompt", "chosen", "rejected"), "rl": ("prompt", "answer")}
 
 
 def rows_sql(r: Recipe, table: str, n: int, split: str | None) -> str:
     """The shaped rows of the first ``n`` selected items of one split, in ladder order."""
-    cols, joins = SHAPERS[r.kind](r)
+    from redstar_data.registry import FORMATS
+
+    cols, joins = FORMATS.get(r.kind)(r)
     cond = f"s.ord <= {int(n)}"
     if split == "train":
         cond += " AND NOT s.is_val"

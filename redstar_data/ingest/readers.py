@@ -391,25 +391,38 @@ def read_synthetic(spec: SourceSpec) -> Iterator[RawBatch]:
     yield from _from_batches(generate_math(n, seed, batch_size=DEFAULT_BATCH_ROWS, dups=dups))
 
 
+def _file(spec: SourceSpec) -> Path:
+    assert spec.path is not None, f"a {spec.kind} source needs a path"
+    return spec.path
+
+
+# the registered readers (registry.SOURCES): one signature, (SourceSpec) -> batches
+def source_jsonl(spec: SourceSpec) -> Iterator[RawBatch]:
+    return read_jsonl(_file(spec), DEFAULT_CHUNK_BYTES)
+
+
+def source_json(spec: SourceSpec) -> Iterator[RawBatch]:
+    return read_json_array(_file(spec))
+
+
+def source_parquet(spec: SourceSpec) -> Iterator[RawBatch]:
+    return read_parquet(_file(spec))
+
+
+def source_csv(spec: SourceSpec) -> Iterator[RawBatch]:
+    return read_csv(_file(spec))
+
+
+def source_hf_disk(spec: SourceSpec) -> Iterator[RawBatch]:
+    return read_hf_disk(_file(spec), spec.split)
+
+
+def source_hub(spec: SourceSpec) -> Iterator[RawBatch]:
+    return read_hub(spec.uri, spec.split)
+
+
 def read(spec: SourceSpec) -> Iterator[RawBatch]:
-    """The batches of ``spec``, whatever its format."""
-    if spec.kind == "jsonl":
-        assert spec.path is not None
-        return read_jsonl(spec.path, DEFAULT_CHUNK_BYTES)
-    if spec.kind == "json":
-        assert spec.path is not None
-        return read_json_array(spec.path)
-    if spec.kind == "parquet":
-        assert spec.path is not None
-        return read_parquet(spec.path)
-    if spec.kind == "csv":
-        assert spec.path is not None
-        return read_csv(spec.path)
-    if spec.kind == "hf_disk":
-        assert spec.path is not None
-        return read_hf_disk(spec.path, spec.split)
-    if spec.kind == "hub":
-        return read_hub(spec.uri, spec.split)
-    if spec.kind == "synthetic":
-        return read_synthetic(spec)
-    raise IngestError(f"unknown source kind {spec.kind!r}")
+    """The batches of ``spec``, whatever its format: the reader registered for its kind (registry.SOURCES)."""
+    from redstar_data.registry import SOURCES
+
+    return SOURCES.get(spec.kind)(spec)

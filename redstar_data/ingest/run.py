@@ -26,7 +26,6 @@ import pyarrow.compute as pc
 
 from redstar_data.catalog import Catalog
 from redstar_data.catalog.connection import fetch_one
-from redstar_data.difficulty.label import level_score_sql
 from redstar_data.errors import IngestError
 from redstar_data.ids import trace_id_sql
 from redstar_data.ingest import mapping as mp
@@ -379,11 +378,11 @@ class _Run:
         self.report.n_new += n_new
         self.report.n_present += n_good - n_new
         # score and details computed once per distinct level (a handful), not per row, then joined on
-        con.execute(f"""
+        con.execute("""
             INSERT INTO difficulty (problem_id, method, model, score, details)
             SELECT s.problem_id, 'label', ?, lv.score, lv.details
             FROM __rs_stage s JOIN (
-                SELECT level, {level_score_sql('level')} AS score, json_object('raw', level, 'source_id', ?) AS details
+                SELECT level, level_score(level) AS score, json_object('raw', level, 'source_id', ?) AS details
                 FROM (SELECT DISTINCT level FROM __rs_stage WHERE reason IS NULL AND level IS NOT NULL)) lv USING (level)
             WHERE s.reason IS NULL AND NOT EXISTS (
                 SELECT 1 FROM difficulty d WHERE d.method = 'label' AND d.model = ? AND d.problem_id = s.problem_id)

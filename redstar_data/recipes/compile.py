@@ -139,7 +139,11 @@ def _rows(r: Recipe) -> str:
     seed = int(r.seed)
     if r.kind == "sft":
         t = r.traces
-        cap = t.max_per_problem if t.max_per_problem is not None else (None if t.pick == "all_correct" else 1)
+        cap = (
+            t.max_per_problem
+            if t.max_per_problem is not None
+            else (None if pickers.get(t.pick).keeps_all else 1)
+        )
         kcond = f"WHERE x.k <= {int(cap)}" if cap is not None else ""
         return f"""picked AS (
     SELECT c.*, row_number() OVER (PARTITION BY c.problem_id ORDER BY {pickers.order_by(t.pick, seed)}) AS k

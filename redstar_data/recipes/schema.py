@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from redstar_data.catalog.fragments import condition_problem
+from redstar_data.registry import PICKERS
 
 # Qwen2.5's chat template injects "You are Qwen, created by Alibaba Cloud..." when a conversation has no
 # system message (TRAINING-NOTES §3), so every export carries an explicit one; this is redstar's default.
@@ -24,9 +25,11 @@ DEFAULT_SYSTEM_PROMPT = (
     "Put your final answer within \\boxed{}."
 )
 
-PICKS = ("shortest_correct", "random_correct", "all_correct", "longest_correct")
-CHOSEN = ("shortest_correct", "random_correct", "longest_correct")
-REJECTED = ("longest_incorrect", "shortest_incorrect", "random_incorrect")
+# pick policy names by role, from what registry.PICKERS holds (a new policy is one registration)
+_PICKERS = [PICKERS.get(n) for n in PICKERS.names()]
+PICKS = tuple(p.name for p in _PICKERS if p.label == "correct")
+CHOSEN = tuple(p.name for p in _PICKERS if p.label == "correct" and not p.keeps_all)
+REJECTED = tuple(p.name for p in _PICKERS if p.label == "incorrect")
 KINDS = ("sft", "dpo", "rl")
 OUTPUT_FORMATS = ("parquet", "jsonl", "hf_disk")
 FLAGS = ("truncated", "no_final_answer", "repetition", "language_mixing", "too_short", "too_long")

@@ -1,4 +1,8 @@
-"""The catalog stage: label every trace that has no label from the current verifier version, and flag it.
+"""The catalog stage: label every trace that has no label from its domain's current verifier, and flag it.
+
+Each problem's domain picks its verifier from ``registry.VERIFIERS`` (math today; code and geometry
+register theirs there); a trace is labelled by ``check_many`` of that verifier. Traces of a domain with no
+registered verifier are left unlabelled and counted in ``VerifyReport.no_verifier``.
 
 Resumable by construction: work is selected by anti-join on verifications(trace_id, verifier,
 verifier_version) and trace_flags(trace_id, filter_version), and each batch is committed on its own, so an
@@ -19,17 +23,27 @@ import pyarrow as pa
 
 from redstar_data.errors import ConfigError
 from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
+from redstar_data.verify.base import Verdict, Verifier
 from redstar_data.verify.filters import FILTER_VERSION, flag_trace
 
 BATCH = 2000
 
-_TODO_SQL = """
-SELECT t.trace_id, t.text, t.finish_reason, p.answer
-FROM traces t LEFT JOIN problems p USING (problem_id)
+# $domains/$names/$versions: the verifier of each domain, as parallel lists
+_VERIFIERS = "(SELECT unnest($domains) AS domain, unnest($names) AS vname, unnest($versions) AS vversion)"
+_TODO_SQL = f"""
+SELECT t.trace_id, t.text, t.finish_reason, p.answer, p.domain
+FROM traces t JOIN problems p USING (problem_id) JOIN {_VERIFIERS} d USING (domain)
 WHERE ($run IS NULL OR t.run_id = $run)
   AND NOT EXISTS (SELECT 1 FROM verifications v WHERE v.trace_id = t.trace_id
-                  AND v.verifier = $verifier AND v.verifier_version = $version)
+                  AND v.verifier = d.vname AND v.verifier_version = d.vversion)
 ORDER BY t.trace_id
+"""
+_NO_VERIFIER_SQL = f"""
+SELECT coalesce(p.domain, '(no problem row)') AS domain, count(*) AS n
+FROM traces t LEFT JOIN problems p USING (problem_id)
+WHERE ($run IS NULL OR t.run_id = $run)
+  AND (p.domain IS NULL OR p.domain NOT IN (SELECT domain FROM {_VERIFIERS}))
+GROUP BY ALL ORDER BY ALL
 """
 _FLAG_TODO_SQL = """
 SELECT t.trace_id, t.text, t.finish_reason FROM traces t
@@ -47,6 +61,7 @@ class VerifyReport:
     labels: dict[str, int] = field(default_factory=dict)
     flagged_traces: int = 0
     flags: dict[str, int] = field(default_factory=dict)
+    no_verifier: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -62,30 +77,50 @@ def verify(
     catalog: Any,
     *,
     run: str | None = None,
-    verifier: str = "math",
+    verifier: str | None = None,
     workers: int | None = None,
     progress: ProgressCallback = null_progress,
     batch_size: int = BATCH,
 ) -> VerifyReport:
-    """Label unlabelled traces (optionally of one run) and write quality flags; see module docstring."""
+    """Label unlabelled traces (optionally of one run) and write quality flags; see module docstring.
+
+    ``verifier``: only that domain's verifier (a ``registry.VERIFIERS`` name); default every registered one.
+    """
     from redstar_data.registry import VERIFIERS
 
-    cls = VERIFIERS.get(verifier)
-    v = cls()
+    by_domain: dict[str, Verifier] = {
+        d: VERIFIERS.get(d)() for d in ([verifier] if verifier is not None else VERIFIERS.names())
+    }
     if run is not None and not catalog.scalar("SELECT count(*) FROM runs WHERE run_id = ?", [run]):
         if not catalog.scalar("SELECT count(*) FROM traces WHERE run_id = ?", [run]):
             raise ConfigError(
                 f"unknown run {run!r}", hint="list runs with: redstar sql 'SELECT run_id FROM runs'"
             )
-    report = VerifyReport(verifier=v.name, version=v.version)
+    report = VerifyReport(
+        verifier=", ".join(v.name for v in by_domain.values()),
+        version=", ".join(v.version for v in by_domain.values()),
+    )
     t0 = time.monotonic()
-    todo = _rows(catalog, _TODO_SQL, {"run": run, "verifier": v.name, "version": v.version})
+    domains = list(by_domain)
+    vparams = {
+        "domains": domains,
+        "names": [by_domain[d].name for d in domains],
+        "versions": [by_domain[d].version for d in domains],
+    }
+    todo = _rows(catalog, _TODO_SQL, {"run": run, **vparams})
+    if verifier is None:
+        report.no_verifier = {
+            r["domain"]: r["n"] for r in _rows(catalog, _NO_VERIFIER_SQL, {"run": run, **vparams})
+        }
     labels: Counter[str] = Counter()
     for start in range(0, len(todo), batch_size):
         chunk = todo[start : start + batch_size]
-        with_ref = [r for r in chunk if (r["answer"] or "").strip()]
-        verdicts = v.check_many([(r["text"] or "", r["answer"]) for r in with_ref], workers=workers)
-        by_id = {r["trace_id"]: vd for r, vd in zip(with_ref, verdicts, strict=True)}
+        by_id: dict[str, Verdict] = {}
+        for domain, v in by_domain.items():
+            with_ref = [r for r in chunk if r["domain"] == domain and (r["answer"] or "").strip()]
+            if with_ref:
+                verdicts = v.check_many([(r["text"] or "", r["answer"]) for r in with_ref], workers=workers)
+                by_id.update((r["trace_id"], vd) for r, vd in zip(with_ref, verdicts, strict=True))
         out = {
             "trace_id": [],
             "verifier": [],
@@ -101,6 +136,7 @@ def verify(
             else:
                 label, extracted = vd.label, vd.extracted
                 details = {**vd.details, "method": vd.method}
+            v = by_domain[r["domain"]]
             out["trace_id"].append(r["trace_id"])
             out["verifier"].append(v.name)
             out["verifier_version"].append(v.version)

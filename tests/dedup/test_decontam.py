@@ -84,6 +84,11 @@ def test_benchmarks_ingested_from_shared_data(catalog, add, shared_data):
 
     first = json.loads((shared_data / "benchmarks" / "aime24.jsonl").read_text().splitlines()[0])["problem"]
     train = add(catalog, "train", ["From a contest archive: " + first + " Good luck!", "What is 2 + 2?"])
+    with pytest.raises(ConfigError, match="not in the catalog: aime24"):
+        decontaminate(catalog, against=["aime24"])  # dedup does not ingest: the CLI / ensure_benchmarks do
+    from redstar_data.ingest.benchmarks import ensure_benchmarks
+
+    ensure_benchmarks(catalog, ["aime24"])
     rep = decontaminate(catalog, against=["aime24"])
     assert rep.n_benchmark_problems == 30 and rep.n_checked == 2
     flagged = {r[0] for r in catalog.con.execute("SELECT problem_id FROM contamination").fetchall()}

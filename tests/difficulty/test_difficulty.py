@@ -10,7 +10,6 @@ import pyarrow as pa
 import pytest
 
 from redstar_data.difficulty.judge import PROMPT_VERSION, parse_judgement
-from redstar_data.difficulty.label import level_score_sql
 from redstar_data.difficulty.run import score
 from redstar_data.errors import ConfigError
 from redstar_data.generate.backends.base import Completion, GenerationBackend, GenerationRequest
@@ -66,16 +65,14 @@ def test_parse_judgement(text, want):
     assert parse_judgement(text).score == want
 
 
-@pytest.mark.parametrize(
-    ("level", "want"),
-    [("Level 3", 3.0), ("5", 5.0), ("4.5", 4.5), ("MEDIUM_HARD", 3.0), ("very hard", 5.0), ("Medium-Hard", 3.0),
-     ("interview", 3.0), ("UNKNOWN_DIFFICULTY", None), ("", None), (None, None)],
-)  # fmt: skip
-def test_level_score_sql(level, want):
-    import duckdb
+LEVELS = [("Level 3", 3.0), ("5", 5.0), ("4.5", 4.5), ("MEDIUM_HARD", 3.0), ("very hard", 5.0),
+          ("Medium-Hard", 3.0), ("interview", 3.0), ("UNKNOWN_DIFFICULTY", None), ("", None), (None, None)]  # fmt: skip
 
-    got = duckdb.connect().execute(f"SELECT {level_score_sql('x')} FROM (SELECT ?::VARCHAR AS x)", [level])
-    assert got.fetchone()[0] == want
+
+def test_level_score_rule(catalog):
+    """The catalog's level_score macro (catalog/views/00_rules.sql), used by ingest and --method label."""
+    got = [(lv, catalog.scalar("SELECT level_score(?::VARCHAR)", [lv])) for lv, _ in LEVELS]
+    assert got == LEVELS
 
 
 def test_judge_scores_stores_unparsed_and_retries_errors(catalog, add):

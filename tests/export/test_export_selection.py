@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pyarrow.parquet as pq
 import pytest
 
@@ -180,6 +182,12 @@ def test_dpo_pairs_same_problem_correct_vs_incorrect(catalog, built, write_recip
             (t for t in cands if t["label"] == "correct"), key=lambda t: (t["n_tokens"], t["trace_id"])
         )
         assert any(r["chosen_trace_id"] == short["trace_id"] for r in first if r["problem_id"] == pid)
+        # ... and the default rejected policy, longest_incorrect
+        long = max(
+            (t for t in cands if t["label"] == "incorrect"), key=lambda t: (t["n_tokens"], t["trace_id"])
+        )
+        pair = [r for r in first if r["problem_id"] == pid and r["chosen_trace_id"] == short["trace_id"]]
+        assert pair[0]["rejected_trace_id"] == long["trace_id"]
 
 
 def test_rl_pass_rate_window(catalog, built, write_recipe, tmp_path):
@@ -197,3 +205,69 @@ def test_dry_run_writes_nothing(catalog, built, write_recipe, tmp_path):
     rep = export(catalog, rec, dry_run=True)
     assert rep.available > 0 and not (tmp_path / "o").exists()
     assert catalog.count("exports") == 0
+
+
+# -- every pick policy, checked against an order computed here in Python (not by the code under test) -----
+
+_ORDER = {
+    "shortest": lambda t, seed: (t["n_tokens"], t["trace_id"]),
+    "longest": lambda t, seed: (-t["n_tokens"], t["trace_id"]),
+    "random": lambda t, seed: hashlib.md5(f"{seed}:pick:{t['trace_id']}".encode()).hexdigest(),
+}
+
+
+def _selectable(built, pid: str) -> bool:
+    pids = list(built.problems)
+    p = built.problems[pid]
+    return p["source_id"] != "bench" and pid not in {pids[1], pids[2], pids[3]} and p["domain"] == "math"
+
+
+def _ranked(built, pid: str, label: str, order: str, seed: int) -> list[dict]:
+    cands = [t for t in built.traces.values() if t["problem_id"] == pid and t["label"] == label]
+    return sorted(cands, key=lambda t: _ORDER[order](t, seed))
+
+
+def test_every_sft_pick_policy(catalog, built, write_recipe, tmp_path):
+    seed = 7
+    for pick in ("shortest_correct", "longest_correct", "random_correct", "all_correct"):
+        rec = write_recipe(f"name: s\nseed: {seed}\nselect: {{domains: [math]}}\ntraces: {{pick: {pick}}}\n")
+        export(catalog, rec, out_dir=tmp_path / pick)
+        got: dict[str, list[str]] = {}
+        for r in sorted(_rows(tmp_path / pick / "train.parquet"), key=lambda r: r["trace_id"]):
+            got.setdefault(r["problem_id"], []).append(r["trace_id"])
+        order = "shortest" if pick == "all_correct" else pick.split("_")[0]
+        want = {}
+        for pid in built.problems:
+            ranked = [t["trace_id"] for t in _ranked(built, pid, "correct", order, seed)]
+            if _selectable(built, pid) and ranked:
+                want[pid] = sorted(ranked) if pick == "all_correct" else ranked[:1]
+        assert got == want, pick
+
+
+def test_every_dpo_chosen_and_rejected_policy(catalog, built, write_recipe, tmp_path):
+    """Pair k of a problem = its k-th chosen (correct) vs its k-th rejected (incorrect), per the policies."""
+    seed = 3
+    for chosen, rejected in (
+        ("shortest_correct", "longest_incorrect"),
+        ("longest_correct", "shortest_incorrect"),
+        ("random_correct", "random_incorrect"),
+        ("shortest_correct", "shortest_incorrect"),
+    ):
+        rec = write_recipe(
+            f"name: d\nkind: dpo\nseed: {seed}\nselect: {{domains: [math]}}\n"
+            f"format: {{chosen: {chosen}, rejected: {rejected}, max_pairs_per_problem: 2}}\n"
+        )
+        out = tmp_path / f"{chosen}-{rejected}"
+        export(catalog, rec, out_dir=out)
+        got = sorted(
+            (r["problem_id"], r["chosen_trace_id"], r["rejected_trace_id"])
+            for r in _rows(out / "train.parquet")
+        )
+        want = []
+        for pid in built.problems:
+            if not _selectable(built, pid):
+                continue
+            ch = _ranked(built, pid, "correct", chosen.split("_")[0], seed)
+            rj = _ranked(built, pid, "incorrect", rejected.split("_")[0], seed)
+            want += [(pid, c["trace_id"], x["trace_id"]) for c, x in list(zip(ch, rj, strict=False))[:2]]
+        assert got == sorted(want), (chosen, rejected)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from redstar_data.errors import ConfigError
-from redstar_data.generate.backends.base import GenerationRequest, SamplingParams
-from redstar_data.generate.backends.openai_http import OpenAIBackend, build_body, contiguous_runs
+from redstar_data.generate.backends.base import GenerationRequest, SamplingParams, contiguous_runs
+from redstar_data.generate.backends.openai_http import OpenAIBackend, build_body
 from redstar_data.generate.run import generate
 
 from .conftest import add_problems

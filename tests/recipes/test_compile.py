@@ -36,9 +36,37 @@ def test_recipe_show_cli_prints_defaults_and_sql():
     assert res.exit_code == 0 and "canonical_problems" in res.output and "ORDER BY prank, k" in res.output
 
 
-def test_registry_lists_pickers_and_formats():
-    from redstar_data.registry import FORMATS, PICKERS
+def test_every_registry_entry_resolves_to_a_part_of_its_kind():
+    """Each name dispatches to something of the right shape (a typo in a target string fails here)."""
+    import inspect
 
-    assert PICKERS.names() == ["all_correct", "longest_correct", "random_correct", "shortest_correct"]
-    assert FORMATS.names() == ["dpo", "rl", "sft"]
-    assert callable(FORMATS.get("sft"))
+    from redstar_data.generate.backends.base import GenerationBackend
+    from redstar_data.recipes.pickers import Picker
+    from redstar_data.registry import BACKENDS, FORMATS, PICKERS, SOURCES, VERIFIERS
+    from redstar_data.verify.base import Verifier
+
+    assert len(PICKERS.names()) == 7
+    for name in PICKERS.names():
+        p = PICKERS.get(name)
+        assert isinstance(p, Picker) and p.name == name and name.endswith("_" + p.label)
+    for name in FORMATS.names():
+        assert list(inspect.signature(FORMATS.get(name)).parameters) == ["r"]
+    for name in SOURCES.names():
+        assert list(inspect.signature(SOURCES.get(name)).parameters) == ["spec"]
+    for name in VERIFIERS.names():
+        assert isinstance(
+            VERIFIERS.get(name)(), Verifier
+        )  # runtime protocol: name, version, check, check_many
+    for name in ("scripted", "openai"):  # the others import torch / vllm
+        be = BACKENDS.get(name)(model="stand-in", base_url="http://127.0.0.1:9/v1")
+        assert isinstance(be, GenerationBackend)
+        be.close()
+
+
+def test_ls_reads_the_registry():
+    from redstar_data.cli.app import app
+
+    res = CliRunner().invoke(app, ["ls", "pickers"])
+    assert res.exit_code == 0
+    for name in ("shortest_correct", "all_correct", "longest_incorrect", "random_incorrect"):
+        assert name in res.output

@@ -43,7 +43,7 @@ def test_bad_literal_lists_allowed_values(tmp_path):
     with pytest.raises(RecipeError) as e:
         load_recipe(_w(tmp_path, "name: x\ntraces: {pick: fastest}\n"))
     assert e.value.key == "traces.pick"
-    assert e.value.allowed == ["shortest_correct", "random_correct", "all_correct", "longest_correct"]
+    assert e.value.allowed == ["all_correct", "longest_correct", "random_correct", "shortest_correct"]
 
 
 def test_format_keys_checked_against_kind(tmp_path):

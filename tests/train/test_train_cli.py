@@ -22,15 +22,19 @@ def test_cli_train_bad_kind_and_config(make_config):
     assert "unknown training kind 'ppo'" in str(res.exception) + res.output
 
 
-def test_module_entry_point_goes_through_the_one_error_boundary(make_config, capsys):
-    from redstar_train.cli import module_main
+def test_module_entry_point_goes_through_the_one_error_boundary(make_config, capsys, monkeypatch):
+    """`python -m redstar_train.sft CONFIG` (run as __main__ in-process) = `redstar train sft CONFIG`."""
+    import runpy
+    import sys
 
+    monkeypatch.setattr(sys, "argv", ["sft", str(make_config("sft", trl={"max_steps": 1}))])
     with pytest.raises(SystemExit) as ok:
-        module_main("sft", [str(make_config("sft", trl={"max_steps": 1}))])
+        runpy.run_module("redstar_train.sft", run_name="__main__")
     assert ok.value.code in (0, None)
     assert "redstar train sft: test-sft" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "argv", ["dpo", str(make_config("sft"))])
     with pytest.raises(SystemExit) as bad:
-        module_main("dpo", [str(make_config("sft"))])
+        runpy.run_module("redstar_train.dpo", run_name="__main__")
     err = capsys.readouterr().err
     assert bad.value.code == 1 and "error:" in err and "this is a 'sft' config, not 'dpo'" in err
 

@@ -78,3 +78,68 @@ def test_cli_verify(catalog_path, catalog) -> None:  # noqa: ANN001
     assert "correct" in res.output and "truncated" in res.output
     res = CliRunner().invoke(app, ["verify", "--catalog", str(catalog_path), "--run", "nope"])
     assert res.exit_code == 1 and "unknown run" in res.output + str(res.exception)
+
+
+class ExactMatchVerifier:
+    """TEST STAND-IN verifier for a made-up 'toy' domain: correct when the response equals the reference."""
+
+    name = "toy-exact"
+    version = "0.1.0"
+
+    def check(self, response: str, reference: str):  # noqa: ANN201
+        from redstar_data.verify.base import Verdict
+
+        return Verdict(
+            "correct" if response.strip() == reference else "incorrect", extracted=response.strip()
+        )
+
+    def check_many(self, pairs, *, workers=None, progress=None):  # noqa: ANN001, ANN201
+        return [self.check(r, g) for r, g in pairs]
+
+
+def test_verifiers_dispatch_by_domain(catalog, monkeypatch) -> None:  # noqa: ANN001
+    """A new domain is one registration: its traces get its verifier, math traces keep the math one;
+    a domain with no verifier is left unlabelled and reported."""
+    from redstar_data.registry import VERIFIERS
+
+    _seed(catalog)
+    toy = [("Say yes.", "yes", "toy"), ("Say no.", "no", "toy"), ("Draw it.", "x", "geometry")]
+    pids = [problem_id(p, None) for p, _, _ in toy]
+    catalog.append(
+        "problems",
+        pa.table(
+            {
+                "problem_id": pids,
+                "source_id": ["t"] * 3,
+                "domain": [d for _, _, d in toy],
+                "problem": [p for p, _, _ in toy],
+                "answer": [a for _, a, _ in toy],
+            }
+        ),
+    )
+    catalog.append(
+        "traces",
+        pa.table(
+            {
+                "trace_id": [trace_id(p, "r3", 0) for p in pids],
+                "problem_id": pids,
+                "run_id": ["r3"] * 3,
+                "sample_index": pa.array([0] * 3, pa.int32()),
+                "text": ["yes", "\\boxed{no}", "a picture"],
+                "finish_reason": ["stop"] * 3,
+            }
+        ),
+    )
+    monkeypatch.setitem(VERIFIERS._targets, "toy", f"{__name__}:ExactMatchVerifier")
+    rep = verify(catalog, workers=1)
+    assert rep.no_verifier == {"geometry": 1}
+    got = dict(
+        catalog.sql(
+            "SELECT p.domain || ':' || v.label, v.verifier FROM verifications v "
+            "JOIN traces t USING (trace_id) JOIN problems p USING (problem_id) WHERE t.run_id = 'r3'"
+        ).fetchall()
+    )
+    assert got == {"toy:correct": "toy-exact", "toy:incorrect": "toy-exact"}
+    math = catalog.sql("SELECT DISTINCT verifier FROM verifications v JOIN traces t USING (trace_id) "
+                       "WHERE t.run_id <> 'r3'").fetchall()  # fmt: skip
+    assert math == [("math",)]

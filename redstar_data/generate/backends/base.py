@@ -112,3 +112,14 @@ def iter_completions(
     it = iter(requests)
     while chunk := list(itertools.islice(it, batch_size)):
         yield backend.generate(chunk)
+
+
+def contiguous_runs(indices: Sequence[int]) -> list[list[int]]:
+    """[0,1,2,5,6] → [[0,1,2],[5,6]]: each run can be one backend request with n=len(run), seed=s+run[0]."""
+    runs: list[list[int]] = []
+    for i in sorted(indices):
+        if runs and runs[-1][-1] + 1 == i:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs

@@ -34,20 +34,9 @@ except ImportError:  # pragma: no cover - Python 3.10, or httpx2 not installed
     import httpx  # type: ignore[no-redef]
 
 from redstar_data.errors import BackendError, ConfigError
-from redstar_data.generate.backends.base import Completion, GenerationRequest, SamplingParams
+from redstar_data.generate.backends.base import Completion, GenerationRequest, SamplingParams, contiguous_runs
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
-
-
-def contiguous_runs(indices: Sequence[int]) -> list[list[int]]:
-    """[0,1,2,5,6] → [[0,1,2],[5,6]]: each run can be one request with n=len(run), seed=s+run[0]."""
-    runs: list[list[int]] = []
-    for i in sorted(indices):
-        if runs and runs[-1][-1] + 1 == i:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    return runs
 
 
 def build_body(model: str, messages: Sequence[dict], params: SamplingParams, first: int, n: int) -> dict:

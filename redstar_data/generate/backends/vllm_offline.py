@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redstar_data.deps import require
-from redstar_data.generate.backends.base import Completion, GenerationRequest
-from redstar_data.generate.backends.openai_http import contiguous_runs
+from redstar_data.generate.backends.base import Completion, GenerationRequest, contiguous_runs
 
 
 @dataclass(frozen=True)
