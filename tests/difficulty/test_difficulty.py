@@ -112,12 +112,15 @@ def test_judge_scores_stores_unparsed_and_retries_errors(catalog, add):
 
 
 def test_judge_where_and_limit(catalog, add):
-    add(catalog, "a", ["alpha one", "alpha two"])
+    a_ids = add(catalog, "a", ["alpha one", "alpha two", "alpha four"])
     add(catalog, "b", ["alpha three"])
-    rep = score(
-        catalog, method="judge", backend=StandInJudge("m", {"alpha": "3"}), where="p.source_id = 'a'", limit=1
-    )
-    assert rep.n_written == 1
+    judge = StandInJudge("m", {"alpha": "3"})
+    rep = score(catalog, method="judge", backend=judge, where="p.source_id = 'a'", limit=2)
+    assert rep.n_written == 2  # limit
+    rep = score(catalog, method="judge", backend=judge, where="p.source_id = 'a'")
+    assert rep.n_written == 1  # the rest of source a, and only that: --where holds
+    scored = {r[0] for r in catalog.sql("SELECT problem_id FROM difficulty WHERE method = 'judge'").fetchall()}
+    assert scored == set(a_ids)
 
 
 def _traces(catalog, pid: str, run: str, labels: list[str | None]) -> None:
