@@ -119,7 +119,9 @@ def test_judge_where_and_limit(catalog, add):
     assert rep.n_written == 2  # limit
     rep = score(catalog, method="judge", backend=judge, where="p.source_id = 'a'")
     assert rep.n_written == 1  # the rest of source a, and only that: --where holds
-    scored = {r[0] for r in catalog.sql("SELECT problem_id FROM difficulty WHERE method = 'judge'").fetchall()}
+    scored = {
+        r[0] for r in catalog.sql("SELECT problem_id FROM difficulty WHERE method = 'judge'").fetchall()
+    }
     assert scored == set(a_ids)
 
 
