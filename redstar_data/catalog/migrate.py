@@ -68,6 +68,15 @@ def apply(con: duckdb.DuckDBPyConnection, *, target: int | None = None) -> list[
             hint="migrations are forward-only",
         )
     todo = [m for m in pending(con) if target is None or m.version <= target]
+    behind = [m for m in todo if done and m.version < max(done)]
+    if behind:
+        m = behind[0]
+        raise CatalogError(
+            f"migration {m.version:04d}_{m.name} is numbered below this catalog's schema version "
+            f"{max(done)}: applying it now would run it after later migrations, out of order",
+            hint=f"renumber it above the highest existing migration ({latest_version():04d}); "
+            "migration numbers only ever grow",
+        )
     new_views = views_checksum()
     need_views = target is None or target >= latest_version()
     with transaction(con):

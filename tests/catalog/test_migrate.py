@@ -87,3 +87,45 @@ def test_v7_rebuilds_problems_with_zstd_text_and_keeps_every_column(catalog_path
         ddl = cat.scalar("SELECT sql FROM duckdb_tables() WHERE table_name = 'problems'")
         assert "solution VARCHAR USING COMPRESSION ZSTD" in ddl and "meta JSON USING COMPRESSION ZSTD" in ddl
         assert "problem VARCHAR NOT NULL," in ddl  # the short, filtered columns keep the default
+
+
+# The migration files as they stood when this guard was added (issue 12). A new file must be numbered above
+# all of these; once it lands, add it here, so the next one has to go above it too.
+EXISTING_MIGRATIONS = [
+    "0001_init.sql",
+    "0002_quality_and_eval.sql",
+    "0003_rejects_detail.sql",
+    "0006_dedup_index.sql",
+    "0007_problems_zstd_text.sql",
+]
+
+
+def test_new_migrations_are_numbered_above_all_existing_ones() -> None:
+    from redstar_data.catalog.sql_files import sql_root
+
+    files = sorted(p.name for p in (sql_root() / "migrations").glob("*.sql"))
+    assert set(EXISTING_MIGRATIONS) <= set(files), "migrations are never deleted or renamed"
+    top = max(int(n[:4]) for n in EXISTING_MIGRATIONS)
+    late = [n for n in files if n not in EXISTING_MIGRATIONS and int(n[:4]) <= top]
+    assert not late, f"number these above {top:04d} (0004/0005 were never used and must stay unused): {late}"
+
+
+def test_a_pending_migration_below_the_applied_ones_is_refused(
+    catalog_path: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """A 0004 that appears after 0007 was applied would run out of order on existing catalogs: refuse it."""
+    import shutil
+
+    from redstar_data.catalog import sql_files
+
+    Catalog.open(catalog_path).close()
+    root = tmp_path / "sql"
+    shutil.copytree(sql_files.sql_root(), root)
+    (root / "migrations" / "0004_late.sql").write_text("CREATE TABLE late_table (x INTEGER);\n")
+    monkeypatch.setattr(sql_files, "sql_root", lambda: root)
+    with pytest.raises(CatalogError, match="0004_late is numbered below this catalog's schema version") as e:
+        Catalog.open(catalog_path)
+    assert "renumber" in (e.value.hint or "")
+    monkeypatch.undo()
+    with Catalog.open(catalog_path) as cat:  # nothing was applied
+        assert "late_table" not in cat.tables()

@@ -8,7 +8,7 @@ import pytest
 
 from redstar_data.export.run import export
 
-pytestmark = pytest.mark.train
+pytestmark = [pytest.mark.train, pytest.mark.slow]  # slow: trains a tiny model
 pytest.importorskip("trl")
 
 FAST = dict(

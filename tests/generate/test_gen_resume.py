@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from redstar_data.catalog import Catalog
@@ -16,6 +17,8 @@ from redstar_data.cli.app import app
 from redstar_data.errors import ConfigError
 
 from .conftest import add_problems
+
+pytestmark = pytest.mark.slow  # more than ~10 s: real training / subprocesses; CI runs it too
 
 N_PROBLEMS, N = 40, 4
 

@@ -10,6 +10,8 @@ from redstar_data.generate.run import generate
 
 from .conftest import add_problems
 
+pytestmark = pytest.mark.slow  # more than ~10 s: real training / subprocesses; CI runs it too
+
 
 @pytest.fixture(scope="module")
 def backend(tiny_qwen2):

@@ -4,7 +4,7 @@ blocks, settings restored after the vacuum-free checkpoint, duplicate keys found
 from __future__ import annotations
 
 import json
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,18 +13,30 @@ from redstar_data.ingest.run import ingest, prefetch
 
 
 def test_prefetch_reads_one_batch_ahead_and_no_more() -> None:
-    produced: list[int] = []
+    """While the caller holds batch i, the reader may read i+1 but never i+2 (two blocks in memory)."""
+    n = 6
+    finished = [0]  # batches the caller is done with (it has asked for the next one)
+    read_ahead = [threading.Event() for _ in range(n)]
+    too_far: list[tuple[int, int]] = []
 
     def source():
-        for i in range(6):
-            produced.append(i)
+        for i in range(n):
+            if i > finished[0] + 1:
+                too_far.append((i, finished[0]))
+            read_ahead[i].set()
             yield i
 
-    it = prefetch(source())
-    assert next(it) == 0
-    time.sleep(0.3)  # ample time for the reader thread to run ahead as far as it may
-    assert len(produced) == 2  # the batch in hand + one read ahead; a third would be a third block in memory
-    assert list(it) == [1, 2, 3, 4, 5]
+    got = []
+    for i, b in enumerate(prefetch(source())):
+        got.append(b)
+        if i + 1 < n:
+            assert read_ahead[i + 1].wait(
+                30
+            )  # the reader has run ahead as far as it may (an event, no sleep)
+        if i == 0:  # ... and stops there: a bounded check that the third read does not come
+            assert not read_ahead[2].wait(0.3)
+        finished[0] = i + 1
+    assert got == list(range(n)) and not too_far
 
 
 def test_prefetch_reraises_reader_errors_in_order() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from redstar_data.cli.app import app
+
+pytestmark = pytest.mark.slow  # more than ~10 s: real training / subprocesses; CI runs it too
 
 
 def test_cli_eval_transformers_stores_and_prints(shared_data, tiny_model, tmp_path):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from redstar_train import runner
 from redstar_train.config import load_config
+
+pytestmark = pytest.mark.slow  # more than ~10 s: real training / subprocesses; CI runs it too
 
 
 def test_dpo_reward_margin_rises(make_config):

@@ -11,6 +11,8 @@ from redstar_train.models import load_model, merged_rope_parameters
 
 from .conftest import SYSTEM, write_export
 
+pytestmark = pytest.mark.slow  # more than ~10 s: real training / subprocesses; CI runs it too
+
 FACTOR = 4.0  # the example: 4x a 7B model's shorter native window
 
 

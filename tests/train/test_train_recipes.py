@@ -8,6 +8,8 @@ import pytest
 
 from redstar_train.config import check_trl_keys, load_config
 
+pytestmark = pytest.mark.slow  # more than ~10 s: real training / subprocesses; CI runs it too
+
 RECIPES = sorted((Path(__file__).resolve().parents[2] / "recipes" / "train").glob("*.yaml"))
 
 

@@ -8,6 +8,8 @@ from redstar_data.errors import ConfigError
 from redstar_train import rl, runner
 from redstar_train.config import load_config
 
+pytestmark = pytest.mark.slow  # more than ~10 s: real training / subprocesses; CI runs it too
+
 RL = {"num_generations": 4, "max_completion_length": 16}
 TRL = {"max_steps": 3, "per_device_train_batch_size": 8, "learning_rate": 1e-3}
 

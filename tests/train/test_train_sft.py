@@ -8,6 +8,8 @@ from redstar_data.progress import RecordingProgress
 from redstar_train import runner
 from redstar_train.config import load_config
 
+pytestmark = pytest.mark.slow  # more than ~10 s: real training / subprocesses; CI runs it too
+
 
 def test_sft_loss_falls_over_30_steps(make_config):
     cfg = load_config(
