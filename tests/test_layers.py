@@ -140,6 +140,4 @@ def test_no_import_cycle_between_modules():
                 # a package's own __init__ is not an edge from its submodules (Python imports it first)
                 if n and n != m and not m.startswith(n + "."):
                     graph[m].add(n)
-    # verify.math <-> verify.pool: being untangled by the verifier work (issue 12); drop this line then
-    graph["redstar_data.verify.pool"].discard("redstar_data.verify.math")
     assert _cycle(graph) is None
