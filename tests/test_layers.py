@@ -141,3 +141,20 @@ def test_no_import_cycle_between_modules():
                 if n and n != m and not m.startswith(n + "."):
                     graph[m].add(n)
     assert _cycle(graph) is None
+
+
+def test_backends_share_only_base():
+    """A backend takes shared helpers from backends/base, never from another backend (vllm once used
+    openai_http's): each backend can then be installed, imported and replaced on its own."""
+    folder = ROOT / "redstar_data" / "generate" / "backends"
+    names = {p.stem for p in folder.glob("*.py")} - {"__init__", "base"}
+    bad = []
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                target = node.module.rpartition(".")[2]
+                if node.module.startswith("redstar_data.generate.backends.") and target in names - {
+                    path.stem
+                }:
+                    bad.append(f"{path.name} -> {target}")
+    assert not bad
