@@ -100,6 +100,7 @@ class FakeChatServer(ThreadingHTTPServer):
         self.auth: list[str | None] = []
         self.statuses: Counter[int] = Counter()
         self.log: list[tuple[str, float, float]] = []
+        self.arrived = threading.Event()  # set when the first request is in flight (tests wait on it)
 
     @property
     def base_url(self) -> str:
@@ -136,6 +137,7 @@ class _Handler(BaseHTTPRequestHandler):
             prompt = body["messages"][-1]["content"]
             s.attempts[prompt] += 1
             attempt = s.attempts[prompt]
+        s.arrived.set()
         t0 = time.perf_counter()
         try:
             self._answer(body, prompt, attempt)

@@ -167,7 +167,8 @@ def test_close_after_an_interrupted_batch(chat_server):
         task = asyncio.ensure_future(
             be.agenerate([_req(f"k{i}", f"p{i} [slow]", idx=(0,)) for i in range(6)])
         )
-        await asyncio.sleep(0.05)
+        # wait (an event, not a sleep) until the server holds a request: the batch is truly in flight
+        assert await asyncio.get_running_loop().run_in_executor(None, chat_server.arrived.wait, 30)
         return task
 
     task = loop.run_until_complete(interrupted())
