@@ -75,9 +75,39 @@ def generate(
     limit: LimitOpt = None,
     run: RunOpt = None,
     base_url: Annotated[
-        str | None,
-        typer.Option("--base-url", envvar="OPENAI_BASE_URL", help="openai: server URL ending in /v1."),
+        list[str] | None,
+        typer.Option(
+            "--base-url",
+            envvar="OPENAI_BASE_URL",
+            help="openai: server URL ending in /v1; give it several times for a load-balanced pool of "
+            "endpoints (no Ray needed).",
+        ),
     ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            help="Run --replicas copies of the backend as Ray actors on this cluster: auto (the one this "
+            "node belongs to), HOST:PORT, ray://HOST:10001, or local (a private cluster on this machine).",
+        ),
+    ] = None,
+    replicas: Annotated[
+        int | None,
+        typer.Option("--replicas", help="Ray: engine replicas (each with --tensor-parallel-size GPUs)."),
+    ] = None,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option(
+            "--chunk-size", help="Ray: problems per call to a replica (default --batch-size / --replicas)."
+        ),
+    ] = None,
+    max_failures: Annotated[
+        int,
+        typer.Option(
+            "--max-failures",
+            help="Replica pools: drop a replica (or endpoint) after this many failures in a row.",
+        ),
+    ] = 3,
     concurrency: Annotated[
         int | None, typer.Option("--concurrency", help="openai: requests in flight.")
     ] = None,
@@ -135,15 +165,20 @@ def generate(
       redstar generate --backend openai --base-url http://localhost:8000/v1 --model Qwen/QwQ-32B \\
           -n 8 --temperature 0.7 --top-p 0.95 --max-tokens 16384 --where "domain = 'math'"
       redstar generate --backend vllm --model Qwen/QwQ-32B --tensor-parallel-size 4 -n 8 --run qwq-math
+      redstar generate --backend vllm --model Qwen/QwQ-32B --ray-address auto --replicas 16 \\
+          --tensor-parallel-size 4 -n 8 --run qwq-math
+      redstar generate --backend openai --model Qwen/QwQ-32B --base-url http://gpu1:8000/v1 \\
+          --base-url http://gpu2:8000/v1 -n 8
     """
     from redstar_data.catalog import Catalog
     from redstar_data.cli._output import console, err_console, print_table, progress_bar
-    from redstar_data.generate.backends import SamplingParams, get_backend
+    from redstar_data.generate.backends import SamplingParams
     from redstar_data.generate.prompts import load_templates
     from redstar_data.generate.run import generate as run_generate
 
+    urls = list(dict.fromkeys(base_url or []))
     explicit = {
-        "base_url": base_url if backend == "openai" else None,
+        "base_url": urls[0] if backend == "openai" and len(urls) == 1 else None,
         "concurrency": concurrency,
         "tensor_parallel_size": tensor_parallel_size,
     }
@@ -158,7 +193,7 @@ def generate(
     params = SamplingParams(
         n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=seed, extra=sampling_extra
     )
-    be = get_backend(backend, **opts)
+    be = _build_backend(backend, opts, urls, ray_address, replicas, chunk_size, batch_size, max_failures)
     try:
         with Catalog.open(catalog) as cat, progress_bar() as sink:
             report = run_generate(
@@ -191,6 +226,23 @@ def generate(
             ["status", report.status],
         ],
     )
+    if report.pool:
+        print_table(
+            "replicas",
+            ["replica", "where", "status", "traces", "tokens", "failures", "last error"],
+            [
+                [
+                    r["name"],
+                    r.get("base_url") or f"{r.get('node', '')} pid {r.get('pid', '')}".strip(),
+                    r["status"],
+                    r["traces"],
+                    r["tokens"],
+                    r["failures"],
+                    r["last_error"] or "",
+                ]
+                for r in report.pool["replicas"]
+            ],
+        )
     if report.failures:
         err_console.print(
             f"[red]{report.n_failed} samples failed on {len(report.failures)} problems "
@@ -202,6 +254,48 @@ def generate(
             err_console.print(f"  ... and {len(report.failures) - 20} more (see runs.stats)")
         raise typer.Exit(3)
     console.print(f"run id: {report.run_id}")
+
+
+def _build_backend(
+    backend: str,
+    opts: dict[str, Any],
+    urls: list[str],
+    ray_address: str | None,
+    replicas: int | None,
+    chunk_size: int | None,
+    batch_size: int,
+    max_failures: int,
+) -> Any:
+    """One backend, a pool of OpenAI endpoints (several --base-url), or Ray replicas (--ray-address)."""
+    from redstar_data.generate.backends import get_backend
+
+    if ray_address is None and replicas is not None:
+        raise ConfigError(
+            "--replicas needs --ray-address", key="--replicas", hint="use --ray-address local on one machine"
+        )
+    if ray_address is not None:
+        if backend == "openai":
+            raise ConfigError(
+                "the openai backend is pooled over endpoints, not Ray actors",
+                key="--ray-address",
+                hint="give --base-url once per server (or a router URL) and drop --ray-address",
+            )
+        from redstar_data.generate.ray_pool import ray_pool
+
+        n = replicas or 1
+        return ray_pool(
+            backend,
+            opts,
+            replicas=n,
+            address=ray_address,
+            chunk_size=chunk_size or max(1, batch_size // n),
+            max_failures=max_failures,
+        )
+    if backend == "openai" and len(urls) > 1:
+        from redstar_data.generate.endpoint_pool import endpoint_pool
+
+        return endpoint_pool(urls, opts, max_failures=max_failures)
+    return get_backend(backend, **opts)
 
 
 def register(app: typer.Typer) -> None:

@@ -60,6 +60,8 @@ class GenerateReport:
     completion_tokens: int = 0
     elapsed_s: float = 0.0
     status: str = "running"
+    # replicated backends (generate/pool.py): per-replica health, re-queued units, failures; else None
+    pool: dict[str, Any] | None = None
 
     @property
     def traces_per_s(self) -> float:
@@ -385,6 +387,7 @@ def generate(
                     "traces/s": report.n_generated / el if el else 0.0,
                     "tok/s": report.completion_tokens / el if el else 0.0,
                     "failed": report.n_failed,
+                    **_pool_health(backend),
                 },
             )
         )
@@ -416,10 +419,12 @@ def generate(
             pass
         report.elapsed_s = time.perf_counter() - t0
         report.failures = sorted(failed_by_problem.items())
+        report.pool = _pool_telemetry(backend)
         _close_run(catalog, rid, report, "interrupted" if isinstance(e, KeyboardInterrupt) else "failed")
         raise
     report.failures = sorted(failed_by_problem.items())
     report.elapsed_s = time.perf_counter() - t0
+    report.pool = _pool_telemetry(backend)
     _close_run(catalog, rid, report, "finished" if report.n_failed == 0 else "incomplete")
     return report
 
@@ -485,6 +490,17 @@ def _check(
         report.n_failed += 1
         failed.setdefault(key, f"backend returned nothing for sample {idx}")
     return good
+
+
+def _pool_health(backend: GenerationBackend) -> dict[str, Any]:
+    """``{"replicas": "r0 ok 120 · r1 dropped"}`` for the progress bar when the backend is a pool."""
+    line = getattr(backend, "health_line", None)
+    return {"replicas": line()} if callable(line) else {}
+
+
+def _pool_telemetry(backend: GenerationBackend) -> dict[str, Any] | None:
+    tel = getattr(backend, "telemetry", None)
+    return tel() if callable(tel) else None
 
 
 def _close_run(catalog: Catalog, run_id: str, report: GenerateReport, status: str) -> None:

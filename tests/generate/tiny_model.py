@@ -48,8 +48,19 @@ def _corpus(n: int = 1200, seed: int = 0) -> list[str]:
     return out
 
 
-def build_tiny_qwen2(out_dir: str | Path, *, vocab_size: int = 512, seed: int = 0) -> Path:
-    """Write a tiny random Qwen2 model + tokenizer (with chat template) to ``out_dir``; returns the path."""
+def build_tiny_qwen2(
+    out_dir: str | Path,
+    *,
+    vocab_size: int = 512,
+    seed: int = 0,
+    hidden_size: int = 64,
+    num_attention_heads: int = 4,
+    num_key_value_heads: int = 2,
+) -> Path:
+    """Write a tiny random Qwen2 model + tokenizer (with chat template) to ``out_dir``; returns the path.
+
+    vLLM's CPU attention kernels reject head_dim 16 (the default 64 / 4): the real-vLLM tests build it
+    with ``hidden_size=128, num_attention_heads=2`` (head_dim 64)."""
     import torch
     import trl
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -80,11 +91,11 @@ def build_tiny_qwen2(out_dir: str | Path, *, vocab_size: int = 512, seed: int = 
     torch.manual_seed(seed)
     cfg = Qwen2Config(
         vocab_size=len(tok),
-        hidden_size=64,
-        intermediate_size=128,
+        hidden_size=hidden_size,
+        intermediate_size=2 * hidden_size,
         num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
+        num_attention_heads=num_attention_heads,
+        num_key_value_heads=num_key_value_heads,
         max_position_embeddings=512,
         tie_word_embeddings=True,
         pad_token_id=tok.pad_token_id,
