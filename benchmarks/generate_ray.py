@@ -146,7 +146,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2)
     ap.add_argument("--latency", type=float, default=0.1, help="seconds per request (per problem)")
     ap.add_argument("--chunk", type=int, default=4, help="problems per call to a replica")
-    ap.add_argument("--batch-size", type=int, default=64, help="finished problems per commit (the CLI default)")
+    ap.add_argument(
+        "--batch-size", type=int, default=64, help="finished problems per commit (the CLI default)"
+    )
     ap.add_argument("--replicas", type=int, nargs="+", default=[1, 2, 4])
     ap.add_argument("--commit-total", type=int, default=100_000)
     ap.add_argument("--commit-traces", type=int, default=512)

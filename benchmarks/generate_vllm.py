@@ -96,9 +96,13 @@ def main() -> None:
         ),
         ["problem_id"],
     )
-    rows = cat.arrow("SELECT problem_id, domain, problem, answer FROM problems ORDER BY problem_id").to_pylist()
+    rows = cat.arrow(
+        "SELECT problem_id, domain, problem, answer FROM problems ORDER BY problem_id"
+    ).to_pylist()
     templates = resolve_templates(None)
-    prompts = [tok.apply_chat_template(templates.build(r), tokenize=False, add_generation_prompt=True) for r in rows]
+    prompts = [
+        tok.apply_chat_template(templates.build(r), tokenize=False, add_generation_prompt=True) for r in rows
+    ]
     params = SamplingParams(temperature=args.temperature, top_p=1.0, max_tokens=args.max_tokens, seed=0)
     raw_params = vllm.SamplingParams(
         n=args.n, temperature=args.temperature, top_p=1.0, max_tokens=args.max_tokens, seed=0
@@ -117,8 +121,17 @@ def main() -> None:
         rep = generate(cat, be, n=args.n, params=params, run_id=f"bench-{rnd}", batch_size=args.batch_size)
         dt = time.perf_counter() - t0
         assert rep.n_generated == args.problems * args.n and rep.n_failed == 0
-        ours.append({"seconds": dt, "output_tokens": rep.completion_tokens, "tokens_per_s": rep.completion_tokens / dt})
-        print(f"round {rnd}: raw {raw[-1]['tokens_per_s']:.0f} tok/s, redstar {ours[-1]['tokens_per_s']:.0f} tok/s", flush=True)
+        ours.append(
+            {
+                "seconds": dt,
+                "output_tokens": rep.completion_tokens,
+                "tokens_per_s": rep.completion_tokens / dt,
+            }
+        )
+        print(
+            f"round {rnd}: raw {raw[-1]['tokens_per_s']:.0f} tok/s, redstar {ours[-1]['tokens_per_s']:.0f} tok/s",
+            flush=True,
+        )
     cat.close()
     be.close()
 
