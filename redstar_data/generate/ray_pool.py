@@ -93,7 +93,16 @@ def connect(address: str, num_cpus: int | None = None) -> dict[str, Any]:
             kwargs["num_cpus"] = num_cpus
         else:
             kwargs["address"] = address
-        ray.init(**kwargs)
+        try:
+            ray.init(**kwargs)
+        except (ConnectionError, RuntimeError, ValueError) as e:
+            from redstar_data.errors import BackendError
+
+            raise BackendError(
+                f"cannot join the Ray cluster at {address!r}: {str(e).splitlines()[0] if str(e) else e!r}",
+                hint="start one (`ray start --head` on the head node), pass its HOST:PORT, "
+                "or use --ray-address local for a private cluster on this machine",
+            ) from e
     return dict(ray.cluster_resources())
 
 

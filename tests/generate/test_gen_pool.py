@@ -19,6 +19,7 @@ from redstar_data.generate.backends.scripted import ScriptedTeacher
 from redstar_data.generate.endpoint_pool import endpoint_pool
 from redstar_data.generate.pool import ReplicaPool, ThreadReplica
 from redstar_data.generate.run import generate
+from redstar_data.progress import RecordingProgress
 
 from .conftest import FakeChatServer, add_problems
 
@@ -40,23 +41,26 @@ class FaultyTeacher(ScriptedTeacher):
 
 
 class DyingReplica(ThreadReplica):
-    """A replica whose first call kills it (like a lost Ray actor): everything it holds is lost."""
+    """A replica whose process dies on its first unit (like a killed Ray actor): the unit queued behind
+    it is lost with it; then it comes back (Ray's max_restarts) and works."""
 
     def __init__(self, name, backend, gate: threading.Event):
         super().__init__(name, backend)
-        self.gate, self.died = gate, False
+        self.gate, self.calls = gate, 0
 
     def submit(self, requests):
-        if not self.died:
-            self.died = True
+        self.calls += 1
+        if self.calls == 1:
             return self._pool.submit(self._die)
-        return self._pool.submit(self._wait_then_fail)  # queued behind the death: lost with it
+        if self.calls == 2:
+            return self._pool.submit(self._lost)
+        return super().submit(requests)
 
     def _die(self):
-        self.gate.wait(30)  # hold the first unit until the second one is queued here too
+        self.gate.wait(30)  # hold the first unit until the healthy replica has committed something
         raise ConnectionError("replica process died")
 
-    def _wait_then_fail(self):
+    def _lost(self):
         raise ConnectionError("replica process died")
 
     def is_fatal(self, err):
@@ -85,8 +89,14 @@ def test_pool_spreads_work_and_writes_the_same_traces_as_one_backend(catalog):
         [ThreadReplica(f"r{i}", ScriptedTeacher()) for i in range(3)],
         chunk_size=2,
     )
-    rep = generate(catalog, pool, n=3, params=PARAMS, run_id="pool", batch_size=4)
+    events = RecordingProgress()
+    rep = generate(catalog, pool, n=3, params=PARAMS, run_id="pool", batch_size=4, progress=events)
     pool.close()
+    last = events.events[-1].metrics  # the progress bar's text: traces/s, tok/s and per-replica health
+    assert last["replicas"] == " · ".join(
+        f"r{i} ok {r['traces']}" for i, r in enumerate(rep.pool["replicas"])
+    )
+    assert last["tok/s"] > 0 and last["traces/s"] > 0
     assert (rep.n_generated, rep.n_failed, rep.status) == (90, 0, "finished")
     assert _pairs(catalog, "pool") == (90, 90, 90)
     assert _texts(catalog, "pool") == _texts(catalog, "one")
@@ -125,20 +135,20 @@ def test_a_dead_replica_loses_all_its_in_flight_work_which_is_requeued(catalog):
         "scripted-teacher-v1",
         [dying, ThreadReplica("ok", ScriptedTeacher())],
         chunk_size=2,
-        max_failures=1,
+        max_failures=2,
     )
-    seen = []
 
     def progress(ev):
-        seen.append(ev.done)
-        gate.set()  # the healthy replica committed something: both units are queued on the dying one
+        gate.set()  # the healthy replica committed something: both first units are held by the dying one
 
     rep = generate(catalog, pool, n=2, params=PARAMS, run_id="d", batch_size=1, progress=progress)
     pool.close()
     assert (rep.n_generated, rep.n_failed) == (24, 0) and _pairs(catalog, "d") == (24, 24, 24)
     by = {r["name"]: r for r in rep.pool["replicas"]}
-    assert by["dies"]["status"] == "dropped" and by["dies"]["failures"] == 1  # one death, counted once
     assert rep.pool["requeued_units"] == 2  # both units it held
+    assert by["dies"]["failures"] == 1  # one death, counted once, so it was not dropped
+    assert by["dies"]["status"] == "ok" and by["dies"]["traces"] > 0  # back after its restart
+    assert dying.calls >= 3
 
 
 def test_a_poison_request_fails_alone_after_bounded_attempts(catalog):

@@ -130,3 +130,37 @@ def test_killing_the_driver_mid_run_then_resuming_is_exact(ray_cluster, tmp_path
     assert stats["n_existing"] == before[0] and stats["n_generated"] == 120 - before[0]
     assert [r["status"] for r in stats["pool"]["replicas"]] == ["ok", "ok"]
     print(f"driver kill: before={before[0]} after={after[0]} duplicates=0 missing=0")
+
+
+@pytest.mark.vllm
+def test_tiny_vllm_model_as_a_ray_replica_through_the_cli(ray_cluster, tmp_path):
+    """`redstar generate --backend vllm --ray-address ... --replicas 1`: a real vLLM engine (CPU build)
+    inside a Ray actor, fed by a CLI driver; the run's traces carry the engine's token counts."""
+    pytest.importorskip("vllm")
+    from tests.generate.tiny_model import build_tiny_qwen2
+
+    model = build_tiny_qwen2(
+        tmp_path / "tiny64", hidden_size=128, num_attention_heads=2, num_key_value_heads=1
+    )
+    path = tmp_path / "cat.duckdb"
+    with Catalog.open(path) as cat:
+        add_problems(cat, 4)
+    cmd = [
+        sys.executable, "-m", "redstar_data", "generate", "--backend", "vllm", "--model", str(model),
+        "-n", "3", "--max-tokens", "16", "--temperature", "1.0", "--ray-address", ray_cluster,
+        "--replicas", "1", "-o", "gpu_memory_utilization=0.1", "-o", "max_model_len=512",
+        "-o", "engine_kwargs={enforce_eager: true}", "--run", "ray-vllm", "--catalog", str(path),
+    ]  # fmt: skip
+    done = subprocess.run(
+        cmd, capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"}, timeout=1200
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    with Catalog.open(path) as cat:
+        assert _state(cat) == (12, 12, 12)
+        rows = cat.arrow("SELECT finish_reason, n_tokens, prompt_tokens FROM traces").to_pylist()
+        stats = json.loads(cat.scalar("SELECT stats FROM runs"))
+        backend = cat.scalar("SELECT backend FROM runs")
+    assert backend == "vllm" and stats["pool"]["replicas"][0]["status"] == "ok"
+    assert all(0 < r["n_tokens"] <= 16 and r["prompt_tokens"] > 10 for r in rows)
+    assert {r["finish_reason"] for r in rows} <= {"stop", "length"}
+    assert stats["completion_tokens"] == sum(r["n_tokens"] for r in rows)
