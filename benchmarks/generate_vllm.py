@@ -47,7 +47,15 @@ def main() -> None:
     ap.add_argument("--tensor-parallel-size", type=int, default=1)
     ap.add_argument("--max-model-len", type=int, default=512)
     ap.add_argument("--enforce-eager", action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument("--engine-kwargs", default="{}", help="JSON of extra vllm.LLM kwargs")
     args = ap.parse_args()
+    engine_kwargs = {"enforce_eager": args.enforce_eager, **json.loads(args.engine_kwargs)}
+    import torch
+
+    if not torch.cuda.is_available():
+        # vLLM's CPU build crashes ("CPU Generator does not use offset") when a seeded request's prefill
+        # is chunked; with chunking off every prompt is prefilled whole (docs/scale-out.md).
+        engine_kwargs.setdefault("enable_chunked_prefill", False)
 
     import vllm
 
@@ -70,7 +78,7 @@ def main() -> None:
         tensor_parallel_size=args.tensor_parallel_size,
         max_model_len=args.max_model_len,
         gpu_memory_utilization=args.gpu_memory_utilization,
-        engine_kwargs={"enforce_eager": args.enforce_eager},
+        engine_kwargs=engine_kwargs,
     )
     t0 = time.perf_counter()
     llm = be._engine()
