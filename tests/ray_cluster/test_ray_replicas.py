@@ -164,3 +164,22 @@ def test_tiny_vllm_model_as_a_ray_replica_through_the_cli(ray_cluster, tmp_path)
     assert all(0 < r["n_tokens"] <= 16 and r["prompt_tokens"] > 10 for r in rows)
     assert {r["finish_reason"] for r in rows} <= {"stop", "length"}
     assert stats["completion_tokens"] == sum(r["n_tokens"] for r in rows)
+
+
+def test_transformers_backend_as_ray_replicas(ray_cluster, catalog, tmp_path):
+    """The same mechanism for the transformers backend: a tiny local model in each of 2 actors."""
+    pytest.importorskip("transformers")
+    from tests.generate.tiny_model import build_tiny_qwen2
+
+    model = build_tiny_qwen2(tmp_path / "tiny")
+    add_problems(catalog, 6)
+    pool = ray_pool(
+        "transformers", {"model": str(model), "device": "cpu"}, replicas=2, address=ray_cluster, chunk_size=1
+    )
+    try:
+        rep = generate(catalog, pool, n=2, params=SamplingParams(max_tokens=8, seed=3), run_id="hf")
+    finally:
+        pool.close()
+    assert (rep.n_generated, rep.n_failed) == (12, 0) and _state(catalog, "hf") == (12, 12, 12)
+    assert all(r["status"] == "ok" and r["traces"] > 0 for r in rep.pool["replicas"])
+    assert 0 < rep.completion_tokens <= 12 * 8
