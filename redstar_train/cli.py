@@ -1,4 +1,4 @@
-"""`redstar train KIND CONFIG` and `redstar eval`: redstar_train's own commands, found by the `redstar` app.
+"""`redstar train KIND CONFIG` (+ `--launcher accelerate`, `redstar train plan`) and `redstar eval`: redstar_train's own commands, found by the `redstar` app.
 
 redstar_data never imports redstar_train: the ``redstar.commands`` entry point (pyproject.toml) names
 ``register`` here and ``redstar_data.cli.app`` calls every such hook. Heavy libraries load inside the
@@ -27,7 +27,7 @@ def _fmt(v: Any, pct: bool = False) -> str:
 
 
 def train(
-    kind: Annotated[str, typer.Argument(help="sft | dpo | rl", show_default=False)],
+    kind: Annotated[str, typer.Argument(help="sft | dpo | rl | plan", show_default=False)],
     config: Annotated[Path, typer.Argument(help="Training YAML (see recipes/train/).", show_default=False)],
     output_dir: Annotated[
         Path | None, typer.Option("--output-dir", "-o", help="Override output_dir from the config.")
@@ -35,6 +35,50 @@ def train(
     max_steps: Annotated[
         int | None, typer.Option("--max-steps", help="Override trl.max_steps (smoke runs).")
     ] = None,
+    resume_from_checkpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--resume-from-checkpoint",
+            help="Continue from output_dir/checkpoint-N (a path), or 'latest' for the newest checkpoint.",
+        ),
+    ] = None,
+    launcher: Annotated[
+        str,
+        typer.Option("--launcher", help="none (this process) | accelerate (N processes, any engine)."),
+    ] = "none",
+    accelerate_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--accelerate-config", help="accelerate file (recipes/train/distributed/); default: the config's."
+        ),
+    ] = None,
+    num_processes: Annotated[
+        int | None, typer.Option("--num-processes", help="Processes (GPUs) over all machines.")
+    ] = None,
+    num_machines: Annotated[int | None, typer.Option("--num-machines", help="Machines taking part.")] = None,
+    machine_rank: Annotated[int, typer.Option("--machine-rank", help="This machine's rank (0 = main).")] = 0,
+    main_process_ip: Annotated[
+        str | None, typer.Option("--main-process-ip", help="Address of machine 0 (multi-node).")
+    ] = None,
+    main_process_port: Annotated[
+        int | None, typer.Option("--main-process-port", help="Rendezvous port on machine 0.")
+    ] = None,
+    gpus: Annotated[int | None, typer.Option("--gpus", help="plan: GPUs in total.")] = None,
+    gpu_mem: Annotated[float, typer.Option("--gpu-mem", help="plan: memory per GPU, GiB.")] = 80.0,
+    strategy: Annotated[
+        str | None,
+        typer.Option(
+            "--strategy", help="plan: ddp | zero2 | zero3(_offload) | fsdp2(_offload); default: the config's."
+        ),
+    ] = None,
+    seq_len: Annotated[
+        int | None, typer.Option("--seq-len", help="plan: tokens per sequence (default context.max_length).")
+    ] = None,
+    micro_batch: Annotated[
+        int | None, typer.Option("--micro-batch", help="plan: sequences per GPU per step (default TRL's).")
+    ] = None,
+    gpus_per_node: Annotated[int, typer.Option("--gpus-per-node", help="plan: for CPU RAM per node.")] = 8,
+    as_json: Annotated[bool, typer.Option("--json", help="plan: print JSON instead of a table.")] = False,
 ) -> None:
     """Train with TRL from a redstar config: SFT on an export's messages, DPO on pairs, RL (GRPO/RLOO/REINFORCE++).
 
@@ -43,23 +87,33 @@ def train(
     context.rope_scaling) and any TRL argument under trl:. Over-length rows are dropped and counted,
     never truncated. Outputs go to output_dir (default runs/train/<name>, git-ignored).
 
+    --launcher accelerate starts --num-processes ranks with `accelerate launch` and the config's
+    distributed.accelerate_config (DDP, FSDP2, DeepSpeed ZeRO-2/3; recipes/train/distributed/). Rank 0
+    writes the report and prints the summary. `redstar train plan CONFIG` prints the memory per GPU of
+    one step for every sharding strategy and says whether it fits (docs/train.md, "Memory plan").
+
     Example:
 
-      redstar train sft recipes/train/sft_qwen2.5_7b_ladder.yaml
-      redstar train dpo recipes/train/dpo_qwen2.5_7b.yaml --output-dir runs/train/dpo-try
+      redstar train sft recipes/train/sft_qwen2.5_7b_ladder.yaml --launcher accelerate --num-processes 8
+      redstar train plan recipes/train/sft_qwen2.5_32b_ladder.yaml --gpus 8 --gpu-mem 80
+      redstar train dpo recipes/train/dpo_qwen2.5_7b.yaml --resume-from-checkpoint latest
       redstar train rl recipes/train/rl_reinforce_pp_qwen2.5_7b.yaml --max-steps 10
-      python -m redstar_train.sft recipes/train/sft_tiny_cpu.yaml
+      accelerate launch --config_file recipes/train/distributed/zero3.yaml -m redstar_train.sft CONFIG
 
     Needs the [train] extra: pip install 'redstar[train]'.
     """
+    if kind == "plan":
+        _plan(config, gpus, gpu_mem, strategy, seq_len, micro_batch, gpus_per_node, as_json)
+        return
     if kind not in KINDS:
-        raise ConfigError(f"unknown training kind {kind!r}", key="KIND", allowed=KINDS)
+        raise ConfigError(f"unknown training kind {kind!r}", key="KIND", allowed=(*KINDS, "plan"))
+    if launcher not in ("none", "accelerate"):
+        raise ConfigError(f"unknown launcher {launcher!r}", key="--launcher", allowed=["none", "accelerate"])
     from redstar_data.cli._output import console, print_table, progress_bar
     from redstar_data.deps import require
     from redstar_train.config import load_config
 
     require(f"redstar train {kind}", "train", "torch", "transformers", "trl")
-    from redstar_train.runner import train as run_training
 
     over: dict[str, Any] = {}
     if output_dir is not None:
@@ -67,11 +121,35 @@ def train(
     if max_steps is not None:
         over["trl"] = {"max_steps": max_steps}
     cfg = load_config(config, kind=kind, overrides=over or None)
+    if launcher == "accelerate":
+        _launch(
+            kind,
+            config,
+            cfg,
+            output_dir,
+            max_steps,
+            resume_from_checkpoint,
+            accelerate_config,
+            num_processes,
+            num_machines,
+            machine_rank,
+            main_process_ip,
+            main_process_port,
+        )
+        return
+    from redstar_train.distributed import rank
+    from redstar_train.runner import train as run_training
+
+    resume: str | bool | None = True if resume_from_checkpoint == "latest" else resume_from_checkpoint
+    if rank() != 0:  # the other ranks of a distributed launch train silently
+        run_training(cfg, resume_from_checkpoint=resume)
+        return
     with progress_bar() as sink:
-        report = run_training(cfg, progress=sink)
+        report = run_training(cfg, progress=sink, resume_from_checkpoint=resume)
     last = report.log_history[-2] if len(report.log_history) > 1 else (report.log_history or [{}])[-1]
     rows: list[list[Any]] = [
         ["algorithm", report.algo],
+        ["processes", report.world_size],
         ["rows in export", report.data.n_rows],
         ["rows trained on", report.data.n_kept],
     ]
@@ -81,6 +159,8 @@ def train(
         ["train time s", f"{report.train_runtime_s:.1f}"],
         ["samples/s", f"{report.train_samples_per_s:.2f}"],
     ]
+    if report.resumed_from:
+        rows.append(["resumed from", f"{report.resumed_from} (step {report.start_step})"])
     for key in ("loss", "rewards/margins", "reward", "kl"):
         if key in last:
             rows.append([f"last {key}", _fmt(last[key])])
@@ -91,6 +171,121 @@ def train(
             f"[yellow]{report.data.n_dropped} over-length rows were dropped "
             f"(longest {report.data.max_tokens} tokens > max_length {cfg.context.max_length})."
         )
+
+
+def _launch(
+    kind: str,
+    config: Path,
+    cfg: Any,
+    output_dir: Path | None,
+    max_steps: int | None,
+    resume_from_checkpoint: str | None,
+    accelerate_config: Path | None,
+    num_processes: int | None,
+    num_machines: int | None,
+    machine_rank: int,
+    main_process_ip: str | None,
+    main_process_port: int | None,
+) -> None:
+    """Run the ranks through `accelerate launch`; their output streams through, the exit code is kept."""
+    import subprocess
+
+    from redstar_data.cli._output import console
+    from redstar_data.errors import RedstarError
+    from redstar_train.distributed import launch_command
+
+    passthrough: list[str] = []
+    if output_dir is not None:
+        passthrough += ["--output-dir", str(output_dir)]
+    if max_steps is not None:
+        passthrough += ["--max-steps", str(max_steps)]
+    if resume_from_checkpoint is not None:
+        passthrough += ["--resume-from-checkpoint", resume_from_checkpoint]
+    cmd = launch_command(
+        kind,
+        config,
+        cfg,
+        accelerate_config=accelerate_config,
+        num_processes=num_processes,
+        num_machines=num_machines,
+        machine_rank=machine_rank,
+        main_process_ip=main_process_ip,
+        main_process_port=main_process_port,
+        train_args=passthrough,
+    )
+    console.print(f"[dim]launching: {' '.join(cmd[2:])}")
+    rc = subprocess.call(cmd)
+    if rc != 0:
+        raise RedstarError(
+            f"distributed training exited with code {rc}",
+            hint="the ranks' own error lines are above; rerun with --launcher none to debug one process",
+        )
+
+
+def _plan(
+    config: Path,
+    gpus: int | None,
+    gpu_mem: float,
+    strategy: str | None,
+    seq_len: int | None,
+    micro_batch: int | None,
+    gpus_per_node: int,
+    as_json: bool,
+) -> None:
+    """`redstar train plan`: memory per GPU of one step, every strategy side by side, the chosen one marked."""
+    from dataclasses import replace
+
+    from redstar_data.cli._output import console, print_json, print_table
+    from redstar_train.config import load_config
+    from redstar_train.distributed import plan_input
+    from redstar_train.memory import GIB, STRATEGIES, model_shape, plan
+
+    cfg = load_config(config)
+    inp = plan_input(
+        cfg,
+        num_gpus=gpus,
+        gpu_mem_gib=gpu_mem,
+        strategy=strategy,
+        seq_len=seq_len,
+        micro_batch=micro_batch,
+        gpus_per_node=gpus_per_node,
+    )
+    shape = model_shape(cfg.model.path)
+    plans = [plan(shape, replace(inp, strategy=s)) for s in STRATEGIES]
+    chosen = next(p for p in plans if p.strategy == inp.strategy)
+    if as_json:
+        print_json({"chosen": inp.strategy, "plans": [p.to_dict() for p in plans]})
+        return
+
+    def gib(v: int) -> str:
+        return f"{v / GIB:.1f}" if v else "–"
+
+    comps = [
+        ("weights", "weights"),
+        ("gradients", "grads"),
+        ("optimizer", "optimizer"),
+        ("gathered", "gathered"),
+        ("reference", "reference"),
+        ("activations", "activations"),
+        ("logits", "logits"),
+        ("vLLM", "vllm"),
+        ("overhead", "overhead"),
+    ]
+    rows: list[list[Any]] = [[label, *(gib(getattr(p, attr)) for p in plans)] for label, attr in comps]
+    rows.append(["TOTAL", *(f"{p.total / GIB:.1f}" for p in plans)])
+    rows.append([f"fits {gpu_mem:g}", *("yes" if p.fits else "NO" for p in plans)])
+    rows.append(["CPU/node", *(gib(p.cpu_per_node) for p in plans)])
+    heads = ["GiB/GPU", *(f"{p.strategy}*" if p.strategy == inp.strategy else p.strategy for p in plans)]
+    title = (
+        f"{shape.name} ({shape.total_params / 1e9:.2f}B) {cfg.kind}, {inp.num_gpus} GPUs x {gpu_mem:g} GiB, "
+        f"{inp.micro_batch} x {inp.seq_len} tokens/GPU, checkpointing {'on' if inp.gradient_checkpointing else 'off'}"
+        f", Liger {'on' if inp.liger else 'off'}"
+    )
+    print_table(title, heads, rows)
+    verdict = "fits" if chosen.fits else "does NOT fit"
+    console.print(
+        f"{inp.strategy} (*, from the config): {chosen.total / GIB:.1f} GiB of {gpu_mem:g} GiB per GPU: {verdict}."
+    )
 
 
 def eval_cmd(

@@ -26,6 +26,13 @@ Context (``context:``)
     rope_scaling ({type: linear, factor: float} | None, None): Position Interpolation, merged into the
         model's ``rope_parameters`` (rope_theta kept) for the policy *and* the reference model.
 
+Distributed (``distributed:``, optional; docs/train.md "Distributed training")
+    accelerate_config (str | None, None): an accelerate config file (``recipes/train/distributed/*.yaml``:
+        DDP, FSDP2 full shard (+ CPU offload), DeepSpeed ZeRO-2/3); picks the engine for
+        ``--launcher accelerate`` and the sharding for ``redstar train plan``.
+    num_processes (int | None, None): processes (= GPUs) over all machines; None: the file's value.
+    num_machines (int, 1): machines taking part (multi-node: also --machine-rank / --main-process-ip).
+
 Run
     output_dir (str, "runs/train/<name>"): where checkpoints and the final model go (git-ignored ``runs/``).
     seed (int, 0), device ("auto" | "cpu" | "cuda", "auto"), save_model (bool, True).
@@ -36,6 +43,8 @@ NOTE, defaults that differ from TRL's:
     - Over-length rows are dropped and counted (TRL truncates SFT rows keeping the start and drops DPO rows
       whose prompt fills max_length without saying how many).
     - ``bf16`` follows the device: True on CUDA, False on CPU (TRL: True, which fails on CPU).
+    - ``gradient_checkpointing`` is False under an FSDP launch whose file sets
+      ``fsdp_activation_checkpointing`` (FSDP checkpoints each layer; TRL's default True would clash).
     - ``report_to`` is "none" (TRL/transformers: every installed tracker), ``save_strategy`` "no" (models
       are saved once at the end; set it in ``trl:`` for checkpoints).
     - SFT ``assistant_only_loss`` is True (TRL: False, loss on every token of ``messages`` rows).
@@ -46,6 +55,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -136,6 +146,12 @@ class RLSection(_Strict):
         return self
 
 
+class DistributedSection(_Strict):
+    accelerate_config: str | None = None
+    num_processes: int | None = Field(default=None, ge=1)
+    num_machines: int = Field(default=1, ge=1)
+
+
 class TrainConfig(_Strict):
     """Fields shared by every algorithm; ``kind`` picks the trainer."""
 
@@ -148,6 +164,7 @@ class TrainConfig(_Strict):
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"
     save_model: bool = True
+    distributed: DistributedSection = Field(default_factory=DistributedSection)
     trl: dict[str, Any] = Field(default_factory=dict)
     source_file: str | None = Field(default=None, exclude=True)
 
@@ -309,12 +326,16 @@ def base_trl_args(cfg: TrainConfig) -> dict[str, Any]:
     }
     if not on_gpu:
         args["gradient_checkpointing"] = False  # only memory on tiny CPU runs, and 2x slower
+    if os.environ.get("FSDP_ACTIVATION_CHECKPOINTING", "").lower() == "true":
+        # launched with an FSDP file that checkpoints each layer itself; transformers refuses both at once
+        args["gradient_checkpointing"] = False
     return args
 
 
 __all__ = [
     "CONFIG_CLASSES",
     "DPOTrainConfig",
+    "DistributedSection",
     "RLTrainConfig",
     "SFTTrainConfig",
     "TrainConfig",

@@ -18,6 +18,7 @@ from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
 from redstar_train import dpo, rl, sft
 from redstar_train.config import TrainConfig, base_trl_args, check_trl_keys, trl_config_class
 from redstar_train.data import DataReport, load_split, prepare
+from redstar_train.distributed import fix_cpu_resume_device
 from redstar_train.models import load_tokenizer, model_init_kwargs
 from redstar_train.spec import TrainerSpec
 
@@ -38,6 +39,10 @@ class TrainReport:
     train_samples_per_s: float = 0.0
     wall_s: float = 0.0
     model_saved: bool = False
+    start_step: int = 0
+    world_size: int = 1
+    distributed_type: str = "NO"
+    resumed_from: str | None = None
     log_history: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -114,6 +119,19 @@ def progress_callback(progress: ProgressCallback, stage: str) -> Any:
     return _Progress()
 
 
+def start_step_callback() -> Any:
+    """A callback that records the step training starts from (0, or N when resumed from checkpoint-N)."""
+    from transformers import TrainerCallback
+
+    class _StartStep(TrainerCallback):  # type: ignore[misc]
+        step = 0
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            self.step = int(state.global_step)
+
+    return _StartStep()
+
+
 def run_trainer(
     cfg: TrainConfig,
     trainer: Any,
@@ -123,12 +141,23 @@ def run_trainer(
     algo: str,
     progress: ProgressCallback = null_progress,
     t0: float | None = None,
+    resume_from_checkpoint: str | bool | None = None,
 ) -> TrainReport:
-    """Train, save the final model (and tokenizer) when ``save_model``, and build the report."""
+    """Train (from a checkpoint when asked), save the final model when ``save_model``, build the report.
+
+    Under a distributed launch every rank runs this: all ranks take part in ``save_model`` (FSDP/ZeRO-3
+    gather the shards there), and only rank 0 writes ``redstar_train.json`` and ``train_report.json``.
+    ``resume_from_checkpoint``: a ``checkpoint-N`` directory, or True for the latest one in output_dir.
+    """
     t0 = time.perf_counter() if t0 is None else t0
-    if progress is not null_progress:
+    main = bool(trainer.is_world_process_zero())
+    if progress is not null_progress and main:
         trainer.add_callback(progress_callback(progress, f"train {cfg.kind}"))
-    out = trainer.train()
+    if resume_from_checkpoint:
+        fix_cpu_resume_device(trainer.args)
+    start = start_step_callback()
+    trainer.add_callback(start)
+    out = trainer.train(resume_from_checkpoint=resume_from_checkpoint)
     report = TrainReport(
         kind=cfg.kind,
         algo=algo,
@@ -137,6 +166,10 @@ def run_trainer(
         eval_data=eval_data,
         global_step=int(trainer.state.global_step),
         log_history=list(trainer.state.log_history),
+        start_step=start.step,
+        world_size=int(trainer.args.world_size),
+        distributed_type=str(getattr(trainer.accelerator.distributed_type, "value", "NO")),
+        resumed_from=str(resume_from_checkpoint) if resume_from_checkpoint else None,
     )
     metrics = getattr(out, "metrics", {}) or {}
     report.train_runtime_s = float(metrics.get("train_runtime", 0.0))
@@ -144,10 +177,16 @@ def run_trainer(
     if cfg.save_model:
         trainer.save_model(str(cfg.out_dir))
         report.model_saved = True
-        (cfg.out_dir / "redstar_train.json").write_text(
-            json.dumps({"config": cfg.model_dump(mode="json"), "data": asdict(data)}, indent=2, default=str)
-        )
+        if main:
+            (cfg.out_dir / "redstar_train.json").write_text(
+                json.dumps(
+                    {"config": cfg.model_dump(mode="json"), "data": asdict(data)}, indent=2, default=str
+                )
+            )
     report.wall_s = time.perf_counter() - t0
+    if main:
+        cfg.out_dir.mkdir(parents=True, exist_ok=True)
+        (cfg.out_dir / "train_report.json").write_text(json.dumps(report.to_dict(), indent=2, default=str))
     return report
 
 
@@ -185,12 +224,22 @@ def train(
     progress: ProgressCallback = null_progress,
     extra_rewards: Sequence[Any] = (),
     callbacks: list[Any] | None = None,
+    resume_from_checkpoint: str | bool | None = None,
 ) -> TrainReport:
     """Train any config end to end; losses/rewards/margins are in the report's ``log_history``."""
     t0 = time.perf_counter()
     trainer, rep, eval_rep = build_trainer(cfg, extra_rewards=extra_rewards, callbacks=callbacks)
     algo = SPECS[cfg.kind].algo(cfg)
-    return run_trainer(cfg, trainer, rep, eval_rep, algo=algo, progress=progress, t0=t0)
+    return run_trainer(
+        cfg,
+        trainer,
+        rep,
+        eval_rep,
+        algo=algo,
+        progress=progress,
+        t0=t0,
+        resume_from_checkpoint=resume_from_checkpoint,
+    )
 
 
 __all__ = [
