@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -46,9 +47,10 @@ def _env(cwd: Path) -> dict[str, str]:
     return env
 
 
-def _run(cmd: list[str], cwd: Path) -> None:
+def _run(cmd: list[str], cwd: Path) -> str:
     p = subprocess.run(cmd, cwd=cwd, env=_env(cwd), capture_output=True, text=True, timeout=900)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-5000:]
+    return p.stdout
 
 
 def _config(tmp: Path, kind: str, model: Path, data: Path, out: Path, per_device: int, **trl: Any) -> Path:
@@ -98,7 +100,7 @@ def sft_runs(tmp_path_factory, tiny_model, exports) -> dict[str, Any]:
     two_cfg = _config(tmp, "sft", tiny_model, exports["sft"], tmp / "two", GLOBAL_BATCH // 2, **sft_trl)
     launch = ["--launcher", "accelerate", "--num-processes", "2"]
     ddp = [*launch, "--accelerate-config", str(DIST / "ddp_cpu.yaml")]
-    _run([*cli, str(two_cfg), *ddp, "--main-process-port", str(_port())], tmp)
+    two_stdout = _run([*cli, str(two_cfg), *ddp, "--main-process-port", str(_port())], tmp)
     resumed_out = tmp / "resumed"
     _run(
         [
@@ -118,6 +120,7 @@ def sft_runs(tmp_path_factory, tiny_model, exports) -> dict[str, Any]:
         "tmp": tmp,
         "one": ref.to_dict(),
         "two": _report(tmp / "two"),
+        "two_stdout": two_stdout,
         "resumed": _report(resumed_out),
     }
 
@@ -146,6 +149,8 @@ def test_two_process_checkpoint_resumes_where_it_stopped(sft_runs):
 def test_reports_are_written_once_and_no_rank_opens_a_catalog(sft_runs):
     tmp = sft_runs["tmp"]
     assert sorted(p.name for p in (tmp / "two").glob("*.json")) == ["train_report.json"]
+    assert sft_runs["two_stdout"].count("redstar train sft: dist-sft") == 1  # rank 0's summary only
+    assert re.search(r"processes\s+│\s+2\b", sft_runs["two_stdout"])
     assert not (tmp / "must-not-exist.duckdb").exists() and not (tmp / "catalog").exists()
 
 
