@@ -108,6 +108,14 @@ def generate(
             help="Replica pools: drop a replica (or endpoint) after this many failures in a row.",
         ),
     ] = 3,
+    unit_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--unit-timeout",
+            help="Ray: seconds a replica may take for one --chunk-size unit before it counts as hung "
+            "(the unit is re-queued elsewhere and the replica charged a failure).",
+        ),
+    ] = None,
     concurrency: Annotated[
         int | None, typer.Option("--concurrency", help="openai: requests in flight.")
     ] = None,
@@ -193,7 +201,9 @@ def generate(
     params = SamplingParams(
         n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=seed, extra=sampling_extra
     )
-    be = _build_backend(backend, opts, urls, ray_address, replicas, chunk_size, batch_size, max_failures)
+    be = _build_backend(
+        backend, opts, urls, ray_address, replicas, chunk_size, batch_size, max_failures, unit_timeout
+    )
     try:
         with Catalog.open(catalog) as cat, progress_bar() as sink:
             report = run_generate(
@@ -265,6 +275,7 @@ def _build_backend(
     chunk_size: int | None,
     batch_size: int,
     max_failures: int,
+    unit_timeout: float | None = None,
 ) -> Any:
     """One backend, a pool of OpenAI endpoints (several --base-url), or Ray replicas (--ray-address)."""
     from redstar_data.generate.backends import get_backend
@@ -290,6 +301,7 @@ def _build_backend(
             address=ray_address,
             chunk_size=chunk_size or max(1, batch_size // n),
             max_failures=max_failures,
+            unit_timeout_s=unit_timeout,
         )
     if backend == "openai" and len(urls) > 1:
         from redstar_data.generate.endpoint_pool import endpoint_pool

@@ -12,6 +12,7 @@ pulls requests lazily, and is the only writer of the catalog (commits in batches
 * a replica that fails ``max_failures`` times in a row is dropped and reported (``telemetry()``), not
   retried forever; a unit that failed on ``max_unit_attempts`` replicas becomes "error" completions
   (retried by the next run), so one poison request cannot take the whole pool down;
+* a unit running longer than ``unit_timeout_s`` (a hung engine) counts as a failure and is re-queued;
 * when every replica is dropped the stream raises ``BackendError``: ``generate()`` commits what it holds
   and the same command resumes later.
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures as cf
 import itertools
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -51,6 +53,7 @@ class Replica(Protocol):
 class _Unit:
     requests: list[GenerationRequest]
     attempts: int = 0
+    started: float = 0.0
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -103,6 +106,7 @@ class ReplicaPool:
         max_inflight: int = 2,
         max_failures: int = 3,
         max_unit_attempts: int = 3,
+        unit_timeout_s: float | None = None,
         describe: dict[str, Any] | None = None,
     ) -> None:
         if not replicas:
@@ -117,6 +121,7 @@ class ReplicaPool:
         self.max_inflight = int(max_inflight)
         self.max_failures = max(1, int(max_failures))
         self.max_unit_attempts = max(1, int(max_unit_attempts))
+        self.unit_timeout_s = float(unit_timeout_s) if unit_timeout_s else None
         self._describe = dict(describe or {})
         self.health = [ReplicaHealth(r.name, _safe_info(r)) for r in self.replicas]
         self.requeued_units = 0
@@ -203,11 +208,18 @@ class ReplicaPool:
                         self._failed(i, e)
                         continue
                     self.health[i].in_flight += 1
+                    unit.started = time.monotonic()
                     running[fut] = (i, unit)
                 if not running:
                     return
-                done, _ = cf.wait(list(running), timeout=max_wait_s, return_when=cf.FIRST_COMPLETED)
+                wait = max_wait_s
+                if self.unit_timeout_s is not None:  # wake up for the next unit that runs out of time
+                    first = min(u.started for _, u in running.values()) + self.unit_timeout_s
+                    left = max(0.0, first - time.monotonic())
+                    wait = left if wait is None else min(wait, left)
+                done, _ = cf.wait(list(running), timeout=wait, return_when=cf.FIRST_COMPLETED)
                 out: list[Completion] = []
+                out.extend(self._expire(running, set(done), queue))
                 for fut in done:
                     if fut not in running:  # discarded with its dead replica in this same round
                         continue
@@ -243,6 +255,34 @@ class ReplicaPool:
         finally:
             for fut in running:
                 fut.cancel()
+
+    def _expire(
+        self,
+        running: dict[cf.Future[list[Completion]], tuple[int, _Unit]],
+        done: set[cf.Future[list[Completion]]],
+        queue: collections.deque[_Unit],
+    ) -> list[Completion]:
+        """Units running past ``unit_timeout_s`` (a hung replica) count as failures and are re-queued;
+        their late answers, if any, are ignored."""
+        if self.unit_timeout_s is None:
+            return []
+        now, out = time.monotonic(), []
+        for fut, (i, unit) in list(running.items()):
+            if fut not in running or fut in done or now - unit.started < self.unit_timeout_s:
+                continue
+            del running[fut]
+            fut.cancel()
+            h = self.health[i]
+            h.in_flight -= 1
+            err = TimeoutError(f"no answer after {self.unit_timeout_s:g} s")
+            self._failed(i, err)
+            if h.status == "dropped":
+                for f in [f for f, (j, _) in running.items() if j == i]:
+                    out.extend(self._requeue(running.pop(f)[1], h, err, queue))
+                    f.cancel()
+                h.in_flight = 0
+            out.extend(self._requeue(unit, h, err, queue))
+        return out
 
     def _requeue(
         self, unit: _Unit, h: ReplicaHealth, err: BaseException, queue: collections.deque[_Unit]

@@ -118,6 +118,7 @@ def ray_pool(
     chunk_size: int = 8,
     max_inflight: int = 2,
     max_failures: int = 3,
+    unit_timeout_s: float | None = None,
     local_cpus: int | None = None,
 ) -> ReplicaPool:
     """``replicas`` actors of ``backend`` (built with ``options``) on the cluster at ``address``.
@@ -151,6 +152,7 @@ def ray_pool(
         chunk_size=chunk_size,
         max_inflight=max_inflight,
         max_failures=max_failures,
+        unit_timeout_s=unit_timeout_s,
         describe={
             "ray_address": address,
             "num_gpus_per_replica": num_gpus,

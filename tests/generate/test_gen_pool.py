@@ -249,3 +249,41 @@ def test_cli_pools(catalog_path, chat_server):
         app, ["generate", "-b", "openai", "-m", "m", "--ray-address", "local", "--catalog", str(catalog_path)]
     )
     assert isinstance(r.exception, ConfigError) and "pooled over endpoints" in str(r.exception)
+
+
+class HangingTeacher(ScriptedTeacher):
+    """Fault injection: the first call never answers (until released at the end of the test)."""
+
+    def __init__(self, release: threading.Event):
+        super().__init__()
+        self.release, self.calls = release, 0
+
+    def generate(self, requests):
+        self.calls += 1
+        if self.calls == 1:
+            self.release.wait(60)
+            raise RuntimeError("released")
+        return super().generate(requests)
+
+
+def test_a_hung_unit_is_requeued_after_the_unit_timeout(catalog):
+    add_problems(catalog, 8)
+    release = threading.Event()
+    hung = ThreadReplica("hangs", HangingTeacher(release))
+    pool = ReplicaPool(
+        "scripted",
+        "scripted-teacher-v1",
+        [hung, ThreadReplica("ok", ScriptedTeacher())],
+        chunk_size=2,
+        max_failures=1,
+        unit_timeout_s=0.5,
+    )
+    try:
+        rep = generate(catalog, pool, n=2, params=PARAMS, run_id="h")
+    finally:
+        release.set()
+        pool.close()
+    assert (rep.n_generated, rep.n_failed) == (16, 0) and _pairs(catalog, "h") == (16, 16, 16)
+    by = {r["name"]: r for r in rep.pool["replicas"]}
+    assert by["hangs"]["status"] == "dropped" and "no answer after 0.5 s" in by["hangs"]["last_error"]
+    assert by["ok"]["traces"] == 16 and rep.pool["requeued_units"] >= 1
