@@ -69,7 +69,7 @@ def load(name: str) -> list[dict]:
 
 
 def add(cat: Catalog, source: str, texts: list[str], benchmark: bool) -> list[str]:
-    cat.con.execute(
+    cat.execute(
         "INSERT INTO sources (source_id, kind, uri, is_benchmark) VALUES (?, 'jsonl', ?, ?)",
         [source, f"bench://{source}", benchmark],
     )
@@ -115,13 +115,11 @@ def main() -> None:
             neg_ids.update(add(cat, f"neg_{b}", [r["problem"] for r in load(b)], False))
 
         def measure(n: int, min_tokens: int) -> dict[str, float]:
-            cat.con.execute("DELETE FROM contamination")
+            cat.execute("DELETE FROM contamination")
             t = time.perf_counter()
             decontaminate(cat, against=BENCH, ngram=n, min_tokens=min_tokens)
             secs = time.perf_counter() - t
-            flags = cat.con.execute(
-                "SELECT DISTINCT problem_id, benchmark_problem_id FROM contamination"
-            ).fetchall()
+            flags = cat.rows("SELECT DISTINCT problem_id, benchmark_problem_id FROM contamination")
             hit = {(p, b) for p, b in flags}
             per_k = {}
             for k in (0, 1, 2, 4):
@@ -198,12 +196,12 @@ def snippet_probe(cat: Catalog, bench_texts: list[str], neg_ids: set[str]) -> di
             }
         )
         add(cat, f"probe_{length}", snippets, True)
-    cat.con.execute("DELETE FROM contamination")
+    cat.execute("DELETE FROM contamination")
     probes = [f"probe_{length}" for length in lengths]
     decontaminate(cat, against=probes, ngram=13, min_tokens=1)
-    flags = cat.con.execute(
+    flags = cat.rows(
         "SELECT benchmark, benchmark_problem_id, problem_id FROM contamination WHERE method = 'contain'"
-    ).fetchall()
+    )
     out: dict[int, dict[str, float]] = {}
     for length in lengths:
         n_snip = int(cat.scalar("SELECT count(*) FROM problems WHERE source_id = ?", [f"probe_{length}"]))
@@ -216,7 +214,7 @@ def snippet_probe(cat: Catalog, bench_texts: list[str], neg_ids: set[str]) -> di
             "share_flagging_a_negative": round(len(per) / n_snip, 4),
             "negatives_flagged_per_snippet": round(sum(map(len, per.values())) / n_snip, 4),
         }
-    cat.con.execute("DELETE FROM contamination")
+    cat.execute("DELETE FROM contamination")
     return out
 
 

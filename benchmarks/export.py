@@ -42,7 +42,7 @@ def build(path: Path, n: int, text_chars: int) -> None:
     from redstar_data.ids import problem_id_sql, trace_id_sql
 
     with Catalog.open(path) as cat:
-        con = cat.con
+        con = cat
         con.execute(
             "INSERT INTO sources (source_id, kind, uri) VALUES ('s0', 'synthetic', 's0'), ('s1', 'synthetic', 's1')"
         )
@@ -84,7 +84,7 @@ def phase_copy(cat_path: Path, recipe: Path, out: Path) -> dict:
     with Catalog.open(cat_path) as cat:
         sel = selection_sql(r).selection
         shaped = rows_sql(r, "sel", r.size_list[0], None).replace("FROM sel s", f"FROM ({sel}) s")
-        cat.con.execute(f"COPY ({shaped}) TO '{out}' (FORMAT parquet, ROW_GROUP_SIZE 10000)")
+        cat.execute(f"COPY ({shaped}) TO '{out}' (FORMAT parquet, ROW_GROUP_SIZE 10000)")
         rows = cat.scalar(f"SELECT count(*) FROM read_parquet('{out}')")
     return {"seconds": time.perf_counter() - t0, "rows": int(rows), "bytes": out.stat().st_size}
 

@@ -307,14 +307,14 @@ def write_cost(n_traces: int, batch: int = 512, prefill: int = 0) -> dict[str, f
     with tempfile.TemporaryDirectory() as d:
         with Catalog.open(Path(d) / "w.duckdb") as cat:
             if prefill:  # an older, bigger catalog: the anti-join has to look through these
-                cat.con.execute("SET enable_progress_bar = false")
-                cat.con.execute(
+                cat.execute("SET enable_progress_bar = false")
+                cat.execute(
                     "INSERT INTO traces (trace_id, problem_id, run_id, sample_index, text, finish_reason) "
                     "SELECT md5('old' || i::VARCHAR), 'oldp' || (i // 8)::VARCHAR, 'old-run', (i % 8)::INTEGER, "
                     "repeat('old trace text ', 100), 'stop' FROM range(?) t(i)",
                     [prefill],
                 )
-                cat.con.execute("CHECKPOINT")
+                cat.execute("CHECKPOINT")
             t0 = time.perf_counter()
             for s in range(0, n_traces, batch):
                 write_traces(cat, "bench-run", comps[s : s + batch], seed=0)

@@ -162,14 +162,15 @@ def benchmark_problems(catalog: Catalog, source_id: str, limit: int | None) -> l
     )
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    return [r[0] for r in catalog.con.execute(sql, [source_id]).fetchall()]
+    return [r[0] for r in catalog.rows(sql, [source_id])]
 
 
 def score(
     catalog: Catalog, run_id: str, source_id: str, problem_ids: Sequence[str], n: int, benchmark: str
 ) -> BenchResult:
     """pass@1 / maj@n / pass@n of ``run_id`` on these problems (see the module docstring)."""
-    row = catalog.con.execute(_SCORE_SQL, [source_id, list(problem_ids), run_id, n, n]).fetchall()[0]
+    row = catalog.one(_SCORE_SQL, [source_id, list(problem_ids), run_id, n, n])
+    assert row is not None  # an aggregate without GROUP BY always returns one row
     return BenchResult(
         benchmark=benchmark,
         n_problems=int(row[0] or 0),
@@ -196,16 +197,8 @@ def store(catalog: Catalog, run_id: str, results: Sequence[BenchResult]) -> None
             "verifier_version": pa.array([r.verifier_version for r in results], pa.string()),
         }
     )
-    with catalog.transaction() as con:
-        con.execute(
-            "DELETE FROM eval_results WHERE run_id = ? AND benchmark IN (SELECT unnest(?))",
-            [run_id, [r.benchmark for r in results]],
-        )
-        con.register("_eval_rows", table)
-        try:
-            con.execute("INSERT INTO eval_results BY NAME SELECT * FROM _eval_rows")
-        finally:
-            con.unregister("_eval_rows")
+    with catalog.transaction():
+        catalog.upsert("eval_results", table, ["run_id", "benchmark"])
 
 
 def evaluate(
@@ -269,7 +262,7 @@ def _as_dict(obj: Any) -> dict[str, Any]:
 
 def compare(catalog: Catalog, run_a: str, run_b: str) -> list[dict[str, Any]]:
     """Per benchmark: both runs' scores and b − a (None where a run lacks that benchmark)."""
-    runs = {r[0] for r in catalog.con.execute("SELECT DISTINCT run_id FROM eval_results").fetchall()}
+    runs = {r[0] for r in catalog.rows("SELECT DISTINCT run_id FROM eval_results")}
     missing = [r for r in (run_a, run_b) if r not in runs]
     if missing:
         raise CatalogError(
@@ -288,7 +281,7 @@ def compare(catalog: Catalog, run_a: str, run_b: str) -> list[dict[str, Any]]:
            a.n_samples AS a_n, b.n_samples AS b_n
     FROM a FULL OUTER JOIN b USING (benchmark) ORDER BY benchmark
     """
-    return catalog.con.sql(sql, params=[run_a, run_b]).to_arrow_table().to_pylist()
+    return catalog.arrow(sql, [run_a, run_b]).to_pylist()
 
 
 __all__ = [

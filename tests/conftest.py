@@ -74,7 +74,7 @@ def add_problems(
     answers: Sequence[str | None] | None = None,
 ) -> list[str]:
     """Insert a source (if new) and its problems + memberships; returns the problem ids in order."""
-    cat.con.execute(
+    cat.execute(
         "INSERT INTO sources (source_id, kind, uri, is_benchmark) SELECT ?, ?, ?, ? "
         "WHERE NOT EXISTS (SELECT 1 FROM sources WHERE source_id = ?)",
         [source, "benchmark" if benchmark else "jsonl", f"test://{source}", benchmark, source],

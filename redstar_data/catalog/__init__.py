@@ -1,11 +1,12 @@
 """The DuckDB catalog: one file holding problems, traces, labels, dedup, difficulty and exports.
 
-``Catalog.open(path)`` creates or migrates the file; bulk reads return Arrow, bulk writes take Arrow.
+``Catalog.open(path)`` creates or migrates the file. ``Catalog`` is the boundary every stage talks to:
+parameterised queries (``?`` or DuckDB's native ``$name``), Arrow reads and streams, temp-table and
+registration scopes, bulk idempotent writes (``store``); every DuckDB failure leaves it as SqlError.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,27 +16,24 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from redstar_data.catalog import migrate, store
-from redstar_data.catalog.connection import connect, fetch_one, resolve_path, run_user_sql, transaction
-from redstar_data.errors import CatalogError
-
-FINGERPRINT_TABLES = (
-    "problems",
-    "problem_sources",
-    "traces",
-    "verifications",
-    "trace_flags",
-    "dedup",
-    "contamination",
-    "difficulty",
+from redstar_data.catalog import lineage, migrate, store
+from redstar_data.catalog.connection import (
+    Params,
+    connect,
+    params_of,
+    resolve_path,
+    run_user_sql,
+    sql_errors,
+    transaction,
 )
+from redstar_data.errors import CatalogError
 
 
 class Catalog:
     """An open catalog file. Use as a context manager, or call ``close()``."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None:
-        self.con = con
+        self._con = con
         self.path = path
         self.read_only = read_only
 
@@ -64,7 +62,7 @@ class Catalog:
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def close(self) -> None:
-        self.con.close()
+        self._con.close()
 
     def __enter__(self) -> Catalog:
         return self
@@ -73,77 +71,148 @@ class Catalog:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with transaction(self.con) as con:
-            yield con
+    def transaction(self) -> Iterator[Catalog]:
+        """BEGIN … COMMIT around the block, ROLLBACK on any error."""
+        with sql_errors("BEGIN/COMMIT"), transaction(self._con):
+            yield self
+
+    def checkpoint(self) -> bool:
+        """Write the WAL into the file; False when another connection's open transaction prevents it now."""
+        try:
+            self._con.execute("CHECKPOINT")
+        except duckdb.Error:  # the data is committed all the same; a later checkpoint will fold it in
+            return False
+        return True
+
+    @contextmanager
+    def settings(self, **values: Any) -> Iterator[None]:
+        """Set DuckDB settings for the block (``preserve_insertion_order=False``), then restore the old values."""
+        old = {k: self.scalar(f"SELECT current_setting('{k}')") for k in values}
+        try:
+            for k, v in values.items():
+                self.execute(f"SET {k} = {_setting(v)}")
+            yield
+        finally:
+            for k, v in old.items():
+                self.execute(f"SET {k} = {_setting(v)}")
 
     # -- reads -------------------------------------------------------------------------------------
     @property
     def schema_version(self) -> int:
-        return migrate.current_version(self.con)
+        return migrate.current_version(self._con)
 
-    def sql(self, query: str, params: Sequence[Any] | None = None, *, where: str | None = None) -> Any:
-        """Run user SQL; errors become SqlError carrying DuckDB's message and the query."""
-        return run_user_sql(self.con, query, where=where, params=list(params) if params else None)
+    def sql(self, query: str, params: Params = None, *, where: str | None = None) -> Any:
+        """Run user SQL (a relation, or None for a statement); errors become SqlError naming ``where``."""
+        return run_user_sql(self._con, query, where=where, params=params_of(params))
 
-    def arrow(self, query: str, params: Sequence[Any] | None = None) -> pa.Table:
-        """Run a query and return an Arrow table."""
-        return self.con.sql(query, params=list(params) if params else None).to_arrow_table()
+    def execute(self, query: str, params: Params = None) -> None:
+        """Run one statement (DDL, INSERT, UPDATE, ...) whose result is not needed."""
+        with sql_errors(query):
+            self._con.execute(query, params_of(params) or [])
 
-    def batches(
-        self, query: str, params: Sequence[Any] | None = None, batch_size: int = 100_000
-    ) -> pa.RecordBatchReader:
-        """Stream a query's result as Arrow record batches (bounded memory)."""
-        return self.con.sql(query, params=list(params) if params else None).to_arrow_reader(batch_size)
+    def rows(self, query: str, params: Params = None) -> list[tuple[Any, ...]]:
+        """Every row of a small result as tuples."""
+        with sql_errors(query):
+            return self._con.execute(query, params_of(params) or []).fetchall()
 
-    def scalar(self, query: str, params: Sequence[Any] | None = None) -> Any:
-        row = fetch_one(self.con, query, list(params) if params else [])
+    def one(self, query: str, params: Params = None) -> tuple[Any, ...] | None:
+        """The first row of a result (consumed fully), or None."""
+        rows = self.rows(query, params)
+        return rows[0] if rows else None
+
+    def scalar(self, query: str, params: Params = None) -> Any:
+        """The first column of the first row, or None."""
+        row = self.one(query, params)
         return row[0] if row else None
+
+    def arrow(self, query: str, params: Params = None) -> pa.Table:
+        """Run a query and return an Arrow table."""
+        with sql_errors(query):
+            return self._con.sql(query, params=params_of(params)).to_arrow_table()
+
+    def batches(self, query: str, params: Params = None, batch_size: int = 100_000) -> pa.RecordBatchReader:
+        """Stream a query's result as Arrow record batches of at most ``batch_size`` rows (bounded memory).
+
+        The reader holds the connection: finish it before the next query on this catalog (a stage that
+        writes between batches uses ``stream``).
+        """
+        with sql_errors(query):
+            return self._con.sql(query, params=params_of(params)).to_arrow_reader(batch_size)
+
+    def stream(self, query: str, params: Params = None, batch_size: int = 10_000) -> Iterator[pa.RecordBatch]:
+        """Stream a query's result in batches of at most ``batch_size`` rows on a cursor of its own.
+
+        Unlike ``batches``, the caller may write to the catalog (and commit) between batches: the read
+        sees the snapshot it started from, so rows it causes to be written never come back to it. The
+        cursor does not see this connection's temp tables. Give no ORDER BY unless the order matters: a
+        sort holds the whole result before the first batch, a plain scan streams in bounded memory.
+        """
+        cur = self._con.cursor()
+        try:
+            with sql_errors(query):
+                yield from cur.sql(query, params=params_of(params)).to_arrow_reader(batch_size)
+        finally:
+            cur.close()
 
     def count(self, table: str) -> int:
         return int(self.scalar(f"SELECT count(*) FROM {table}"))
 
-    # -- writes ------------------------------------------------------------------------------------
-    def append(self, table: str, data: store.ArrowLike) -> int:
-        return store.append(self.con, table, data)
-
-    def insert_new(self, table: str, data: store.ArrowLike, key: Sequence[str]) -> int:
-        return store.insert_new(self.con, table, data, key)
-
-    def upsert(self, table: str, data: store.ArrowLike, key: Sequence[str]) -> int:
-        return store.upsert(self.con, table, data, key)
-
-    # -- lineage -----------------------------------------------------------------------------------
-    def fingerprint(self) -> str:
-        """A content hash of the catalog's data tables (timestamps excluded): same data, same fingerprint."""
-        parts: dict[str, Any] = {"schema": self.schema_version}
-        for t in FINGERPRINT_TABLES:
-            cols = [
-                r[0]
-                for r in self.con.execute(
-                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
-                    [t],
-                ).fetchall()
-                if r[0] not in ("created_at", "updated_at")
-            ]
-            row = fetch_one(
-                self.con, f"SELECT count(*), coalesce(bit_xor(hash({', '.join(cols)})), 0) FROM {t}"
-            )
-            parts[t] = [int(row[0]), str(row[1])] if row else [0, "0"]
-        from redstar_data.ids import stable_hash
-
-        return stable_hash(parts)
-
     def tables(self) -> list[str]:
         return [
             r[0]
-            for r in self.con.execute(
+            for r in self.rows(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema='main' ORDER BY 1"
-            ).fetchall()
+            )
         ]
 
-    def to_json(self, value: Any) -> str:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    # -- scopes ------------------------------------------------------------------------------------
+    @contextmanager
+    def registered(self, name: str, data: store.ArrowLike) -> Iterator[str]:
+        """Arrow data visible to SQL as ``name`` for the block (zero-copy), unregistered after."""
+        with sql_errors(f"register {name}"):
+            self._con.register(name, data)
+        try:
+            yield name
+        finally:
+            self._con.unregister(name)
+
+    @contextmanager
+    def temp_table(self, name: str, query: str, params: Params = None) -> Iterator[str]:
+        """``CREATE OR REPLACE TEMP TABLE name AS query`` for the block, dropped after (also on error)."""
+        self.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}", params)
+        try:
+            yield name
+        finally:
+            self.execute(f"DROP TABLE IF EXISTS {name}")
+
+    # -- writes ------------------------------------------------------------------------------------
+    def append(self, table: str, data: store.ArrowLike) -> int:
+        with sql_errors(f"append into {table}"):
+            return store.append(self._con, table, data)
+
+    def insert_new(
+        self, table: str, data: store.ArrowLike, key: Sequence[str], *, scope: dict[str, Any] | None = None
+    ) -> int:
+        """Insert rows whose ``key`` is new (see ``store.insert_new``; ``scope`` narrows the anti-join)."""
+        with sql_errors(f"insert_new into {table}"):
+            return store.insert_new(self._con, table, data, key, scope=scope)
+
+    def upsert(self, table: str, data: store.ArrowLike, key: Sequence[str]) -> int:
+        with sql_errors(f"upsert into {table}"):
+            return store.upsert(self._con, table, data, key)
+
+    # -- lineage -----------------------------------------------------------------------------------
+    def fingerprint(self) -> str:
+        """A content hash of the data tables (see ``lineage.fingerprint``)."""
+        return lineage.fingerprint(self)
 
 
-__all__ = ["Catalog", "resolve_path", "transaction"]
+def _setting(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+__all__ = ["Catalog", "Params", "resolve_path", "transaction"]

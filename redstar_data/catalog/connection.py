@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from redstar_data.errors import CatalogError, SqlError
+
+Params = Sequence[Any] | Mapping[str, Any] | None
+"""Query parameters: a sequence for ``?`` placeholders, a mapping for DuckDB's native ``$name`` ones."""
 
 DEFAULT_CATALOG = Path("catalog") / "redstar.duckdb"
 ENV_VAR = "REDSTAR_CATALOG"
@@ -58,6 +63,27 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("COMMIT")
 
 
+def params_of(params: Params) -> list[Any] | dict[str, Any] | None:
+    """``params`` in the shape DuckDB takes: a list, a dict, or None for none."""
+    if params is None:
+        return None
+    if isinstance(params, Mapping):
+        return dict(params)
+    return list(params)
+
+
+@contextmanager
+def sql_errors(query: str, *, where: str | None = None) -> Iterator[None]:
+    """The one place a ``duckdb.Error`` becomes a redstar error: SqlError with DuckDB's message and the query.
+
+    Every query the catalog runs goes through here, so no stage needs to import duckdb to handle failure.
+    """
+    try:
+        yield
+    except duckdb.Error as e:
+        raise SqlError(str(e), query, where=where) from e
+
+
 def run_user_sql(
     con: duckdb.DuckDBPyConnection,
     query: str,
@@ -66,17 +92,29 @@ def run_user_sql(
     params: list[object] | None = None,
 ) -> duckdb.DuckDBPyRelation | None:
     """Run SQL that a user wrote; a DuckDB failure becomes SqlError with the message and the query."""
-    try:
+    with sql_errors(query, where=where):
         return con.sql(query, params=params) if params else con.sql(query)
-    except duckdb.Error as e:
-        raise SqlError(str(e), query, where=where) from e
 
 
-def fetch_one(con: duckdb.DuckDBPyConnection, query: str, params: list[object] | None = None) -> tuple | None:
+def fetch_one(con: duckdb.DuckDBPyConnection, query: str, params: Params = None) -> tuple | None:
     """The first row of a query, with the result fully consumed.
 
     DuckDB 2 refuses new work on a connection while a result from ``execute()`` is unfinished, and
     ``fetchone()`` leaves it unfinished; always use this (or ``fetchall()``/``con.sql()``) instead.
     """
-    rows = con.execute(query, params or []).fetchall()
+    with sql_errors(query):
+        rows = con.execute(query, params_of(params) or []).fetchall()
     return rows[0] if rows else None
+
+
+def scratch_batches(query: str, params: Params = None, batch_size: int = 100_000) -> Iterator[pa.RecordBatch]:
+    """Stream a query on a private in-memory DuckDB (no catalog), e.g. to read a file with DuckDB's readers.
+
+    Failures, including ones met while streaming, arrive as SqlError.
+    """
+    con = duckdb.connect()
+    try:
+        with sql_errors(query):
+            yield from con.sql(query, params=params_of(params)).to_arrow_reader(batch_size)
+    finally:
+        con.close()

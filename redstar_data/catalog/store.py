@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
@@ -30,16 +30,29 @@ def append(con: duckdb.DuckDBPyConnection, table: str, data: ArrowLike) -> int:
     return int(row[0]) if row else 0
 
 
-def insert_new(con: duckdb.DuckDBPyConnection, table: str, data: ArrowLike, key: Sequence[str]) -> int:
+def insert_new(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    data: ArrowLike,
+    key: Sequence[str],
+    *,
+    scope: Mapping[str, Any] | None = None,
+) -> int:
     """Insert the rows of ``data`` whose ``key`` is not yet in ``table`` (first occurrence in ``data`` wins).
 
     This is how every stage stays idempotent without a PRIMARY KEY index: re-running with the same
-    input inserts nothing. Returns the number of rows inserted.
+    input inserts nothing. ``scope`` ({column: value}) narrows the existing rows compared against to
+    those with these values: when every row of ``data`` has them (the key embeds them, e.g. a trace id
+    hashes its run id) the result is the same, and DuckDB's zone maps skip the other row groups
+    (generate: 0.18 s vs 2.0 s per 10k traces into 1M, benchmarks/generate.py). Returns rows inserted.
     """
     src = _as_table(data)
     con.register("__rs_src", src)
     keys = ", ".join(key)
-    on = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in key)
+    scope = dict(scope or {})
+    on = " AND ".join(
+        [*(f"t.{c} = ${_param(c)}" for c in scope), *(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in key)]
+    )
     sql = f"""
         INSERT INTO {table} BY NAME
         SELECT * EXCLUDE (__ord, __rn) FROM (
@@ -49,10 +62,14 @@ def insert_new(con: duckdb.DuckDBPyConnection, table: str, data: ArrowLike, key:
         WHERE __rn = 1 AND NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})
     """
     try:
-        row = fetch_one(con, sql)
+        row = fetch_one(con, sql, {_param(c): v for c, v in scope.items()} or None)
     finally:
         con.unregister("__rs_src")
     return int(row[0]) if row else 0
+
+
+def _param(column: str) -> str:
+    return "scope_" + column
 
 
 def upsert(con: duckdb.DuckDBPyConnection, table: str, data: ArrowLike, key: Sequence[str]) -> int:

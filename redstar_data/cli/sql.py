@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from redstar_data.catalog.quote import literal
 from redstar_data.cli._options import CatalogOpt
 from redstar_data.errors import ConfigError
+
+if TYPE_CHECKING:
+    from redstar_data.catalog import Catalog
 
 FORMATS = ("table", "csv", "json", "parquet")
 MAX_CELL = 80
@@ -31,7 +35,7 @@ def _cell(v: Any) -> str:
     return s if len(s) <= MAX_CELL else s[: MAX_CELL - 1] + "…"
 
 
-def _write(con: Any, rel: Any, fmt: str, out: Path | None, max_rows: int) -> None:
+def _write(cat: Catalog, rel: Any, fmt: str, out: Path | None, max_rows: int) -> None:
     from redstar_data.cli._output import console, print_table
 
     if fmt == "table":
@@ -59,8 +63,7 @@ def _write(con: Any, rel: Any, fmt: str, out: Path | None, max_rows: int) -> Non
     out.parent.mkdir(parents=True, exist_ok=True)
     opts = {"csv": "FORMAT csv, HEADER", "json": "FORMAT json, ARRAY true", "parquet": "FORMAT parquet"}[fmt]
     # COPY streams the result to the file (no full materialisation in Python); the query runs again inside it
-    path = str(out).replace("'", "''")
-    con.execute(f"COPY ({rel.sql_query()}) TO '{path}' ({opts})")
+    cat.execute(f"COPY ({rel.sql_query()}) TO {literal(str(out))} ({opts})")
     console.print(f"wrote {out}")
 
 
@@ -118,7 +121,7 @@ def sql(
         rel = cat.sql(query, where=f"named query {named}" if named else None)
         if rel is None:
             return
-        _write(cat.con, rel, fmt, out, max_rows)
+        _write(cat, rel, fmt, out, max_rows)
 
 
 def stats(catalog: CatalogOpt = None) -> None:

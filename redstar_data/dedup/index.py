@@ -102,4 +102,4 @@ def dedup_rows(
 
 def stored_params(cat: Catalog) -> list[str]:
     """Distinct ``params`` JSON texts in ``dedup`` (more than one, or another one, means rebuild)."""
-    return [r[0] for r in cat.con.execute("SELECT DISTINCT params::VARCHAR FROM dedup").fetchall()]
+    return [r[0] for r in cat.rows("SELECT DISTINCT params::VARCHAR FROM dedup")]

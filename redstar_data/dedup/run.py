@@ -83,7 +83,6 @@ def dedup(
     priority_list = _resolve_priority(catalog, source_priority, report)
     run_params = {**params.to_dict(), "source_priority": priority_list}
     report.params = run_params
-    con = catalog.con
 
     stored = {json.dumps(json.loads(p), sort_keys=True) for p in index.stored_params(catalog)}
     current = json.dumps(run_params, sort_keys=True)
@@ -92,12 +91,12 @@ def dedup(
     )
     if (stored and stored != {current}) or stale_index:
         with catalog.transaction():
-            con.execute("DELETE FROM dedup")
-            con.execute("DELETE FROM dedup_index")
+            catalog.execute("DELETE FROM dedup")
+            catalog.execute("DELETE FROM dedup_index")
         report.rebuilt = True
 
     sql, sql_params = index.eligible_sql(priority_list)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __dd_elig AS {sql}", sql_params)
+    catalog.execute(f"CREATE OR REPLACE TEMP TABLE __dd_elig AS {sql}", sql_params)
     report.n_problems = int(catalog.scalar("SELECT count(*) FROM __dd_elig"))
     new = catalog.arrow(
         "SELECT e.* FROM __dd_elig e WHERE NOT EXISTS (SELECT 1 FROM dedup d WHERE d.problem_id = e.problem_id) "
@@ -156,7 +155,6 @@ def _incremental(
     report: DedupReport,
 ) -> pa.Table:
     """Cluster new problems together with the indexed ones they touch; returns the rows to upsert."""
-    con = catalog.con
     n_new = len(ids)
     # new-vs-old candidates: one join of the new band keys against the stored ones
     probe = pa.table(
@@ -165,10 +163,8 @@ def _incremental(
             "k": pa.array(keys.ravel(), pa.uint64()),
         }
     )
-    con.register("__dd_probe", probe)
     ex = pa.table({"i": pa.array(np.arange(n_new), pa.int64()), "h": pa.array(sk.exact_hash, pa.string())})
-    con.register("__dd_exact", ex)
-    try:
+    with catalog.registered("__dd_probe", probe), catalog.registered("__dd_exact", ex):
         cand = catalog.arrow(
             """SELECT DISTINCT p.i, x.problem_id FROM __dd_probe p
                JOIN (SELECT problem_id, unnest(band_keys) AS k FROM dedup_index) x USING (k)"""
@@ -176,12 +172,8 @@ def _incremental(
         exact = catalog.arrow(
             "SELECT DISTINCT e.i, d.problem_id FROM __dd_exact e JOIN dedup d ON d.exact_hash = e.h"
         )
-    finally:
-        con.unregister("__dd_probe")
-        con.unregister("__dd_exact")
     touched = sorted(set(cand.column("problem_id").to_pylist()) | set(exact.column("problem_id").to_pylist()))
-    con.register("__dd_touched", pa.table({"problem_id": pa.array(touched, pa.string())}))
-    try:
+    with catalog.registered("__dd_touched", pa.table({"problem_id": pa.array(touched, pa.string())})):
         # every member of every cluster a candidate belongs to, with its canonical-rule attributes
         old = catalog.arrow(
             """SELECT d.problem_id, d.exact_hash, d.cluster_id, e.priority, e.has_answer,
@@ -192,8 +184,6 @@ def _incremental(
                WHERE d.cluster_id IN (SELECT d2.cluster_id FROM dedup d2 JOIN __dd_touched t USING (problem_id))
                ORDER BY d.problem_id"""
         )
-    finally:
-        con.unregister("__dd_touched")
     old_ids = old.column("problem_id").to_pylist()
     pos = {pid: n_new + k for k, pid in enumerate(old_ids)}
     n = n_new + len(old_ids)
@@ -260,7 +250,7 @@ def saved_priority(catalog: Catalog) -> list[str] | None:
     Catalogs deduplicated before the priority was saved carry it only in ``dedup.params``; when all rows
     agree, that one is used, so upgrading does not silently rebuild them without priority.
     """
-    row = catalog.con.execute("SELECT value FROM catalog_meta WHERE key = ?", [PRIORITY_KEY]).fetchall()
+    row = catalog.rows("SELECT value FROM catalog_meta WHERE key = ?", [PRIORITY_KEY])
     if row:
         return [str(x) for x in json.loads(row[0][0])]
     stored = index.stored_params(catalog)
@@ -284,7 +274,7 @@ def _resolve_priority(catalog: Catalog, given: list[str] | None, report: DedupRe
         report.priority_changed = True
         report.previous_priority = saved
         with catalog.transaction():
-            catalog.con.execute(
+            catalog.execute(
                 "INSERT OR REPLACE INTO catalog_meta (key, value) VALUES (?, ?)",
                 [PRIORITY_KEY, json.dumps(report.source_priority)],
             )
@@ -292,17 +282,18 @@ def _resolve_priority(catalog: Catalog, given: list[str] | None, report: DedupRe
 
 
 def _finish(catalog: Catalog, report: DedupReport, t0: float) -> None:
-    row = catalog.con.execute(
+    row = catalog.one(
         """SELECT count(DISTINCT cluster_id),
                   count(*) FILTER (WHERE NOT is_canonical),
                   count(*) FILTER (WHERE NOT is_canonical AND method = 'exact'),
                   count(*) FILTER (WHERE NOT is_canonical AND method = 'minhash')
            FROM dedup"""
-    ).fetchall()[0]
+    )
+    assert row is not None
     report.n_clusters, report.n_duplicates, report.n_exact_duplicates, report.n_near_duplicates = (
         int(x or 0) for x in row
     )
-    catalog.con.execute("DROP TABLE IF EXISTS __dd_elig")
+    catalog.execute("DROP TABLE IF EXISTS __dd_elig")
     report.seconds = time.perf_counter() - t0
 
 

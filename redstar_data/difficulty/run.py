@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from redstar_data.catalog import Catalog
 from redstar_data.catalog.fragments import condition_sql
+from redstar_data.catalog.quote import literal
 from redstar_data.difficulty import judge as judge_mod
 from redstar_data.difficulty.pass_rate import PASS_RATE_SQL
 from redstar_data.errors import ConfigError
@@ -41,13 +42,21 @@ class DifficultyReport:
     seconds: float = 0.0
 
 
-def _problems_sql(where: str | None, limit: int | None, method: str, model_expr: str) -> str:
-    cond = f"AND {condition_sql(where, key='--where')}" if where is not None else ""
+def _problems_sql(
+    where: str | None, limit: int | None, method: str, model_expr: str, also: str | None = None
+) -> str:
+    """The problems with no ``difficulty`` row for (method, model) yet, in problem_id order.
+
+    ``also`` is one more condition on ``p``; the user's ``where`` is checked and placed as one condition.
+    """
+    conds = [f"AND ({also})"] if also else []
+    if where is not None:
+        conds.append(f"AND {condition_sql(where, key='--where')}")
     lim = f"LIMIT {int(limit)}" if limit is not None else ""
     return f"""
         SELECT p.problem_id, p.problem, p.level, p.source_id FROM problems p
         WHERE NOT EXISTS (SELECT 1 FROM difficulty d WHERE d.problem_id = p.problem_id
-                          AND d.method = '{method}' AND {model_expr}) {cond}
+                          AND d.method = {literal(method)} AND {model_expr}) {" ".join(conds)}
         ORDER BY p.problem_id {lim}
     """
 
@@ -89,11 +98,11 @@ def score(
         else ("method = ? AND model = ?", [rep.method, rep.model])
     )
     rep.mean_score = catalog.scalar(f"SELECT avg(score) FROM difficulty WHERE {cond}", params)
-    hist = catalog.con.execute(
+    hist = catalog.rows(
         f"SELECT coalesce(CAST(round(score) AS INTEGER)::VARCHAR, 'null') AS s, count(*) FROM difficulty "
         f"WHERE {cond} GROUP BY 1 ORDER BY 1",
         params,
-    ).fetchall()
+    )
     rep.histogram = {str(k): int(v) for k, v in hist}
     rep.seconds = time.perf_counter() - t0
     return rep
@@ -136,8 +145,8 @@ def _judge(
     rep = DifficultyReport("judge", mdl)
     todo = (
         catalog.sql(
-            _problems_sql(where, limit, "judge", "d.model = $mdl").replace("$mdl", "?"),
-            [mdl],
+            _problems_sql(where, limit, "judge", "d.model = $mdl"),
+            {"mdl": mdl},
             where="--where",
         )
         .to_arrow_table()
@@ -238,7 +247,7 @@ def _label(
 ) -> DifficultyReport:
     # any existing label row counts (ingest may already have written one, with its own model value)
     rep = DifficultyReport("label", None)
-    sql = _problems_sql(where, limit, "label", "TRUE").replace("ORDER BY", "AND p.level IS NOT NULL ORDER BY")
+    sql = _problems_sql(where, limit, "label", "TRUE", also="p.level IS NOT NULL")
     todo = (
         catalog.sql(f"SELECT *, level_score(level) AS score FROM ({sql})", where="--where")
         .to_arrow_table()

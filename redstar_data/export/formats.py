@@ -12,20 +12,20 @@ Every row also carries ``problem_id``, the trace id(s) and ``source_id`` for lin
 
 from __future__ import annotations
 
-from redstar_data.recipes.compile import q
+from redstar_data.catalog.quote import literal
 from redstar_data.recipes.schema import Recipe
 
 
 def _user(template: str) -> str:
     if template == "{problem}":
         return "p.problem"
-    return f"replace({q(template)}, '{{problem}}', p.problem)"
+    return f"replace({literal(template)}, '{{problem}}', p.problem)"
 
 
 def _prompt(r: Recipe) -> str:
     f = r.fmt
     return (
-        f"[{{'role': 'system', 'content': {q(f.system_prompt)}}}, "
+        f"[{{'role': 'system', 'content': {literal(f.system_prompt)}}}, "
         f"{{'role': 'user', 'content': {_user(f.user_template)}}}]"
     )
 
@@ -35,7 +35,7 @@ def sft_columns(r: Recipe) -> tuple[str, str]:
     f = r.fmt
     cols = (
         "s.problem_id, s.trace_id, s.source_id, s.difficulty, t.n_tokens, "
-        f"[{{'role': 'system', 'content': {q(f.system_prompt)}}}, "
+        f"[{{'role': 'system', 'content': {literal(f.system_prompt)}}}, "
         f"{{'role': 'user', 'content': {_user(f.user_template)}}}, "
         "{'role': 'assistant', 'content': t.text}] AS messages"
     )

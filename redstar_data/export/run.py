@@ -14,10 +14,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from redstar_data.catalog import Catalog
-from redstar_data.errors import CatalogError, HubError, RecipeError
+from redstar_data.catalog.lineage import canonical_json
+from redstar_data.errors import CatalogError, HubError, RecipeError, SqlError
 from redstar_data.export import card, formats, hub, writers
 from redstar_data.ids import stable_hash
 from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
@@ -71,35 +70,35 @@ class ExportReport:
 def _materialise(cat: Catalog, recipe: Recipe, file: str) -> None:
     sql = selection_sql(recipe).selection
     try:
-        cat.con.execute(f"CREATE OR REPLACE TEMP TABLE {SEL} AS {sql}")
-    except duckdb.Error as e:
+        cat.execute(f"CREATE OR REPLACE TEMP TABLE {SEL} AS {sql}")
+    except SqlError as e:
         if recipe.select.where:
             raise RecipeError(
-                f"bad SQL in where: {e}\n  clause: {recipe.select.where}",
+                f"bad SQL in where: {e.duckdb_message}\n  clause: {recipe.select.where}",
                 file=file,
                 key="select.where",
                 hint="the clause sees the columns of the canonical_problems and problem_stats views "
                 "(problem_id, source_id, domain, problem, answer, level, is_contaminated, pass_rate, ...)",
             ) from e
         raise CatalogError(
-            f"export selection failed: {e}", hint="is the catalog at the current schema?"
+            f"export selection failed: {e.duckdb_message}", hint="is the catalog at the current schema?"
         ) from e
 
 
 def _counts(cat: Catalog, n: int, col: str) -> dict[str, int]:
-    rows = cat.con.execute(
+    rows = cat.rows(
         f"SELECT coalesce(CAST({col} AS VARCHAR), 'unknown'), count(*) FROM {SEL} WHERE ord <= ? GROUP BY 1 ORDER BY 1",
         [n],
-    ).fetchall()
+    )
     return {str(k): int(v) for k, v in rows}
 
 
 def _token_stats(cat: Catalog, n: int) -> dict[str, float]:
-    rows = cat.con.execute(
+    rows = cat.rows(
         f"SELECT min(n_tokens), avg(n_tokens), quantile_disc(n_tokens, 0.5), quantile_disc(n_tokens, 0.9), "
         f"max(n_tokens), count(n_tokens) FROM {SEL} WHERE ord <= ?",
         [n],
-    ).fetchall()
+    )
     lo, mean, p50, p90, hi, cnt = rows[0]
     if not cnt:
         return {}
@@ -107,9 +106,9 @@ def _token_stats(cat: Catalog, n: int) -> dict[str, float]:
 
 
 def _verifier_versions(cat: Catalog, recipe: Recipe) -> dict[str, str]:
-    rows = cat.con.execute(
+    rows = cat.rows(
         f"SELECT DISTINCT verifier_version FROM {SEL} WHERE verifier_version IS NOT NULL ORDER BY 1"
-    ).fetchall()
+    )
     return {recipe.traces.verifier: ",".join(r[0] for r in rows)} if rows else {}
 
 
@@ -166,11 +165,11 @@ def export(
     requested = recipe.size_list or [None]
     for req, n in zip(requested, sizes, strict=True):
         splits = dict(
-            catalog.con.execute(
+            catalog.rows(
                 f"SELECT CASE WHEN is_val THEN 'validation' ELSE 'train' END, count(*) FROM {SEL} "
                 "WHERE ord <= ? GROUP BY 1 ORDER BY 1",
                 [n],
-            ).fetchall()
+            )
         )
         rungs.append(
             Rung(
@@ -201,7 +200,7 @@ def export(
             report.notes.append(f"size {req:,} cut to the {n:,} rows available (allow_smaller)")
     if dry_run:
         report.elapsed_s = time.perf_counter() - t0
-        catalog.con.execute(f"DROP TABLE IF EXISTS {SEL}")
+        catalog.execute(f"DROP TABLE IF EXISTS {SEL}")
         return report
 
     out = Path(out_dir or recipe.output.dir or Path("exports") / recipe.name)
@@ -214,7 +213,7 @@ def export(
     if out.exists():
         shutil.rmtree(out)
     stage.replace(out)
-    catalog.con.execute(f"DROP TABLE IF EXISTS {SEL}")
+    catalog.execute(f"DROP TABLE IF EXISTS {SEL}")
     _record(catalog, report, recipe_text, hub_repo=None)
     if report.hub_repo:
         try:
@@ -314,16 +313,16 @@ def _record(catalog: Catalog, report: ExportReport, recipe_text: str, *, hub_rep
         "recipe_path": report.recipe_file,
         "recipe_hash": report.recipe_hash,
         "catalog_fingerprint": report.catalog_fingerprint,
-        "verifier_versions": catalog.to_json(report.verifier_versions),
-        "counts": catalog.to_json(counts),
+        "verifier_versions": canonical_json(report.verifier_versions),
+        "counts": canonical_json(counts),
         "n_rows": report.n_rows,
         "path": str(Path(report.out_dir).resolve()) if report.out_dir else None,
         "hub_repo": hub_repo,
     }
     # one row: plain parameters (registering an Arrow table would import pandas: +0.6 s)
-    with catalog.transaction() as con:
-        con.execute("DELETE FROM exports WHERE export_id = ?", [report.export_id])
-        con.execute(
+    with catalog.transaction():
+        catalog.execute("DELETE FROM exports WHERE export_id = ?", [report.export_id])
+        catalog.execute(
             f"INSERT INTO exports ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
             list(row.values()),
         )

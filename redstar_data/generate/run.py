@@ -16,17 +16,15 @@ import json
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import closing
+from contextlib import ExitStack, closing
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
 from redstar_data.catalog import Catalog
-from redstar_data.catalog.connection import fetch_one
 from redstar_data.catalog.fragments import condition_sql
 from redstar_data.errors import BackendError, ConfigError, SqlError
 from redstar_data.generate.backends.base import (
@@ -120,8 +118,7 @@ def _open_run(
     kind: str,
 ) -> None:
     """Create the runs row, or check that an existing one used the same backend, model, params, prompts."""
-    row = fetch_one(
-        catalog.con,
+    row = catalog.one(
         "SELECT kind, backend, model, prompt_template, system_prompt, "
         "sampling_params::VARCHAR, n_samples FROM runs WHERE run_id = ?",
         [run_id],
@@ -129,7 +126,7 @@ def _open_run(
     pjson = _params_json(params)
     meta = json.dumps({"backend_options": backend.describe()}, sort_keys=True, default=str)
     if row is None:
-        catalog.con.execute(
+        catalog.execute(
             "INSERT INTO runs (run_id, kind, backend, model, prompt_template, system_prompt, sampling_params, "
             "n_samples, status, started_at, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)",
             [
@@ -169,7 +166,7 @@ def _open_run(
             key="run",
             hint="continue it with the same settings, or pass a new --run NAME",
         )
-    catalog.con.execute(
+    catalog.execute(
         "UPDATE runs SET status = 'running', n_samples = greatest(n_samples, ?), "
         "finished_at = NULL WHERE run_id = ?",
         [n, run_id],
@@ -198,25 +195,26 @@ def plan_missing(
     problem_ids: Sequence[str] | None = None,
 ) -> tuple[int, int, pa.Table]:
     """(problems selected, traces existing, table of (problem_id, missing: list<int>)) for the run."""
-    con = catalog.con
-    if problem_ids is not None:
-        con.register("__rs_gen_ids", pa.table({"problem_id": pa.array(list(problem_ids), pa.string())}))
     sel = _selection_sql(where, problem_ids is not None, limit)
-    try:
+    with ExitStack() as scope:
+        if problem_ids is not None:
+            ids = pa.table({"problem_id": pa.array(list(problem_ids), pa.string())})
+            scope.enter_context(catalog.registered("__rs_gen_ids", ids))
         try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE __rs_gen_sel AS {sel}")
-        except duckdb.Error as e:
-            raise SqlError(str(e), sel, where=f"--where {where!r}" if where else "problem selection") from e
-        n_sel = int(fetch_one(con, "SELECT count(*) FROM __rs_gen_sel")[0])  # type: ignore[index]
+            scope.enter_context(catalog.temp_table("__rs_gen_sel", sel))
+        except SqlError as e:
+            raise SqlError(
+                e.duckdb_message, sel, where=f"--where {where!r}" if where else "problem selection"
+            ) from e
+        n_sel = int(catalog.scalar("SELECT count(*) FROM __rs_gen_sel"))
         n_have = int(
-            fetch_one(
-                con,
+            catalog.scalar(
                 "SELECT count(*) FROM traces t JOIN __rs_gen_sel s USING (problem_id) "
                 "WHERE t.run_id = ? AND t.sample_index < ?",
                 [run_id, n],
-            )[0]
-        )  # type: ignore[index]
-        missing = con.sql(
+            )
+        )
+        missing = catalog.arrow(
             """
             SELECT s.problem_id, list(r.sample_index ORDER BY r.sample_index) AS missing
             FROM __rs_gen_sel s CROSS JOIN range(?) AS r(sample_index)
@@ -224,27 +222,16 @@ def plan_missing(
                               AND t.sample_index = r.sample_index)
             GROUP BY s.problem_id ORDER BY s.problem_id
             """,
-            params=[n, run_id],
-        ).to_arrow_table()
+            [n, run_id],
+        )
         return n_sel, n_have, missing
-    finally:
-        con.execute("DROP TABLE IF EXISTS __rs_gen_sel")
-        if problem_ids is not None:
-            con.unregister("__rs_gen_ids")
 
 
 def _problem_rows(catalog: Catalog, ids: list[str]) -> dict[str, dict[str, Any]]:
-    catalog.con.register("__rs_gen_batch", pa.table({"problem_id": pa.array(ids, pa.string())}))
-    try:
-        rows = (
-            catalog.con.sql(
-                f"SELECT {_PROBLEM_COLS} FROM problems WHERE problem_id IN (SELECT problem_id FROM __rs_gen_batch)"
-            )
-            .to_arrow_table()
-            .to_pylist()
-        )
-    finally:
-        catalog.con.unregister("__rs_gen_batch")
+    with catalog.registered("__rs_gen_batch", pa.table({"problem_id": pa.array(ids, pa.string())})):
+        rows = catalog.arrow(
+            f"SELECT {_PROBLEM_COLS} FROM problems WHERE problem_id IN (SELECT problem_id FROM __rs_gen_batch)"
+        ).to_pylist()
     out = {}
     for r in rows:
         if isinstance(r.get("meta"), str):
@@ -276,10 +263,8 @@ def write_traces(
 ) -> int:
     """Write finished completions as traces in ONE transaction; trace ids already there are skipped.
 
-    The anti-join is scoped to the run (``t.run_id = ?``): a trace id hashes its run id, so this is the
-    same check as ``Catalog.insert_new(..., ["trace_id"])``, but DuckDB's zone maps skip other runs'
-    row groups. Measured: 0.18 s per 10k traces into a catalog holding 1M traces, vs 2.0 s for
-    ``insert_new`` (benchmarks/generate.py).
+    The anti-join is scoped to the run (``scope={"run_id": ...}``): a trace id hashes its run id, so the
+    check is the same, but DuckDB's zone maps skip other runs' row groups (benchmarks/generate.py).
     """
     unique: dict[tuple[str, int], Completion] = {}
     for c in completions:
@@ -297,19 +282,10 @@ def write_traces(
         cols["n_tokens"].append(c.n_tokens)
         cols["prompt_tokens"].append(c.prompt_tokens)
         cols["meta"].append(None if seed is None else f'{{"seed": {seed + c.sample_index}}}')
-    con = catalog.con
     with catalog.transaction():
-        con.register("__rs_gen_traces", pa.table(cols, schema=TRACE_SCHEMA))
-        try:
-            row = fetch_one(
-                con,
-                "INSERT INTO traces BY NAME SELECT * FROM __rs_gen_traces s WHERE NOT EXISTS "
-                "(SELECT 1 FROM traces t WHERE t.run_id = ? AND t.trace_id = s.trace_id)",
-                [run_id],
-            )
-        finally:
-            con.unregister("__rs_gen_traces")
-    return int(row[0]) if row else 0
+        return catalog.insert_new(
+            "traces", pa.table(cols, schema=TRACE_SCHEMA), ["trace_id"], scope={"run_id": run_id}
+        )
 
 
 def generate(
@@ -509,10 +485,10 @@ def _close_run(catalog: Catalog, run_id: str, report: GenerateReport, status: st
         n_total = catalog.scalar("SELECT count(*) FROM traces WHERE run_id = ?", [run_id])
         stats = {**report.to_dict(), "n_traces_total": int(n_total or 0)}
         stats["failures"] = stats["failures"][:100]
-        catalog.con.execute(
+        catalog.execute(
             "UPDATE runs SET status = ?, finished_at = ?, stats = ? WHERE run_id = ?",
             [status, _now(), json.dumps(stats, default=str), run_id],
         )
-    except duckdb.Error:  # never mask the original error when closing after a failure
+    except SqlError:  # never mask the original error when closing after a failure
         if status == "finished":
             raise

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import redstar_data
 from redstar_data.catalog import Catalog
-from redstar_data.catalog.connection import fetch_one
 from redstar_data.errors import IngestError
 from redstar_data.ingest.run import ingest
 
@@ -34,15 +33,12 @@ def default_data_dir() -> Path:
 
 
 def _present(cat: Catalog, source_id: str) -> bool:
-    row = fetch_one(cat.con, "SELECT count(*) FROM problem_sources WHERE source_id = ?", [source_id])
-    return bool(row and row[0])
+    return bool(cat.scalar("SELECT count(*) FROM problem_sources WHERE source_id = ?", [source_id]))
 
 
 def _ensure_file(cat: Catalog, name: str, data_dir: Path) -> str:
     if _present(cat, name):
-        cat.con.execute(
-            "UPDATE sources SET is_benchmark = TRUE WHERE source_id = ? AND NOT is_benchmark", [name]
-        )
+        cat.execute("UPDATE sources SET is_benchmark = TRUE WHERE source_id = ? AND NOT is_benchmark", [name])
         return name
     path = data_dir / f"{name}.jsonl"
     if not path.exists():
@@ -57,21 +53,21 @@ def _ensure_file(cat: Catalog, name: str, data_dir: Path) -> str:
 def _ensure_alias(cat: Catalog, name: str, data_dir: Path) -> str:
     base, level = ALIASES[name]
     _ensure_file(cat, base, data_dir)
-    with cat.transaction() as con:
-        con.execute("""
+    with cat.transaction():
+        cat.execute("""
             INSERT INTO sources (source_id, kind, uri, is_benchmark, mapping, ingested_at, meta)
             VALUES (?, 'benchmark', ?, TRUE, NULL, now(), ?) ON CONFLICT (source_id) DO NOTHING
         """, [name, f"{base} WHERE level = {level}",
               f'{{"stand_in": "{base} rows with level {level} (the full MATH test set is not available)"}}'])  # fmt: skip
-        row = fetch_one(con, """
+        row = cat.one("""
             INSERT INTO problem_sources (problem_id, source_id, source_key, row_number)
             SELECT ps.problem_id, ?, ps.source_key, ps.row_number
             FROM problem_sources ps JOIN problems p USING (problem_id)
             WHERE ps.source_id = ? AND p.level = ?
               AND NOT EXISTS (SELECT 1 FROM problem_sources x WHERE x.source_id = ? AND x.problem_id = ps.problem_id)
         """, [name, base, level, name])  # fmt: skip
-        n = fetch_one(con, "SELECT count(*) FROM problem_sources WHERE source_id = ?", [name])
-        con.execute("UPDATE sources SET n_rows = ?, n_new = ? WHERE source_id = ?",
+        n = cat.one("SELECT count(*) FROM problem_sources WHERE source_id = ?", [name])
+        cat.execute("UPDATE sources SET n_rows = ?, n_new = ? WHERE source_id = ?",
                     [n[0] if n else 0, row[0] if row else 0, name])  # fmt: skip
     return name
 

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from redstar_data.catalog.quote import literal
 from redstar_data.errors import IngestError
 from redstar_data.ids import normalize_sql
 
@@ -172,16 +173,12 @@ def jtype(x: str) -> str:
     )
 
 
-def _q(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def _turn_sql(conv: str, roles: Sequence[str]) -> str:
     """The content of the first turn of ``conv`` whose role (or ShareGPT ``from``) is one of ``roles``."""
     spec = '[{"role":"VARCHAR","content":"JSON","from":"VARCHAR","value":"JSON"}]'
-    role_list = ", ".join(_q(r) for r in roles)
+    role_list = ", ".join(literal(r) for r in roles)
     return (
-        f"list_filter(try(from_json(json_extract(txt, {_q(json_path(conv))}), '{spec}')), "
+        f"list_filter(try(from_json(json_extract(txt, {literal(json_path(conv))}), '{spec}')), "
         f'lambda x: coalesce(x.role, x."from") IN ({role_list}))[1]'
     )
 
@@ -229,7 +226,7 @@ def _json_field_values(val: Mapping[str, str]) -> tuple[str, str]:
 
 
 def _domain_sql(m: Mapping_, text: str | None) -> str:
-    default = _q(m.default_domain)
+    default = literal(m.default_domain)
     return f"coalesce(nullif(trim({text}), ''), {default})" if text else default
 
 
@@ -251,7 +248,7 @@ def extract_sql(m: Mapping_, parsed: str, *, max_field_bytes: int, meta_keys: It
     present = [f for f in FIELDS if m.paths[f]]
     vidx = {f: i + 1 for i, f in enumerate(present)}
     meta_paths, meta = meta_sql(m, meta_keys, offset=len(present))
-    vlist = ", ".join(_q(p) for p in [*(m.paths[f] for f in present), *meta_paths])  # type: ignore[misc]
+    vlist = ", ".join(literal(p) for p in [*(m.paths[f] for f in present), *meta_paths])  # type: ignore[misc]
     val = {f: f"v[{vidx[f]}]" for f in present}
     if m.conversation_key:
         # conversation turns: JSON values picked from the first user / assistant message
@@ -289,7 +286,7 @@ def extract_sql(m: Mapping_, parsed: str, *, max_field_bytes: int, meta_keys: It
     for f in SIZE_CHECKED:
         if f in val:
             checks.append((_json_over(val[f], max_field_bytes), f"oversize_field:{m.sources.get(f, f)}"))
-    case = " ".join(f"WHEN {c} THEN {_q(r)}" for c, r in checks)
+    case = " ".join(f"WHEN {c} THEN {literal(r)}" for c, r in checks)
     reason = f"coalesce(reason0, CASE {case} END)"
 
     def s(f: str) -> str:
@@ -373,8 +370,8 @@ def extract_fast_sql(
     if len({c.lower() for c in cols}) != len(cols):
         return None
     structure = json.dumps(cols)
-    val = {f: f"struct_extract(s, {_q(m.sources[f])})" for f in present}
-    _, meta = meta_sql(m, meta_keys, ref=lambda _i, k: f"struct_extract(s, {_q(k)})")
+    val = {f: f"struct_extract(s, {literal(m.sources[f])})" for f in present}
+    _, meta = meta_sql(m, meta_keys, ref=lambda _i, k: f"struct_extract(s, {literal(k)})")
     slow = " OR ".join(_fast_slow_cond(f, val[f]) for f in present if f in _FAST_TEXT) or "false"
 
     checks: list[tuple[str, str]] = []
@@ -393,7 +390,7 @@ def extract_fast_sql(
                 else f"strlen({val[f]}) > {int(max_field_bytes)}"
             )
             checks.append((over, f"oversize_field:{m.sources.get(f, f)}"))
-    case = " ".join(f"WHEN {c} THEN {_q(r)}" for c, r in checks)
+    case = " ".join(f"WHEN {c} THEN {literal(r)}" for c, r in checks)
 
     def t(f: str) -> str:
         return val[f] if f in val else "NULL"
@@ -410,7 +407,7 @@ def extract_fast_sql(
                {tests} AS tests, {images} AS images, nullif({t("level")}, '') AS level,
                nullif({t("response")}, '') AS response, nullif({t("model")}, '') AS model,
                {t("id")} AS key, {domain} AS domain
-        FROM (SELECT *, CASE WHEN reason0 IS NULL THEN try(json_transform(txt, {_q(structure)})) END AS s
+        FROM (SELECT *, CASE WHEN reason0 IS NULL THEN try(json_transform(txt, {literal(structure)})) END AS s
               FROM ({parsed}))
     )
     """
@@ -449,7 +446,7 @@ def meta_sql(
     if not extras:
         return paths, base
     off = 1 if has_meta else 0
-    obj = "json_object(" + ", ".join(f"{_q(k)}, {ref(i + off, k)}" for i, k in enumerate(extras)) + ")"
+    obj = "json_object(" + ", ".join(f"{literal(k)}, {ref(i + off, k)}" for i, k in enumerate(extras)) + ")"
     return paths, (obj if base == "NULL" else f"json_merge_patch(coalesce({base}, '{{}}'), {obj})")
 
 

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 import numpy as np
 import pyarrow as pa
 
-from redstar_data.errors import IngestError
+from redstar_data.errors import IngestError, SqlError
 
 # JSONL bytes per batch. Big enough that a batch holds more than one DuckDB row group (122,880 rows) of
 # typical rows, so inserts go straight to the file instead of through the WAL, and few batches mean few
@@ -215,25 +215,21 @@ def read_json_array(path: Path) -> Iterator[RawBatch]:
     if not head.startswith(b"["):
         raise IngestError(f"{path} is neither a JSON array of objects nor JSON lines",
                           hint="a .json source must start with '[' (array) or '{' (one object per line)")  # fmt: skip
-    import duckdb
+    from redstar_data.catalog.connection import scratch_batches
 
-    con = duckdb.connect()
     try:
-        rel = con.sql(
+        for b in scratch_batches(
             "SELECT row_number() OVER () AS row_number, json::VARCHAR AS line "
             "FROM read_json_objects(?, format='array', maximum_object_size=1073741824)",
-            params=[str(path)],
-        )
-        reader = rel.to_arrow_reader(DEFAULT_BATCH_ROWS)
-        for b in reader:
+            [str(path)],
+            DEFAULT_BATCH_ROWS,
+        ):
             t = pa.Table.from_batches([b])
             yield RawBatch(lines=t, n_rows=t.num_rows)
-    except duckdb.Error as e:
-        raise IngestError(f"{path} is not a valid JSON array: {str(e).splitlines()[0]}",
+    except SqlError as e:
+        raise IngestError(f"{path} is not a valid JSON array: {e.duckdb_message.splitlines()[0]}",
                           hint="fix the file, or write it as JSON lines (.jsonl) so that one bad row "
                                "does not stop the rest") from e  # fmt: skip
-    finally:
-        con.close()
 
 
 # ------------------------------------------------------------------------------------------ Arrow ones

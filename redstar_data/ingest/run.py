@@ -17,16 +17,15 @@ import queue
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from redstar_data.catalog import Catalog
-from redstar_data.catalog.connection import fetch_one
-from redstar_data.errors import IngestError
+from redstar_data.catalog import Catalog, quote
+from redstar_data.errors import IngestError, SqlError
 from redstar_data.ids import trace_id_sql
 from redstar_data.ingest import mapping as mp
 from redstar_data.ingest.readers import RawBatch, SourceSpec, parse_source, read
@@ -59,21 +58,17 @@ class IngestReport:
         return self.n_read - self.n_rejected
 
 
-def _q(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def _table_to_lines_sql(schema: pa.Schema) -> str:
     """SELECT turning an Arrow batch (``__rs_tbl``) into (row_number, line, pre_reason) JSON text rows."""
     parts, bad = [], []
     for f in schema:
         if f.name == "__row":
             continue
-        col = '"' + f.name.replace('"', '""') + '"'
+        col = quote.ident(f.name)
         if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type):
             parts.append(f"{col} := try(decode({col}))")
             bad.append(
-                f"WHEN {col} IS NOT NULL AND try(decode({col})) IS NULL THEN {_q('undecodable_text:' + f.name)}"
+                f"WHEN {col} IS NOT NULL AND try(decode({col})) IS NULL THEN {quote.literal('undecodable_text:' + f.name)}"
             )
         else:
             parts.append(f"{col} := {col}")
@@ -161,15 +156,15 @@ class _Run:
     """One ingest in progress: the catalog connection, the mapping, counters and per-ingest temp tables."""
 
     def __init__(self, cat: Catalog, spec: SourceSpec, source_id: str, opts: dict[str, Any]) -> None:
-        self.cat, self.con, self.spec, self.sid = cat, cat.con, spec, source_id
+        self.cat, self.spec, self.sid = cat, spec, source_id
         self.opts = opts
         self.report = IngestReport(source_id=source_id, kind=spec.kind)
         self.m: mp.Mapping_ | None = None
         self.file = str(spec.path) if spec.path else spec.uri
-        row = fetch_one(self.con, "SELECT count(*) FROM problem_sources WHERE source_id = ?", [source_id])
+        row = self.cat.one("SELECT count(*) FROM problem_sources WHERE source_id = ?", [source_id])
         self.had_members = bool(row and row[0])
-        self.con.execute("CREATE OR REPLACE TEMP TABLE __rs_keys (source_key VARCHAR)")
-        self.con.execute("CREATE OR REPLACE TEMP TABLE __rs_resp (problem_id VARCHAR, run_id VARCHAR)")
+        self.cat.execute("CREATE OR REPLACE TEMP TABLE __rs_keys (source_key VARCHAR)")
+        self.cat.execute("CREATE OR REPLACE TEMP TABLE __rs_resp (problem_id VARCHAR, run_id VARCHAR)")
         self.run_ids: set[str] = set()
         self.meta_keys: set[str] = set()
         self.common_keys = "NULL::VARCHAR[]"
@@ -180,37 +175,35 @@ class _Run:
         if batch.table is not None:
             return [c for c in batch.table.column_names if c != "__row"]
         sample = f"(SELECT keys FROM ({parsed}) WHERE keys IS NOT NULL LIMIT 2000)"
-        row = fetch_one(
-            self.con, f"SELECT mode(keys) FROM {sample} WHERE len(keys) = len(list_distinct(keys))"
-        )
+        row = self.cat.one(f"SELECT mode(keys) FROM {sample} WHERE len(keys) = len(list_distinct(keys))")
         if row and row[0]:
-            self.common_keys = "[" + ", ".join(_q(k) for k in row[0]) + "]"
-        rows = fetch_one(
-            self.con, f"SELECT list(DISTINCT k ORDER BY k) FROM (SELECT unnest(keys) AS k FROM {sample})"
+            self.common_keys = "[" + ", ".join(quote.literal(k) for k in row[0]) + "]"
+        rows = self.cat.one(
+            f"SELECT list(DISTINCT k ORDER BY k) FROM (SELECT unnest(keys) AS k FROM {sample})"
         )
         return list(rows[0] or []) if rows else []
 
     # -- one batch ---------------------------------------------------------------------------------
     def batch(self, batch: RawBatch) -> None:
-        con = self.con
-        if batch.table is not None:
-            con.register("__rs_tbl", batch.table)
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE __rs_lines AS {_table_to_lines_sql(batch.table.schema)}"
-            )
-            con.unregister("__rs_tbl")
-            decoded = "line"
-        else:
-            assert batch.lines is not None
-            con.register("__rs_lines_arrow", batch.lines)
-            con.execute(
-                "CREATE OR REPLACE TEMP VIEW __rs_lines AS SELECT *, NULL::VARCHAR AS pre FROM __rs_lines_arrow"
-            )
-            decoded = "try(decode(line))" if pa.types.is_large_binary(batch.lines.schema.field("line").type) or \
-                pa.types.is_binary(batch.lines.schema.field("line").type) else "line"  # fmt: skip
-        # rows whose key list is the common one skip the duplicate-key test (list_distinct is costly)
-        parsed = _PARSE.format(decoded=decoded, common=self.common_keys)
-        try:
+        cat = self.cat
+        with ExitStack() as scope:
+            if batch.table is not None:
+                with cat.registered("__rs_tbl", batch.table):
+                    cat.execute(
+                        f"CREATE OR REPLACE TEMP TABLE __rs_lines AS {_table_to_lines_sql(batch.table.schema)}"
+                    )
+                decoded = "line"
+            else:
+                assert batch.lines is not None
+                scope.enter_context(cat.registered("__rs_lines_arrow", batch.lines))
+                cat.execute(
+                    "CREATE OR REPLACE TEMP VIEW __rs_lines AS SELECT *, NULL::VARCHAR AS pre FROM __rs_lines_arrow"
+                )
+                scope.callback(cat.execute, "DROP VIEW IF EXISTS __rs_lines")
+                decoded = "try(decode(line))" if pa.types.is_large_binary(batch.lines.schema.field("line").type) or \
+                    pa.types.is_binary(batch.lines.schema.field("line").type) else "line"  # fmt: skip
+            # rows whose key list is the common one skip the duplicate-key test (list_distinct is costly)
+            parsed = _PARSE.format(decoded=decoded, common=self.common_keys)
             if self.m is None:
                 cols = self._columns(batch, parsed)
                 self.m = mp.resolve(cols, mapping=self.opts["mapping"], preset=self.opts["preset"],
@@ -221,16 +214,12 @@ class _Run:
                 parsed = _PARSE.format(decoded=decoded, common=self.common_keys)
             self._stage(parsed)
             if batch.lines is not None:  # a key not seen in the sample: redo this batch with it in meta
-                row = fetch_one(con, "SELECT list(DISTINCT k) FROM (SELECT unnest(keys) AS k FROM __rs_stage "
-                                     "WHERE reason IS NULL)")  # fmt: skip
+                row = cat.one("SELECT list(DISTINCT k) FROM (SELECT unnest(keys) AS k FROM __rs_stage "
+                              "WHERE reason IS NULL)")  # fmt: skip
                 new = set(row[0] or []) - self.meta_keys if row else set()
                 if new:
                     self.meta_keys |= new
                     self._stage(parsed)
-        finally:
-            if batch.lines is not None:
-                con.execute("DROP VIEW IF EXISTS __rs_lines")
-                con.unregister("__rs_lines_arrow")
         m = self.m
         if m.paths["id"]:
             self._duplicate_keys()
@@ -249,28 +238,28 @@ class _Run:
         kw = {"max_field_bytes": self.opts["max_field_bytes"], "meta_keys": self.meta_keys}
         fast = mp.extract_fast_sql(self.m, parsed, **kw)
         if fast is None:
-            self.con.execute(
+            self.cat.execute(
                 "CREATE OR REPLACE TEMP TABLE __rs_stage AS " + mp.extract_sql(self.m, parsed, **kw)
             )
             return
-        self.con.execute("CREATE OR REPLACE TEMP TABLE __rs_stage AS " + fast)
-        row = fetch_one(self.con, "SELECT count(*) FROM __rs_stage WHERE reason = '__slow'")
+        self.cat.execute("CREATE OR REPLACE TEMP TABLE __rs_stage AS " + fast)
+        row = self.cat.one("SELECT count(*) FROM __rs_stage WHERE reason = '__slow'")
         if not (row and row[0]):
             return
         slow = (
             "SELECT row_number, txt, keys, NULL::VARCHAR AS reason0 FROM __rs_stage WHERE reason = '__slow'"
         )
-        self.con.execute("CREATE OR REPLACE TEMP TABLE __rs_slow AS " + mp.extract_sql(self.m, slow, **kw))
-        self.con.execute("DELETE FROM __rs_stage WHERE reason = '__slow'")
-        self.con.execute("INSERT INTO __rs_stage SELECT * FROM __rs_slow")
-        self.con.execute("DROP TABLE __rs_slow")
+        self.cat.execute("CREATE OR REPLACE TEMP TABLE __rs_slow AS " + mp.extract_sql(self.m, slow, **kw))
+        self.cat.execute("DELETE FROM __rs_stage WHERE reason = '__slow'")
+        self.cat.execute("INSERT INTO __rs_stage SELECT * FROM __rs_slow")
+        self.cat.execute("DROP TABLE __rs_slow")
 
     def _duplicate_keys(self) -> None:
         key_src = self.m.sources.get("id", "id") if self.m else "id"
         # found on narrow columns first: the UPDATE (which rewrites the wide stage rows) runs only when needed
         # later uses of a key in this batch by a hash aggregate (a window sorts: ~2x slower), then keys used
         # by earlier batches
-        self.con.execute("""
+        self.cat.execute("""
             CREATE OR REPLACE TEMP TABLE __rs_dupkeys AS
             SELECT s.row_number FROM __rs_stage s JOIN (
                 SELECT source_key, min(row_number) AS first FROM __rs_stage
@@ -281,20 +270,20 @@ class _Run:
             SELECT row_number FROM __rs_stage s WHERE reason IS NULL AND source_key IS NOT NULL
               AND EXISTS (SELECT 1 FROM __rs_keys k WHERE k.source_key = s.source_key)
         """)  # fmt: skip
-        row = fetch_one(self.con, "SELECT count(*) FROM __rs_dupkeys")
+        row = self.cat.one("SELECT count(*) FROM __rs_dupkeys")
         if row and row[0]:
-            self.con.execute(f"UPDATE __rs_stage SET reason = 'duplicate_source_key', field = {_q(key_src)}, "
+            self.cat.execute(f"UPDATE __rs_stage SET reason = 'duplicate_source_key', field = {quote.literal(key_src)}, "
                              "problem_id = NULL WHERE row_number IN (SELECT row_number FROM __rs_dupkeys)")  # fmt: skip
-        self.con.execute("INSERT INTO __rs_keys SELECT source_key FROM __rs_stage "
+        self.cat.execute("INSERT INTO __rs_keys SELECT source_key FROM __rs_stage "
                          "WHERE reason IS NULL AND source_key IS NOT NULL")  # fmt: skip
 
     def _write_rejects(self, batch: RawBatch) -> None:
         """Rejected rows (few) come to Python for their exact detail and raw text, then one bulk insert."""
-        rows = self.con.sql(
+        rows = self.cat.rows(
             "SELECT row_number, reason, field, rtrim(left(txt, ?), chr(13) || chr(10)) AS raw FROM __rs_stage "
             "WHERE reason IS NOT NULL",
-            params=[RAW_LIMIT],
-        ).fetchall()
+            [RAW_LIMIT],
+        )
         out: list[dict[str, Any]] = []
         raw_bytes: dict[int, bytes] = {}
         if batch.lines is not None and any(r[1] == "undecodable_text" for r in rows):
@@ -334,30 +323,27 @@ class _Run:
         t = pa.Table.from_pylist(out, schema=pa.schema([("row_number", pa.int64()), ("field", pa.string()),
                                                         ("reason", pa.string()), ("detail", pa.string()),
                                                         ("raw", pa.string())]))  # fmt: skip
-        self.con.register("__rs_rej", t)
-        try:
-            self.con.execute("""
+        with self.cat.registered("__rs_rej", t):
+            self.cat.execute("""
                 INSERT INTO rejects (source_id, file, row_number, field, reason, detail, raw)
                 SELECT ?, ?, row_number, field, reason, detail, raw FROM __rs_rej s
                 WHERE NOT EXISTS (SELECT 1 FROM rejects r WHERE r.source_id = ? AND r.row_number = s.row_number
                                   AND r.reason = s.reason AND r.file IS NOT DISTINCT FROM ?)
             """, [self.sid, self.file, self.sid, self.file])  # fmt: skip
-        finally:
-            self.con.unregister("__rs_rej")
 
     def _write_problems(self) -> None:
-        con, sid = self.con, self.sid
+        cat, sid = self.cat, self.sid
         assert self.m is not None
         # later copies of a problem within this batch: found on narrow columns (a window over the wide rows
         # would sort the texts too, ~2x the cost of the insert itself); a hash aggregate, not a window (1.5x faster)
-        con.execute("""
+        cat.execute("""
             CREATE OR REPLACE TEMP TABLE __rs_dups AS
             SELECT s.row_number FROM __rs_stage s JOIN (
                 SELECT problem_id, min(row_number) AS first FROM __rs_stage WHERE reason IS NULL
                 GROUP BY problem_id HAVING count(*) > 1) g USING (problem_id)
             WHERE s.reason IS NULL AND s.row_number > g.first
         """)  # fmt: skip
-        row = fetch_one(con, """
+        row = cat.one("""
             INSERT INTO problems (problem_id, source_id, source_key, row_number, domain, problem, answer, solution,
                                   tests, images, level, meta)
             SELECT problem_id, ?, source_key, row_number, domain, problem, answer, solution, tests,
@@ -369,16 +355,16 @@ class _Run:
         n_new = int(row[0]) if row else 0
         guard = ("AND NOT EXISTS (SELECT 1 FROM problem_sources ps WHERE ps.source_id = $sid "
                  "AND ps.row_number = s.row_number AND ps.problem_id = s.problem_id)") if self.had_members else ""  # fmt: skip
-        row = fetch_one(con, f"""
+        cat.execute(f"""
             INSERT INTO problem_sources (problem_id, source_id, source_key, row_number)
             SELECT problem_id, $sid, source_key, row_number FROM __rs_stage s WHERE reason IS NULL {guard}
-        """.replace("$sid", "?"), [sid, sid] if guard else [sid])  # fmt: skip
-        good = fetch_one(con, "SELECT count(*) FROM __rs_stage WHERE reason IS NULL")
+        """, {"sid": sid})  # fmt: skip
+        good = cat.one("SELECT count(*) FROM __rs_stage WHERE reason IS NULL")
         n_good = int(good[0]) if good else 0
         self.report.n_new += n_new
         self.report.n_present += n_good - n_new
         # score and details computed once per distinct level (a handful), not per row, then joined on
-        con.execute("""
+        cat.execute("""
             INSERT INTO difficulty (problem_id, method, model, score, details)
             SELECT s.problem_id, 'label', ?, lv.score, lv.details
             FROM __rs_stage s JOIN (
@@ -390,10 +376,10 @@ class _Run:
         """, [sid, sid, sid])  # fmt: skip
 
     def _write_traces(self) -> None:
-        con, sid = self.con, self.sid
+        cat, sid = self.cat, self.sid
         model = self.opts["model"]
-        model_expr = _q(model) if model else "coalesce(model, 'unknown')"
-        con.execute(f"""
+        model_expr = quote.literal(model) if model else "coalesce(model, 'unknown')"
+        cat.execute(f"""
             CREATE OR REPLACE TEMP TABLE __rs_tr AS
             SELECT s.*, s.k - 1 + coalesce(prev.n, 0) AS sample_index FROM (
                 SELECT problem_id, row_number, response, mdl AS model,
@@ -403,15 +389,15 @@ class _Run:
             ) s LEFT JOIN (SELECT problem_id, run_id, count(*) AS n FROM __rs_resp GROUP BY ALL) prev
               USING (problem_id, run_id)
         """, [sid])  # fmt: skip
-        con.execute("INSERT INTO __rs_resp SELECT problem_id, run_id FROM __rs_tr")
-        con.execute("""
+        cat.execute("INSERT INTO __rs_resp SELECT problem_id, run_id FROM __rs_tr")
+        cat.execute("""
             INSERT INTO runs (run_id, kind, backend, model, n_samples, status, started_at, finished_at, meta)
             SELECT run_id, 'import', 'import', any_value(model), NULL, 'finished', now(), now(),
                    json_object('source_id', ?)
             FROM __rs_tr WHERE run_id NOT IN (SELECT run_id FROM runs) GROUP BY run_id
         """, [sid])  # fmt: skip
-        self.run_ids.update(r[0] for r in con.execute("SELECT DISTINCT run_id FROM __rs_tr").fetchall())
-        row = fetch_one(con, f"""
+        self.run_ids.update(r[0] for r in cat.rows("SELECT DISTINCT run_id FROM __rs_tr"))
+        row = cat.one(f"""
             INSERT INTO traces (trace_id, problem_id, run_id, sample_index, text, finish_reason, n_tokens, meta)
             SELECT trace_id, problem_id, run_id, sample_index, response, 'import',
                    len(string_split_regex(trim(response), '\\s+')), json_object('source_id', ?, 'row_number', row_number)
@@ -424,7 +410,7 @@ class _Run:
     def write_source(self, *, final: bool) -> None:
         r = self.report
         mapping_json = json.dumps(self.m.describe() if self.m else None)
-        self.con.execute("""
+        self.cat.execute("""
             INSERT INTO sources (source_id, kind, uri, is_benchmark, mapping, ingested_at, n_rows, n_new, n_rejected, meta)
             VALUES (?, ?, ?, ?, ?, CASE WHEN ? THEN now() END, ?, ?, ?, ?)
             ON CONFLICT (source_id) DO UPDATE SET kind = excluded.kind, uri = excluded.uri,
@@ -446,8 +432,8 @@ class _Run:
             "__rs_dupkeys",
             "__rs_lines",
         ):
-            self.con.execute(f"DROP TABLE IF EXISTS {t}")
-        self.con.execute("DROP TABLE IF EXISTS __rs_tr")
+            self.cat.execute(f"DROP TABLE IF EXISTS {t}")
+        self.cat.execute("DROP TABLE IF EXISTS __rs_tr")
 
 
 def ingest(
@@ -477,37 +463,31 @@ def ingest(
     run = _Run(catalog, spec, source_id, opts)
     # row order inside the catalog's tables carries no meaning (row_number is a column), and without the
     # ordering constraint DuckDB inserts in parallel with less buffering
-    old_order = fetch_one(catalog.con, "SELECT current_setting('preserve_insertion_order')")
-    catalog.con.execute("SET preserve_insertion_order = false")
+    # Row order inside the catalog's tables carries no meaning (row_number is a column), and without the
+    # ordering constraint DuckDB inserts in parallel with less buffering.
     # Each batch leaves a partly filled row group per table. A checkpoint "vacuums" them: it rewrites
     # neighbouring row groups into full ones, which cost ~2 s per 1M rows (a quarter of the ingest)
     # and grew the file from 210 to 355 MB. Partial row groups read as fast, so ingest turns vacuum off
     # and checkpoints at the end itself (then closing the catalog has nothing left to do).
-    old_vacuum = fetch_one(catalog.con, "SELECT current_setting('max_vacuum_tasks')")
-    catalog.con.execute("SET max_vacuum_tasks = 0")
-    try:
-        for batch in prefetch(read(spec)):
-            try:
-                run.batch(batch)
-                del batch  # before the next one is read: prefetch keeps two blocks alive, not three
-            except duckdb.Error as e:
-                raise IngestError(f"ingest of {source} failed in DuckDB: {e}",
-                                  hint="this is a bug if the input was merely malformed; rerun with "
-                                       "REDSTAR_DEBUG=1 and report it") from e  # fmt: skip
-            r = run.report
-            progress(ProgressEvent("ingest", r.n_read, None,
-                                   {"new": r.n_new, "present": r.n_present, "rejected": r.n_rejected}))  # fmt: skip
-        run.report.run_ids = sorted(run.run_ids)
-        with catalog.transaction():
-            run.write_source(final=True)
-        run.close()
+    with catalog.settings(preserve_insertion_order=False, max_vacuum_tasks=0):
         try:
-            catalog.con.execute("CHECKPOINT")
-        except duckdb.Error:  # another connection's open transaction: the data is committed all the same
-            pass
-        run.report.seconds = time.perf_counter() - t0
-    finally:
-        run.close()
-        catalog.con.execute(f"SET preserve_insertion_order = {bool(old_order and old_order[0])}")
-        catalog.con.execute(f"SET max_vacuum_tasks = {int(old_vacuum[0]) if old_vacuum else 100}")
+            for batch in prefetch(read(spec)):
+                try:
+                    run.batch(batch)
+                    del batch  # before the next one is read: prefetch keeps two blocks alive, not three
+                except SqlError as e:
+                    raise IngestError(f"ingest of {source} failed in DuckDB: {e.duckdb_message}",
+                                      hint="this is a bug if the input was merely malformed; rerun with "
+                                           "REDSTAR_DEBUG=1 and report it") from e  # fmt: skip
+                r = run.report
+                progress(ProgressEvent("ingest", r.n_read, None,
+                                       {"new": r.n_new, "present": r.n_present, "rejected": r.n_rejected}))  # fmt: skip
+            run.report.run_ids = sorted(run.run_ids)
+            with catalog.transaction():
+                run.write_source(final=True)
+            run.close()
+            catalog.checkpoint()
+            run.report.seconds = time.perf_counter() - t0
+        finally:
+            run.close()
     return run.report

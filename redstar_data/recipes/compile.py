@@ -11,18 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from redstar_data.catalog.fragments import condition_sql
+from redstar_data.catalog.quote import literal
 from redstar_data.recipes import mix as mixmod
 from redstar_data.recipes import pickers
 from redstar_data.recipes.schema import DpoFormat, Recipe, RlFormat
 
 
-def q(s: str) -> str:
-    """A SQL string literal."""
-    return "'" + s.replace("'", "''") + "'"
-
-
 def _in(col: str, values: list[str]) -> str:
-    return f"{col} IN ({', '.join(q(v) for v in values)})" if values else "FALSE"
+    return f"{col} IN ({', '.join(literal(v) for v in values)})" if values else "FALSE"
 
 
 @dataclass(frozen=True)
@@ -37,9 +33,9 @@ class Compiled:
 def _labels(r: Recipe) -> str:
     """The latest label per trace (the catalog's ``labels_of`` rule), pinned to one version when asked."""
     t = r.traces
-    version = "NULL" if t.verifier_version == "latest" else q(t.verifier_version)
+    version = "NULL" if t.verifier_version == "latest" else literal(t.verifier_version)
     return f"""labels AS (
-    SELECT trace_id, label, verifier_version FROM labels_of({q(t.verifier)}, {version})
+    SELECT trace_id, label, verifier_version FROM labels_of({literal(t.verifier)}, {version})
 )"""
 
 
@@ -66,12 +62,12 @@ def _difficulty(r: Recipe) -> str | None:
     d = r.select.difficulty
     if d is None:
         return None
-    model = f" AND model = {q(d.model)}" if d.model is not None else ""
+    model = f" AND model = {literal(d.model)}" if d.model is not None else ""
     return f"""diff AS (
     SELECT problem_id, score AS difficulty_score FROM (
         SELECT problem_id, score, row_number() OVER (
             PARTITION BY problem_id ORDER BY created_at DESC, model DESC NULLS LAST) AS rn
-        FROM difficulty WHERE method = {q(d.method)}{model}
+        FROM difficulty WHERE method = {literal(d.method)}{model}
     ) WHERE rn = 1
 )"""
 

@@ -9,11 +9,8 @@ nesting and shares hold together. Quotas are weights plus a cap (``pos <= quota`
 
 from __future__ import annotations
 
+from redstar_data.catalog.quote import literal
 from redstar_data.recipes.schema import Mix
-
-
-def _q(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
 
 
 def weight_case(mix: Mix, col: str = "source_id") -> str:
@@ -23,16 +20,16 @@ def weight_case(mix: Mix, col: str = "source_id") -> str:
         if mix.weights is not None
         else {k: float(max(v, 0)) for k, v in (mix.quotas or {}).items()}
     )
-    arms = " ".join(f"WHEN {_q(k)} THEN {v!r}::DOUBLE" for k, v in sorted(w.items()) if v > 0)
+    arms = " ".join(f"WHEN {literal(k)} THEN {v!r}::DOUBLE" for k, v in sorted(w.items()) if v > 0)
     return f"CASE {col} {arms} END" if arms else "NULL::DOUBLE"
 
 
 def source_filter(mix: Mix, col: str = "source_id") -> str:
     """SQL condition: the row's source takes part in the mix (and is within its quota)."""
     names = sorted((mix.weights or mix.quotas or {}).keys())
-    cond = f"{col} IN ({', '.join(_q(n) for n in names)})" if names else "FALSE"
+    cond = f"{col} IN ({', '.join(literal(n) for n in names)})" if names else "FALSE"
     if mix.quotas is not None:
-        caps = " ".join(f"WHEN {_q(k)} THEN {int(v)}" for k, v in sorted(mix.quotas.items()))
+        caps = " ".join(f"WHEN {literal(k)} THEN {int(v)}" for k, v in sorted(mix.quotas.items()))
         cond += f" AND pos <= (CASE {col} {caps} END)"
     return cond
 

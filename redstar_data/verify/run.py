@@ -5,8 +5,9 @@ register theirs there); a trace is labelled by ``check_many`` of that verifier. 
 registered verifier are left unlabelled and counted in ``VerifyReport.no_verifier``.
 
 Resumable by construction: work is selected by anti-join on verifications(trace_id, verifier,
-verifier_version) and trace_flags(trace_id, filter_version), and each batch is committed on its own, so an
-interrupted run picks up where it stopped. Older versions' labels are never touched.
+verifier_version) and trace_flags(trace_id, filter_version), streamed in bounded batches (``batch_size``
+traces' texts in memory at a time, whatever the catalog holds; no ORDER BY, which would hold them all), and
+each batch is committed on its own, so an interrupted run picks up where it stopped. Older versions' labels are never touched.
 Traces whose problem has no reference answer get label 'error' with detail "no reference answer" (not
 skipped): that keeps them out of the to-do set on the next run and makes the gap visible in reports.
 """
@@ -21,6 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from redstar_data.catalog import Catalog
 from redstar_data.errors import ConfigError
 from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
 from redstar_data.verify.base import Verdict, Verifier
@@ -36,7 +38,6 @@ FROM traces t JOIN problems p USING (problem_id) JOIN {_VERIFIERS} d USING (doma
 WHERE ($run IS NULL OR t.run_id = $run)
   AND NOT EXISTS (SELECT 1 FROM verifications v WHERE v.trace_id = t.trace_id
                   AND v.verifier = d.vname AND v.verifier_version = d.vversion)
-ORDER BY t.trace_id
 """
 _NO_VERIFIER_SQL = f"""
 SELECT coalesce(p.domain, '(no problem row)') AS domain, count(*) AS n
@@ -49,7 +50,6 @@ _FLAG_TODO_SQL = """
 SELECT t.trace_id, t.text, t.finish_reason FROM traces t
 WHERE ($run IS NULL OR t.run_id = $run)
   AND NOT EXISTS (SELECT 1 FROM trace_flags f WHERE f.trace_id = t.trace_id AND f.filter_version = $fv)
-ORDER BY t.trace_id
 """
 
 
@@ -69,12 +69,16 @@ class VerifyReport:
         return self.labelled / self.seconds if self.seconds else 0.0
 
 
-def _rows(catalog: Any, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    return catalog.con.sql(sql, params=params).to_arrow_table().to_pylist()
+def _rows(catalog: Catalog, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return catalog.arrow(sql, params).to_pylist()
+
+
+def _count(catalog: Catalog, sql: str, params: dict[str, Any]) -> int:
+    return int(catalog.scalar(f"SELECT count(*) FROM ({sql})", params))
 
 
 def verify(
-    catalog: Any,
+    catalog: Catalog,
     *,
     run: str | None = None,
     verifier: str | None = None,
@@ -107,14 +111,14 @@ def verify(
         "names": [by_domain[d].name for d in domains],
         "versions": [by_domain[d].version for d in domains],
     }
-    todo = _rows(catalog, _TODO_SQL, {"run": run, **vparams})
+    total = _count(catalog, _TODO_SQL, {"run": run, **vparams})
     if verifier is None:
         report.no_verifier = {
             r["domain"]: r["n"] for r in _rows(catalog, _NO_VERIFIER_SQL, {"run": run, **vparams})
         }
     labels: Counter[str] = Counter()
-    for start in range(0, len(todo), batch_size):
-        chunk = todo[start : start + batch_size]
+    for batch in catalog.stream(_TODO_SQL, {"run": run, **vparams}, batch_size):
+        chunk = batch.to_pylist()
         by_id: dict[str, Verdict] = {}
         for domain, v in by_domain.items():
             with_ref = [r for r in chunk if r["domain"] == domain and (r["answer"] or "").strip()]
@@ -144,11 +148,15 @@ def verify(
             out["extracted"].append(extracted)
             out["details"].append(json.dumps(details, default=str))
             labels[label] += 1
-        if out["trace_id"]:
-            catalog.insert_new("verifications", pa.table(out), ["trace_id", "verifier", "verifier_version"])
         report.labelled += len(chunk)
+        del chunk, batch  # one batch of texts at a time
+        if out["trace_id"]:
+            with catalog.transaction():
+                catalog.insert_new(
+                    "verifications", pa.table(out), ["trace_id", "verifier", "verifier_version"]
+                )
         elapsed = time.monotonic() - t0
-        progress(ProgressEvent("verify", report.labelled, len(todo), {"items/s": report.labelled / elapsed}))
+        progress(ProgressEvent("verify", report.labelled, total, {"items/s": report.labelled / elapsed}))
     report.labels = dict(labels)
     _flag(catalog, run, report, progress, batch_size)
     report.seconds = time.monotonic() - t0
@@ -156,12 +164,15 @@ def verify(
 
 
 def _flag(
-    catalog: Any, run: str | None, report: VerifyReport, progress: ProgressCallback, batch_size: int
+    catalog: Catalog, run: str | None, report: VerifyReport, progress: ProgressCallback, batch_size: int
 ) -> None:
-    todo = _rows(catalog, _FLAG_TODO_SQL, {"run": run, "fv": FILTER_VERSION})
+    params = {"run": run, "fv": FILTER_VERSION}
+    total = _count(catalog, _FLAG_TODO_SQL, params)
     flags: Counter[str] = Counter()
-    for start in range(0, len(todo), batch_size):
-        chunk = todo[start : start + batch_size]
+    done = 0
+    for batch in catalog.stream(_FLAG_TODO_SQL, params, batch_size):
+        chunk = batch.to_pylist()
+        done += len(chunk)
         out = {"trace_id": [], "flag": [], "detail": [], "filter_version": []}
         for r in chunk:
             found = flag_trace(r["text"] or "", r["finish_reason"])
@@ -175,7 +186,9 @@ def _flag(
                 out["detail"].append(detail)
                 out["filter_version"].append(FILTER_VERSION)
                 flags[flag] += 1
+        del chunk, batch
         if out["trace_id"]:
-            catalog.insert_new("trace_flags", pa.table(out), ["trace_id", "flag", "filter_version"])
-        progress(ProgressEvent("flags", start + len(chunk), len(todo)))
+            with catalog.transaction():
+                catalog.insert_new("trace_flags", pa.table(out), ["trace_id", "flag", "filter_version"])
+        progress(ProgressEvent("flags", done, total))
     report.flags = dict(flags)

@@ -17,14 +17,14 @@ def _probs(ids: list[str], text: str = "t") -> pa.Table:
 def test_insert_new_is_idempotent_and_first_wins(catalog) -> None:
     assert catalog.insert_new("problems", _probs(["a", "b", "a"], "first"), ["problem_id"]) == 2
     assert catalog.insert_new("problems", _probs(["a", "c"], "second"), ["problem_id"]) == 1
-    rows = dict(catalog.con.execute("SELECT problem_id, problem FROM problems").fetchall())
+    rows = dict(catalog.rows("SELECT problem_id, problem FROM problems"))
     assert rows == {"a": "firsta", "b": "firstb", "c": "secondc"}
 
 
 def test_upsert_replaces_by_key(catalog) -> None:
     catalog.append("problems", _probs(["a", "b"], "old"))
     catalog.upsert("problems", _probs(["b", "c"], "new"), ["problem_id"])
-    rows = dict(catalog.con.execute("SELECT problem_id, problem FROM problems").fetchall())
+    rows = dict(catalog.rows("SELECT problem_id, problem FROM problems"))
     assert rows == {"a": "olda", "b": "newb", "c": "newc"}
 
 

@@ -17,7 +17,7 @@ def test_cli_dedup_decontam_difficulty(catalog_path, add):
     with Catalog.open(catalog_path) as cat:
         add(cat, "train", BASE + [v for _, v in VARIANTS])
         add(cat, "math500", [BASE[3]], benchmark=True)
-        cat.con.execute("UPDATE problems SET level = 'Level 2'")
+        cat.execute("UPDATE problems SET level = 'Level 2'")
     r = runner.invoke(app, ["dedup", "-c", str(catalog_path), "--source-priority", "train"])
     assert r.exit_code == 0, r.output
     assert "duplicates" in r.output and "16x8" in r.output

@@ -67,7 +67,7 @@ def test_decontam_is_idempotent(seeded):
 def test_short_benchmark_problems_need_exact_match(seeded):
     cat, train = seeded
     decontaminate(cat, against=["math500"], ngram=5)
-    flagged = dict(cat.con.execute("SELECT problem_id, method FROM contamination").fetchall())
+    flagged = dict(cat.rows("SELECT problem_id, method FROM contamination"))
     assert flagged[train[2]] == "exact"  # \binom vs \dbinom is formatting; too short for any 5-gram
     assert train[4] not in flagged and train[3] not in flagged  # other numbers / other problem
 
@@ -91,7 +91,7 @@ def test_benchmarks_ingested_from_shared_data(catalog, add, shared_data):
     ensure_benchmarks(catalog, ["aime24"])
     rep = decontaminate(catalog, against=["aime24"])
     assert rep.n_benchmark_problems == 30 and rep.n_checked == 2
-    flagged = {r[0] for r in catalog.con.execute("SELECT problem_id FROM contamination").fetchall()}
+    flagged = {r[0] for r in catalog.rows("SELECT problem_id FROM contamination")}
     assert flagged == {train[0]}
 
 
@@ -136,11 +136,11 @@ def test_very_short_generic_benchmark_problem_does_not_over_flag(catalog, add):
         ],
     )
     rep = decontaminate(catalog, against=["math500"])
-    flagged = catalog.con.execute("SELECT problem_id, method FROM contamination").fetchall()
+    flagged = catalog.rows("SELECT problem_id, method FROM contamination")
     assert flagged == [(train[0], "exact")]  # below min_tokens (6): no containment flags
     assert rep.n_short_checked == 0
     # the threshold is what keeps them out: lowered to 4, every training problem above contains it
-    catalog.con.execute("DELETE FROM contamination")
+    catalog.execute("DELETE FROM contamination")
     decontaminate(catalog, against=["math500"], min_tokens=4)
     n = catalog.scalar("SELECT count(DISTINCT problem_id) FROM contamination WHERE method = 'contain'")
     assert n == 4

@@ -284,9 +284,7 @@ def test_priority_of_catalogs_deduplicated_before_it_was_saved(catalog, add):
     low = add(catalog, "low", [BASE[0]], answers=["192"])
     high = add(catalog, "high", [VARIANTS[0][1]])
     dedup(catalog, source_priority=["high"])
-    catalog.con.execute(
-        "DELETE FROM catalog_meta WHERE key = ?", [PRIORITY_KEY]
-    )  # as an older version left it
+    catalog.execute("DELETE FROM catalog_meta WHERE key = ?", [PRIORITY_KEY])  # as an older version left it
     rep = dedup(catalog)
     assert rep.priority_source == "saved" and rep.source_priority == ["high"]  # read from dedup.params
     assert not rep.rebuilt and clusters_of(catalog)[low[0]][0] == high[0]

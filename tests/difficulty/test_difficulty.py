@@ -126,7 +126,7 @@ def test_judge_where_and_limit(catalog, add):
 
 
 def _traces(catalog, pid: str, run: str, labels: list[str | None]) -> None:
-    catalog.con.execute(
+    catalog.execute(
         "INSERT INTO runs (run_id, kind) SELECT ?, 'teacher' WHERE NOT EXISTS "
         "(SELECT 1 FROM runs WHERE run_id = ?)",
         [run, run],
@@ -165,7 +165,7 @@ def test_pass_rate(catalog, add):
     _traces(catalog, ids[2], "small", [None, None])  # nothing verified: no row
     rep = score(catalog, method="pass_rate", run="small")
     assert rep.n_written == 2
-    got = dict(catalog.con.execute("SELECT problem_id, score FROM difficulty").fetchall())
+    got = dict(catalog.rows("SELECT problem_id, score FROM difficulty"))
     assert got == {ids[0]: pytest.approx(0.25), ids[1]: 1.0}
     assert score(catalog, method="pass_rate", run="small").n_written == 0
     with pytest.raises(ConfigError, match="has no traces"):
@@ -177,14 +177,14 @@ def test_pass_rate(catalog, add):
 def test_label_idempotent_with_ingest_rows(catalog, add):
     ids = add(catalog, "math", ["l one", "l two", "l three", "l four"])
     for pid, lv in zip(ids, ["Level 3", "5", "MEDIUM", None], strict=True):
-        catalog.con.execute("UPDATE problems SET level = ? WHERE problem_id = ?", [lv, pid])
+        catalog.execute("UPDATE problems SET level = ? WHERE problem_id = ?", [lv, pid])
     # ingest already wrote a label row for the first problem, with its own model value
-    catalog.con.execute(
+    catalog.execute(
         "INSERT INTO difficulty (problem_id, method, model, score) VALUES (?, 'label', 'x', 3)", [ids[0]]
     )
     rep = score(catalog, method="label")
     assert rep.n_written == 2
-    got = dict(catalog.con.execute("SELECT problem_id, score FROM difficulty").fetchall())
+    got = dict(catalog.rows("SELECT problem_id, score FROM difficulty"))
     assert got == {ids[0]: 3.0, ids[1]: 5.0, ids[2]: 2.0}
     assert score(catalog, method="label").n_written == 0
 
@@ -194,3 +194,17 @@ def test_bad_method_and_missing_backend(catalog):
         score(catalog, method="vibes")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="needs a generation backend"):
         score(catalog, method="judge")
+
+
+def test_label_where_with_a_subquery_that_orders(catalog, add):
+    """A --where holding its own ORDER BY (a valid subquery) is used as written, not cut apart."""
+    ids = add(catalog, "math", ["w one", "w two", "w three"])
+    for pid, lv in zip(ids, ["Level 1", "Level 2", None], strict=True):
+        catalog.execute("UPDATE problems SET level = ? WHERE problem_id = ?", [lv, pid])
+    where = "p.problem_id IN (SELECT problem_id FROM problems ORDER BY problem_id LIMIT 2)"
+    first_two = sorted(ids)[:2]
+    rep = score(catalog, method="label", where=where)
+    got = dict(catalog.rows("SELECT problem_id, score FROM difficulty"))
+    # the subquery's two problems, less any without a level
+    want = {p for p in first_two if p != ids[2]}
+    assert set(got) == want and rep.n_written == len(want)

@@ -65,9 +65,7 @@ def test_judge_over_openai_http(catalog, add, judge_server, monkeypatch):
     finally:
         be.close()
     assert (rep.n_scored, rep.n_unparsed, rep.n_errors) == (2, 1, 0)
-    got = dict(
-        catalog.con.execute("SELECT problem_id, score FROM difficulty WHERE model = 'judge-model'").fetchall()
-    )
+    got = dict(catalog.rows("SELECT problem_id, score FROM difficulty WHERE model = 'judge-model'"))
     assert got == {ids[0]: 2.0, ids[1]: 9.0, ids[2]: None}
     sent = _JudgeHandler.bodies[-1]
     assert sent["model"] == "judge-model" and sent["temperature"] == 0.0

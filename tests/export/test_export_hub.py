@@ -344,7 +344,7 @@ def _card_paths(readme: bytes) -> set[str]:
 
 def _hub_repo_column(catalog_path: Path) -> dict[str, str | None]:
     with Catalog.open(catalog_path, read_only=True) as cat:
-        return dict(cat.con.execute("SELECT export_id, hub_repo FROM exports").fetchall())
+        return dict(cat.rows("SELECT export_id, hub_repo FROM exports"))
 
 
 LADDER = """name: t

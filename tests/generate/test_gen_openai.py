@@ -135,8 +135,8 @@ def test_server_returning_fewer_choices_is_completed_singly(chat_server):
 
 def test_generate_run_over_http_reports_failures_and_keeps_going(catalog, chat_server):
     ids = add_problems(catalog, 6)
-    catalog.con.execute("UPDATE problems SET problem = problem || ' [bad]' WHERE problem_id = ?", [ids[2]])
-    catalog.con.execute(
+    catalog.execute("UPDATE problems SET problem = problem || ' [bad]' WHERE problem_id = ?", [ids[2]])
+    catalog.execute(
         "UPDATE problems SET problem = problem || ' [500x2] [len]' WHERE problem_id = ?", [ids[3]]
     )
     be = _backend(chat_server, concurrency=4)

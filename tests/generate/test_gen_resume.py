@@ -62,10 +62,10 @@ def _wait_for_commits(proc: subprocess.Popen, wal: Path, changes: int, timeout: 
 
 def _state(path: Path) -> tuple[int, int, int, str]:
     with Catalog.open(path) as cat:
-        row = cat.con.execute(
+        row = cat.rows(
             "SELECT count(*), count(DISTINCT trace_id), count(DISTINCT (problem_id, sample_index)) "
             "FROM traces"
-        ).fetchall()[0]
+        )[0]
         status = cat.scalar("SELECT status FROM runs")
     return int(row[0]), int(row[1]), int(row[2]), status
 

@@ -23,7 +23,7 @@ def _backend(srv, **kw) -> OpenAIBackend:
 
 
 def _make_slow(catalog, pid: str, seconds: float) -> None:
-    catalog.con.execute(
+    catalog.execute(
         f"UPDATE problems SET problem = problem || ' {SLOW}{seconds}]' WHERE problem_id = ?", [pid]
     )
 
@@ -129,7 +129,7 @@ def test_ctrl_c_while_requests_are_in_flight_then_resume_exactly_once(catalog, c
 
 def test_failures_are_reported_per_problem_while_streaming(catalog, chat_server):
     ids = add_problems(catalog, 9)
-    catalog.con.execute("UPDATE problems SET problem = problem || ' [bad]' WHERE problem_id = ?", [ids[4]])
+    catalog.execute("UPDATE problems SET problem = problem || ' [bad]' WHERE problem_id = ?", [ids[4]])
     _make_slow(catalog, ids[0], 0.3)
     be = _backend(chat_server, concurrency=2)
     try:

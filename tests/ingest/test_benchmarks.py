@@ -33,7 +33,7 @@ def test_ensure_benchmarks_is_idempotent_and_marks_benchmarks(catalog, tmp_path:
     before = catalog.fingerprint()
     ensure_benchmarks(catalog, ["math_hard", "aime24"], d)
     assert catalog.fingerprint() == before
-    rows = dict(catalog.con.execute("SELECT source_id, is_benchmark FROM sources").fetchall())
+    rows = dict(catalog.rows("SELECT source_id, is_benchmark FROM sources"))
     assert rows == {"math500": True, "aime24": True, "math_hard": True}
     hard = catalog.arrow("SELECT p.level FROM problem_sources ps JOIN problems p USING (problem_id) "
                          "WHERE ps.source_id = 'math_hard'").column(0).to_pylist()  # fmt: skip
@@ -56,9 +56,7 @@ def test_default_dir_env(monkeypatch, tmp_path: Path) -> None:
 def test_real_shared_benchmarks(catalog, shared_data: Path) -> None:
     names = ["math500", "aime24", "amc23", "gsm8k", "olympiadbench", "minerva_math", "math_hard"]
     ensure_benchmarks(catalog, names, shared_data / "benchmarks")
-    counts = dict(
-        catalog.con.execute("SELECT source_id, count(*) FROM problem_sources GROUP BY 1").fetchall()
-    )
+    counts = dict(catalog.rows("SELECT source_id, count(*) FROM problem_sources GROUP BY 1"))
     assert counts["math500"] == 500 and counts["math_hard"] == 134 and counts["aime24"] == 30
     assert counts["olympiadbench"] == 675 and counts["gsm8k"] == 1319
     assert catalog.count("rejects") == 0

@@ -51,8 +51,8 @@ def test_prefetch_reraises_reader_errors_in_order() -> None:
 
 
 def test_ingest_restores_the_settings_it_changes(catalog, jsonl_file: Path) -> None:
-    catalog.con.execute("SET max_vacuum_tasks = 7")
-    catalog.con.execute("SET preserve_insertion_order = true")
+    catalog.execute("SET max_vacuum_tasks = 7")
+    catalog.execute("SET preserve_insertion_order = true")
     r = ingest(catalog, str(jsonl_file), mapping={"problem": "question"})
     assert r.n_new == 3
     assert catalog.scalar("SELECT current_setting('max_vacuum_tasks')") == 7
@@ -69,7 +69,7 @@ def test_duplicate_source_key_in_a_later_batch_is_rejected(catalog, tmp_path: Pa
     p.write_text("".join(json.dumps(r) + "\n" for r in rows))
     r = ingest(catalog, str(p))
     assert (r.n_new, r.n_rejected) == (200, 1)
-    rej = catalog.con.sql("SELECT row_number, reason, field FROM rejects").fetchall()
+    rej = catalog.rows("SELECT row_number, reason, field FROM rejects")
     assert rej == [(201, "duplicate_source_key", "id")]
     again = ingest(catalog, str(p))
     assert (again.n_new, again.n_present, again.n_rejected) == (0, 200, 1)
@@ -188,16 +188,12 @@ def _tricky_rows(n: int, pools: dict) -> bytes:
 
 def _snapshot(cat) -> dict:
     return {
-        "problems": cat.con.sql(
+        "problems": cat.rows(
             "SELECT problem_id, source_key, row_number, domain, problem, answer, solution, "
             "tests, images, level, meta FROM problems ORDER BY row_number"
-        ).fetchall(),
-        "rejects": cat.con.sql(
-            "SELECT row_number, reason, field, detail FROM rejects ORDER BY row_number"
-        ).fetchall(),
-        "labels": cat.con.sql(
-            "SELECT problem_id, score, details FROM difficulty ORDER BY problem_id"
-        ).fetchall(),
+        ),
+        "rejects": cat.rows("SELECT row_number, reason, field, detail FROM rejects ORDER BY row_number"),
+        "labels": cat.rows("SELECT problem_id, score, details FROM difficulty ORDER BY problem_id"),
     }
 
 

@@ -95,11 +95,11 @@ def test_planted_near_duplicates_are_marked_found_by_dedup_and_leave_other_rows_
     r = ingest(catalog, "synthetic:math?n=600&seed=3&dups=10")
     assert r.n_rejected == 0
     dedup(catalog)
-    pairs = catalog.con.sql("""
+    pairs = catalog.rows("""
         SELECT p.source_key, q.source_key FROM dedup a JOIN dedup b USING (cluster_id)
         JOIN problems p ON p.problem_id = a.problem_id JOIN problems q ON q.problem_id = b.problem_id
         WHERE a.problem_id < b.problem_id
-    """).fetchall()
+    """)
     group = {r["id"]: planted.get(r["id"], r["id"]) for r in dup}  # a copy belongs to its original's group
     assert all(group[a] == group[b] for a, b in pairs)  # nothing else merged
     found = {group[a] for a, b in pairs}

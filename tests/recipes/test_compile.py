@@ -15,9 +15,9 @@ SHIPPED = sorted(p.name for p in REPO_RECIPES.glob("*.yaml"))
 def test_shipped_recipe_sql_runs_on_an_empty_catalog(catalog, name):
     r, _, _ = load_recipe(REPO_RECIPES / name)
     sql = selection_sql(r).selection
-    cols = [d[0] for d in catalog.con.execute(f"DESCRIBE {sql}").fetchall()]
+    cols = [d[0] for d in catalog.rows(f"DESCRIBE {sql}")]
     assert {"problem_id", "source_id", "difficulty", "is_val", "ord"} <= set(cols)
-    assert catalog.con.execute(f"SELECT count(*) FROM ({sql})").fetchall() == [(0,)]
+    assert catalog.rows(f"SELECT count(*) FROM ({sql})") == [(0,)]
 
 
 def test_sql_is_pure_and_quotes_literals():

@@ -22,7 +22,7 @@ CASES = {
 
 
 def _fill(catalog, run_id: str, cases: dict) -> None:
-    con = catalog.con
+    con = catalog
     for i, pid in enumerate(cases):
         con.execute(
             "INSERT INTO problem_sources (problem_id, source_id, row_number) VALUES (?, 'bench', ?)",
@@ -63,11 +63,11 @@ def test_store_replaces_and_compare_diffs(catalog):
     for k in CASES:  # same problems, another run
         for s in range(4):
             tid = f"run-b-{k}-{s}"
-            catalog.con.execute(
+            catalog.execute(
                 "INSERT INTO traces (trace_id, problem_id, run_id, sample_index) VALUES (?,?,?,?)",
                 [tid, k, "run-b", s],
             )
-            catalog.con.execute(
+            catalog.execute(
                 "INSERT INTO verifications (trace_id, verifier, verifier_version, label, extracted)"
                 " VALUES (?, 'math', '1', ?, ?)",
                 [tid, *better[k][s]],
@@ -92,11 +92,11 @@ def test_cli_compare_prints_differences(catalog, catalog_path):
     for k in CASES:
         for s in range(4):
             tid = f"run-z-{k}-{s}"
-            catalog.con.execute(
+            catalog.execute(
                 "INSERT INTO traces (trace_id, problem_id, run_id, sample_index) VALUES (?,?,?,?)",
                 [tid, k, "run-z", s],
             )
-            catalog.con.execute(
+            catalog.execute(
                 "INSERT INTO verifications (trace_id, verifier, verifier_version, label, extracted)"
                 " VALUES (?, 'math', '1', ?, ?)",
                 [tid, *_fill_other[k][s]],

@@ -63,7 +63,7 @@ def test_verify_labels_flags_and_resumes(catalog) -> None:  # noqa: ANN001
     rest = verify(catalog, workers=1)
     assert rest.labels == {"incorrect": 1}
     # an older version's labels are kept; only the current version's are re-done
-    catalog.con.execute("UPDATE verifications SET verifier_version = '0.0.1'")
+    catalog.execute("UPDATE verifications SET verifier_version = '0.0.1'")
     assert verify(catalog, workers=1).labelled == 4
     assert catalog.scalar("SELECT count(*) FROM verifications") == 8
 
