@@ -158,6 +158,7 @@ def train(
         ["steps", report.global_step],
         ["train time s", f"{report.train_runtime_s:.1f}"],
         ["samples/s", f"{report.train_samples_per_s:.2f}"],
+        ["seconds", f"{report.seconds:.1f}"],
     ]
     if report.resumed_from:
         rows.append(["resumed from", f"{report.resumed_from} (step {report.start_step})"])
@@ -402,7 +403,7 @@ def eval_cmd(
         if close is not None:
             close()
     print_table(
-        f"eval run {report.run_id} (n={n}, %)",
+        f"eval run {report.run_id} (n={n}, %, {report.seconds:.1f} seconds)",
         ["benchmark", "problems", "pass@1", f"maj@{n}", f"pass@{n}"],
         [
             [

@@ -21,7 +21,6 @@ two runs back. This module imports no torch: the backend does.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -86,7 +85,7 @@ class EvalReport:
     results: list[BenchResult] = field(default_factory=list)
     generate: dict[str, Any] = field(default_factory=dict)
     verify: dict[str, Any] = field(default_factory=dict)
-    elapsed_s: float = 0.0
+    seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,63 +94,11 @@ class EvalReport:
         return next(r for r in self.results if r.benchmark == benchmark)
 
 
-def default_bench_dir() -> Path | None:
-    """``$REDSTAR_BENCHMARKS``, else ``../shared/data/benchmarks`` next to the CWD or the checkout."""
-    env = os.environ.get("REDSTAR_BENCHMARKS")
-    if env:
-        return Path(env)
-    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
-        cand = base.parent / "shared" / "data" / "benchmarks"
-        if cand.is_dir():
-            return cand
-    return None
-
-
-def _bench_file(bench: str, bench_dir: str | Path | None) -> tuple[str, Path | None]:
-    """(name, file): a path to a .jsonl names itself by its stem; a name is looked up in ``bench_dir``."""
-    p = Path(bench)
-    if p.suffix in (".jsonl", ".json", ".parquet") or p.is_file():
-        if not p.is_file():
-            raise ConfigError(f"benchmark file {bench} not found", key="--bench")
-        return p.stem, p
-    d = Path(bench_dir) if bench_dir is not None else default_bench_dir()
-    if d is not None and (d / f"{bench}.jsonl").is_file():
-        return bench, d / f"{bench}.jsonl"
-    return bench, None
-
-
 def _ensure(catalog: Catalog, benches: Sequence[str], bench_dir: str | Path | None) -> dict[str, str]:
-    """{benchmark name: source_id}, ingesting benchmark files as benchmark sources the first time.
-
-    Names go through ``redstar_data.ingest.benchmarks.ensure_benchmarks`` when no ``bench_dir`` is
-    given; files (and names found in ``bench_dir``) are ingested with ``benchmark=True`` directly
-    (idempotent: an existing benchmark source of that name is reused)."""
+    """{benchmark name: source_id}: located and ingested once by the one definition on the data side."""
     from redstar_data.ingest.benchmarks import ensure_benchmarks
 
-    out: dict[str, str] = {}
-    names = []
-    for b in benches:
-        name, path = _bench_file(b, bench_dir)
-        is_file = Path(b).suffix != "" or bench_dir is not None
-        if not is_file:
-            names.append(name)
-            continue
-        have = catalog.scalar("SELECT count(*) FROM sources WHERE source_id = ? AND is_benchmark", [name])
-        if not have:
-            if path is None:
-                raise ConfigError(
-                    f"benchmark {b!r} not found",
-                    key="--bench",
-                    hint="give a JSONL file, --bench-dir DIR, or set REDSTAR_BENCHMARKS",
-                )
-            from redstar_data.ingest.run import ingest
-
-            ingest(catalog, str(path), name=name, benchmark=True)
-        out[name] = name
-    if names:
-        got = dict(ensure_benchmarks(catalog, names))
-        out.update({b: got[b] for b in names})
-    return out
+    return ensure_benchmarks(catalog, benches, bench_dir)
 
 
 def benchmark_problems(catalog: Catalog, source_id: str, limit: int | None) -> list[str]:
@@ -248,7 +195,7 @@ def evaluate(
         report.results.append(score(catalog, gen.run_id, sid, by_bench[b], n, b))
         progress(ProgressEvent("score", i + 1, len(sources), message=b))
     store(catalog, gen.run_id, report.results)
-    report.elapsed_s = time.perf_counter() - t0
+    report.seconds = time.perf_counter() - t0
     return report
 
 

@@ -37,7 +37,7 @@ class TrainReport:
     global_step: int = 0
     train_runtime_s: float = 0.0
     train_samples_per_s: float = 0.0
-    wall_s: float = 0.0
+    seconds: float = 0.0
     model_saved: bool = False
     start_step: int = 0
     world_size: int = 1
@@ -183,7 +183,7 @@ def run_trainer(
                     {"config": cfg.model_dump(mode="json"), "data": asdict(data)}, indent=2, default=str
                 )
             )
-    report.wall_s = time.perf_counter() - t0
+    report.seconds = time.perf_counter() - t0
     if main:
         cfg.out_dir.mkdir(parents=True, exist_ok=True)
         (cfg.out_dir / "train_report.json").write_text(json.dumps(report.to_dict(), indent=2, default=str))

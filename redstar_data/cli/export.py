@@ -15,7 +15,9 @@ RecipeArg = Annotated[str, typer.Argument(help="Recipe YAML (a path, or a name u
 def _print_counts(report: Any) -> None:
     from redstar_data.cli._output import console, print_table
 
-    title = f"{report.name} ({report.kind}): {report.available:,} rows available"
+    title = (
+        f"{report.name} ({report.kind}): {report.available:,} rows available ({report.seconds:.1f} seconds)"
+    )
     print_table(
         title,
         ["size", "rows", "train", "validation", "tokens p50", "tokens max"],

@@ -234,6 +234,7 @@ def generate(
             ["traces/s", f"{report.traces_per_s:.1f}"],
             ["tokens/s", f"{report.tokens_per_s:.0f}"],
             ["status", report.status],
+            ["seconds", f"{report.seconds:.1f}"],
         ],
     )
     if report.pool:

@@ -84,6 +84,7 @@ def ingest(
     rows = [("read", report.n_read), ("new", report.n_new), ("already present", report.n_present),
             ("rejected", report.n_rejected)]  # fmt: skip
     rows += [(f"  rejected: {k}", v) for k, v in sorted(report.rejects_by_reason.items())]
+    rows.append(("seconds", f"{report.seconds:.1f}"))
     if report.n_traces or report.run_ids:
         rows.append(("imported traces", report.n_traces))
     how = f"preset {report.preset}" + (" (detected)" if report.preset_auto else "")

@@ -49,6 +49,7 @@ def verify(
     rows += [("no verifier", d, n) for d, n in sorted(report.no_verifier.items())]
     rows.append(("total", "labelled", report.labelled))
     rows.append(("speed", "items/s", f"{report.items_per_s:.1f}"))
+    rows.append(("time", "seconds", f"{report.seconds:.1f}"))
     print_table(f"verify ({report.verifier} {report.version})", ["kind", "name", "count"], rows)
 
 

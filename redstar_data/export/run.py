@@ -59,7 +59,7 @@ class ExportReport:
     hub_repo: str | None = None
     hub_url: str | None = None
     hub_error: str | None = None
-    elapsed_s: float = 0.0
+    seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -199,7 +199,7 @@ def export(
         if req is not None and n < req:
             report.notes.append(f"size {req:,} cut to the {n:,} rows available (allow_smaller)")
     if dry_run:
-        report.elapsed_s = time.perf_counter() - t0
+        report.seconds = time.perf_counter() - t0
         catalog.execute(f"DROP TABLE IF EXISTS {SEL}")
         return report
 
@@ -220,11 +220,11 @@ def export(
             pushed = hub.push_export(out, report.hub_repo, private=recipe.output.private)
         except HubError as e:
             report.hub_error = e.message
-            report.elapsed_s = time.perf_counter() - t0
+            report.seconds = time.perf_counter() - t0
             raise
         report.hub_repo, report.hub_url = pushed.repo_id, pushed.commit_url
         _record(catalog, report, recipe_text, hub_repo=report.hub_repo)
-    report.elapsed_s = time.perf_counter() - t0
+    report.seconds = time.perf_counter() - t0
     return report
 
 

@@ -56,18 +56,18 @@ class GenerateReport:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (problem_id, error), one per problem
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    elapsed_s: float = 0.0
+    seconds: float = 0.0
     status: str = "running"
     # replicated backends (generate/pool.py): per-replica health, re-queued units, failures; else None
     pool: dict[str, Any] | None = None
 
     @property
     def traces_per_s(self) -> float:
-        return self.n_generated / self.elapsed_s if self.elapsed_s > 0 else 0.0
+        return self.n_generated / self.seconds if self.seconds > 0 else 0.0
 
     @property
     def tokens_per_s(self) -> float:
-        return self.completion_tokens / self.elapsed_s if self.elapsed_s > 0 else 0.0
+        return self.completion_tokens / self.seconds if self.seconds > 0 else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -393,13 +393,13 @@ def generate(
                 commit()
         except Exception:  # never mask the original error
             pass
-        report.elapsed_s = time.perf_counter() - t0
+        report.seconds = time.perf_counter() - t0
         report.failures = sorted(failed_by_problem.items())
         report.pool = _pool_telemetry(backend)
         _close_run(catalog, rid, report, "interrupted" if isinstance(e, KeyboardInterrupt) else "failed")
         raise
     report.failures = sorted(failed_by_problem.items())
-    report.elapsed_s = time.perf_counter() - t0
+    report.seconds = time.perf_counter() - t0
     report.pool = _pool_telemetry(backend)
     _close_run(catalog, rid, report, "finished" if report.n_failed == 0 else "incomplete")
     return report

@@ -1,8 +1,11 @@
 """Benchmark problem sets as catalog sources (``is_benchmark = TRUE``), for decontamination and evaluation.
 
-``ensure_benchmarks(catalog, ["math500", "aime24"])`` ingests ``<data_dir>/<name>.jsonl`` once per
-catalog and returns ``{name: source_id}``. The data folder is ``$REDSTAR_BENCHMARKS`` or else the
-``shared/data/benchmarks`` folder next to the repository checkout.
+The one definition of where benchmark files are and how they enter the catalog (decontamination and
+``redstar_train.evaluate`` both come here). ``ensure_benchmarks(catalog, ["math500", "aime24"])`` ingests
+``<data_dir>/<name>.jsonl`` once per catalog and returns ``{name: source_id}``; a path to a file names the
+benchmark by its stem. The data folder is ``$REDSTAR_BENCHMARKS``, else the first of
+``../shared/data/benchmarks`` beside the current directory and beside the source checkout that exists
+(never a path inside the installed package, which is wrong in a wheel); a miss names every place tried.
 
 Alias ``math_hard``: the full MATH test set (5,000 problems with levels) is not available offline, so
 ``math_hard`` is a STAND-IN made of the MATH-500 rows with level 5 (134 problems), as
@@ -23,13 +26,32 @@ from redstar_data.ingest.run import ingest
 
 ENV_VAR = "REDSTAR_BENCHMARKS"
 ALIASES = {"math_hard": ("math500", "5")}  # name -> (base benchmark, level kept)
+FILE_SUFFIXES = (".jsonl", ".json", ".parquet")
+
+
+def candidate_dirs() -> list[Path]:
+    """Where benchmark files are looked for, in order: ``$REDSTAR_BENCHMARKS`` alone when set, else
+    ``../shared/data/benchmarks`` from the current directory, then from the source checkout (if this is one)."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return [Path(env)]
+    out = [Path.cwd().parent / "shared" / "data" / "benchmarks"]
+    checkout = Path(redstar_data.__file__).resolve().parents[1]
+    if (checkout / "pyproject.toml").is_file():  # a source checkout, not site-packages
+        out.append(checkout.parent / "shared" / "data" / "benchmarks")
+    return list(dict.fromkeys(out))
 
 
 def default_data_dir() -> Path:
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env)
-    return Path(redstar_data.__file__).resolve().parents[2] / "shared" / "data" / "benchmarks"
+    """The first of ``candidate_dirs()`` that exists; an IngestError naming each one tried if none does."""
+    tried = candidate_dirs()
+    for d in tried:
+        if d.is_dir():
+            return d
+    raise IngestError(
+        f"no benchmark folder found (tried: {', '.join(str(d) for d in tried)})",
+        hint=f"set ${ENV_VAR} to the folder holding <name>.jsonl files, or give the file path",
+    )
 
 
 def _present(cat: Catalog, source_id: str) -> bool:
@@ -72,10 +94,35 @@ def _ensure_alias(cat: Catalog, name: str, data_dir: Path) -> str:
     return name
 
 
-def ensure_benchmarks(catalog: Catalog, names: Sequence[str], data_dir: Path | None = None) -> dict[str, str]:
-    """Ingest each named benchmark once (``<data_dir>/<name>.jsonl`` or an alias); returns name → source_id."""
-    d = Path(data_dir) if data_dir is not None else default_data_dir()
+def _ensure_path(cat: Catalog, path: Path) -> str:
+    """A benchmark given as a file: named by its stem, read with the detected preset."""
+    name = path.stem
+    if not path.is_file():
+        raise IngestError(
+            f"benchmark file {path} not found", hint="give an existing .jsonl/.json/.parquet file"
+        )
+    if not _present(cat, name):
+        ingest(cat, str(path), name=name, benchmark=True)
+    return name
+
+
+def ensure_benchmarks(
+    catalog: Catalog, names: Sequence[str], data_dir: str | os.PathLike[str] | None = None
+) -> dict[str, str]:
+    """Ingest each benchmark once and return ``{name: source_id}`` in the order given.
+
+    A name is ``<data_dir>/<name>.jsonl`` or an alias (``math_hard``); a path to a file (``.jsonl``,
+    ``.json``, ``.parquet``) is ingested under its stem. ``data_dir`` defaults to ``default_data_dir()``,
+    looked up only when a name needs it. A benchmark already in the catalog is reused, not read again.
+    """
+    d = Path(data_dir) if data_dir is not None else None
     out: dict[str, str] = {}
     for name in names:
-        out[name] = _ensure_alias(catalog, name, d) if name in ALIASES else _ensure_file(catalog, name, d)
+        p = Path(name)
+        if p.suffix in FILE_SUFFIXES or p.is_file():
+            out[p.stem] = _ensure_path(catalog, p)
+            continue
+        if d is None and not _present(catalog, name):
+            d = default_data_dir()
+        out[name] = (_ensure_alias if name in ALIASES else _ensure_file)(catalog, name, d or Path("."))
     return out

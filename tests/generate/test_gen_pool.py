@@ -68,11 +68,11 @@ class DyingReplica(ThreadReplica):
 
 
 def _pairs(catalog, run_id):
-    return catalog.con.execute(
+    return catalog.rows(
         "SELECT count(*), count(DISTINCT trace_id), count(DISTINCT (problem_id, sample_index)) "
         "FROM traces WHERE run_id = ?",
         [run_id],
-    ).fetchall()[0]
+    )[0]
 
 
 def _texts(catalog, run_id):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from redstar_data.errors import IngestError
-from redstar_data.ingest.benchmarks import default_data_dir, ensure_benchmarks
+from redstar_data.ingest.benchmarks import candidate_dirs, default_data_dir, ensure_benchmarks
 
 
 def _bench_dir(tmp_path: Path) -> Path:
@@ -50,7 +50,7 @@ def test_default_dir_env(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("REDSTAR_BENCHMARKS", str(tmp_path))
     assert default_data_dir() == tmp_path
     monkeypatch.delenv("REDSTAR_BENCHMARKS")
-    assert default_data_dir().parts[-3:] == ("shared", "data", "benchmarks")
+    assert all(d.parts[-3:] == ("shared", "data", "benchmarks") for d in candidate_dirs())
 
 
 def test_real_shared_benchmarks(catalog, shared_data: Path) -> None:
@@ -60,3 +60,30 @@ def test_real_shared_benchmarks(catalog, shared_data: Path) -> None:
     assert counts["math500"] == 500 and counts["math_hard"] == 134 and counts["aime24"] == 30
     assert counts["olympiadbench"] == 675 and counts["gsm8k"] == 1319
     assert catalog.count("rejects") == 0
+
+
+def test_default_dir_names_what_it_tried(monkeypatch, tmp_path: Path) -> None:
+    """Outside a checkout's neighbourhood (cwd has no ../shared) and with the env unset, the checkout is
+    tried next; with neither, the error lists both places."""
+    import redstar_data.ingest.benchmarks as b
+
+    monkeypatch.delenv("REDSTAR_BENCHMARKS", raising=False)
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    tried = b.candidate_dirs()
+    assert tried[0] == tmp_path / "a" / "shared" / "data" / "benchmarks"
+    (tmp_path / "a" / "shared" / "data" / "benchmarks").mkdir(parents=True)
+    assert b.default_data_dir() == tried[0]  # the current directory's neighbour comes first
+    monkeypatch.setattr(b, "candidate_dirs", lambda: [tmp_path / "nope1", tmp_path / "nope2"])
+    with pytest.raises(IngestError, match="nope1.*nope2"):
+        b.default_data_dir()
+
+
+def test_a_file_path_is_a_benchmark_named_by_its_stem(catalog, tmp_path: Path) -> None:
+    f = _bench_dir(tmp_path) / "aime24.jsonl"
+    own = tmp_path / "my_bench.jsonl"
+    own.write_bytes(f.read_bytes())
+    assert ensure_benchmarks(catalog, [str(own)]) == {"my_bench": "my_bench"}
+    assert catalog.scalar("SELECT is_benchmark FROM sources WHERE source_id = 'my_bench'") is True
+    assert ensure_benchmarks(catalog, [str(own)]) == {"my_bench": "my_bench"}  # reused, not read again

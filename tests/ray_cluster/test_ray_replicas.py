@@ -25,11 +25,11 @@ PARAMS = SamplingParams(max_tokens=4000, seed=1)
 
 def _state(cat: Catalog, run_id: str | None = None) -> tuple[int, int, int]:
     where = "WHERE run_id = ?" if run_id else ""
-    row = cat.con.execute(
+    row = cat.rows(
         "SELECT count(*), count(DISTINCT trace_id), count(DISTINCT (problem_id, sample_index)) "
         f"FROM traces {where}",
         [run_id] if run_id else [],
-    ).fetchall()[0]
+    )[0]
     return int(row[0]), int(row[1]), int(row[2])
 
 

@@ -37,7 +37,7 @@ def test_openai_backend_n_samples_from_real_vllm_serve(vllm_server, catalog):
     assert rep.completion_tokens == sum(r["n_tokens"] for r in rows) > 0
     # a resumed sample (seed 5+2, n=1) is the sample the n=3 request produced
     rerun = OpenAIBackend("tiny", base_url=vllm_server)
-    catalog.con.execute("DELETE FROM traces WHERE sample_index = 2")
+    catalog.execute("DELETE FROM traces WHERE sample_index = 2")
     before = {(r["problem_id"], r["sample_index"]): r["text"] for r in rows}
     try:
         rep2 = generate(catalog, rerun, n=3, params=params, run_id="http")
@@ -65,5 +65,5 @@ def test_endpoint_pool_survives_a_dead_endpoint(vllm_server, catalog):
     tel = pool.telemetry()
     assert [r["status"] for r in tel["replicas"]] == ["dropped", "ok"]
     assert tel["replicas"][1]["traces"] == 12 and tel["requeued_units"] >= 2
-    n, distinct = catalog.con.execute("SELECT count(*), count(DISTINCT trace_id) FROM traces").fetchall()[0]
+    n, distinct = catalog.rows("SELECT count(*), count(DISTINCT trace_id) FROM traces")[0]
     assert n == distinct == 12
