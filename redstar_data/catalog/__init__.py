@@ -191,11 +191,18 @@ class Catalog:
             return store.append(self._con, table, data)
 
     def insert_new(
-        self, table: str, data: store.ArrowLike, key: Sequence[str], *, scope: dict[str, Any] | None = None
+        self,
+        table: str,
+        data: store.ArrowLike,
+        key: Sequence[str],
+        *,
+        scope: dict[str, Any] | None = None,
+        distinct: bool = False,
     ) -> int:
-        """Insert rows whose ``key`` is new (see ``store.insert_new``; ``scope`` narrows the anti-join)."""
+        """Insert rows whose ``key`` is new (see ``store.insert_new``: ``scope`` narrows the anti-join,
+        ``distinct`` promises distinct non-NULL keys)."""
         with sql_errors(f"insert_new into {table}"):
-            return store.insert_new(self._con, table, data, key, scope=scope)
+            return store.insert_new(self._con, table, data, key, scope=scope, distinct=distinct)
 
     def upsert(self, table: str, data: store.ArrowLike, key: Sequence[str]) -> int:
         with sql_errors(f"upsert into {table}"):

@@ -284,7 +284,11 @@ def write_traces(
         cols["meta"].append(None if seed is None else f'{{"seed": {seed + c.sample_index}}}')
     with catalog.transaction():
         return catalog.insert_new(
-            "traces", pa.table(cols, schema=TRACE_SCHEMA), ["trace_id"], scope={"run_id": run_id}
+            "traces",
+            pa.table(cols, schema=TRACE_SCHEMA),
+            ["trace_id"],
+            scope={"run_id": run_id},
+            distinct=True,
         )
 
 

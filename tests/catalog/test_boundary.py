@@ -81,3 +81,9 @@ def test_insert_new_scope_limits_the_compared_rows(catalog) -> None:
 def test_quoting() -> None:
     assert quote.literal("it's") == "'it''s'"
     assert quote.ident('my "col"') == '"my ""col"""'
+
+
+def test_insert_new_distinct_skips_existing_keys(catalog) -> None:
+    catalog.append("problems", _probs(["a"]))
+    assert catalog.insert_new("problems", _probs(["a", "b"]), ["problem_id"], distinct=True) == 1
+    assert sorted(r[0] for r in catalog.rows("SELECT problem_id FROM problems")) == ["a", "b"]
