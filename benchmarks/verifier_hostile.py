@@ -160,8 +160,8 @@ def catalog_run() -> dict:
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         cat = Catalog.open(path)
-        labels = dict(cat.con.sql("SELECT label, count(*) FROM verifications GROUP BY 1").fetchall())
-        flags = dict(cat.con.sql("SELECT flag, count(*) FROM trace_flags GROUP BY 1").fetchall())
+        labels = dict(cat.rows("SELECT label, count(*) FROM verifications GROUP BY 1"))
+        flags = dict(cat.rows("SELECT flag, count(*) FROM trace_flags GROUP BY 1"))
         cat.close()
     return {
         "command": " ".join(["redstar", *cmd[3:]]),
