@@ -101,3 +101,106 @@ def add_problems(
 def add() -> Any:
     """``add(cat, source, texts, benchmark=False, answers=None)`` inserts a source and its problems."""
     return add_problems
+
+
+# -- a demo catalog to look at (report and browse) ---------------------------------------------------------
+
+HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> What is 2 + 2?'
+
+
+@pytest.fixture(scope="session")
+def looked_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The offline demo (200 problems, 4 scripted traces each, verified, deduplicated, three exports) plus a
+    benchmark with contamination rows and a problem whose text and trace are hostile HTML. Read-only use."""
+    from redstar_data.catalog import Catalog
+    from redstar_data.demo import RUN_ID, run_demo
+    from redstar_data.ids import trace_id
+
+    root = tmp_path_factory.mktemp("looked")
+    path = root / "catalog.duckdb"
+    with Catalog.open(path) as cat:
+        run_demo(cat, n=200, samples=4, out_dir=root / "exports")
+        victims = [
+            r[0] for r in cat.sql("SELECT problem_id FROM problems ORDER BY problem_id LIMIT 3").fetchall()
+        ]
+        [bench] = add_problems(cat, "bench500", ["A benchmark problem about sums."], benchmark=True)
+        [hostile] = add_problems(cat, "hostile", [HOSTILE], answers=["4"])
+        cat.append(
+            "contamination",
+            pa.table(
+                {
+                    "problem_id": [*victims, hostile],
+                    "benchmark": ["bench500"] * 4,
+                    "benchmark_problem_id": [bench] * 4,
+                    "method": ["ngram", "ngram", "exact", "ngram"],
+                    "ngram": [13, 13, None, 13],
+                    "matched_ngrams": [5, 3, None, 9],
+                    "overlap": ["a span of sums", "a span", None, "<script>window.__pwned = 3</script>"],
+                }
+            ),
+        )
+        tid = trace_id(hostile, RUN_ID, 0)
+        cat.append(
+            "traces",
+            pa.table(
+                {
+                    "trace_id": [tid],
+                    "problem_id": [hostile],
+                    "run_id": [RUN_ID],
+                    "sample_index": [0],
+                    "text": [f"<think>{HOSTILE}</think> so the answer is \\boxed{{4}}"],
+                    "finish_reason": ["stop"],
+                    "n_tokens": [40],
+                }
+            ),
+        )
+    return path
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Any:
+    """A headless Debian chromium driven by Playwright (no browser download). Skips when chromium or
+    playwright is missing, except in CI (``CI`` set), where .ci/run installs both and a miss is a failure.
+
+    Module-scoped on purpose: Playwright's sync API keeps an asyncio loop running on the main thread while
+    it is open, which would break later tests that call ``asyncio.run`` (the HTTP backends)."""
+    import shutil
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    if exe is None or sync_playwright is None:
+        why = (
+            "chromium is not installed (apt-get install -y chromium)"
+            if exe is None
+            else "playwright is missing"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests must run in CI: {why}")
+        pytest.skip(why)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=["--no-sandbox", "--disable-gpu"])
+        yield browser
+        browser.close()
+
+
+DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
+
+
+def save_screenshot(page: Any, tmp_path: Path, name: str) -> Path:
+    """Screenshot into tmp_path; with REDSTAR_UPDATE_SCREENSHOTS=1 also into docs/img/ (the docs' pictures)."""
+    shot = tmp_path / name
+    page.screenshot(path=str(shot))
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    if os.environ.get("REDSTAR_UPDATE_SCREENSHOTS") == "1":
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        (DOCS_IMG / name).write_bytes(shot.read_bytes())
+    return shot
+
+
+@pytest.fixture
+def screenshot(tmp_path: Path) -> Any:
+    """``screenshot(page, name)``: see save_screenshot."""
+    return lambda page, name: save_screenshot(page, tmp_path, name)

@@ -9,6 +9,7 @@ stay acyclic. Layers, bottom to top:
   catalog   the DuckDB boundary
   stages    ingest, dedup, difficulty, generate, verify, recipes, export (only the few stage-to-stage
             edges listed below)
+  views     report, browse (read the catalog and its views; no stage imports)
   entry     demo, cli, __main__
   train     redstar_train (may use all of redstar_data; redstar_data never imports it)
 """
@@ -36,8 +37,10 @@ ALLOWED: dict[str, set[str]] = {
 }
 ALLOWED["difficulty"] |= {"generate"}  # the judge method asks a generation backend
 ALLOWED["export"] |= {"recipes"}  # export runs a compiled recipe
+ALLOWED["report"] = BASE | {"catalog"}  # `redstar report`: aggregates over the catalog's views
+ALLOWED["browse"] = BASE | {"catalog"}  # `redstar browse`: read-only pages over the catalog
 ALLOWED["demo"] = BASE | {"catalog"} | STAGES
-ALLOWED["cli"] = BASE | {"catalog", "demo"} | STAGES
+ALLOWED["cli"] = BASE | {"catalog", "demo", "report", "browse"} | STAGES
 ALLOWED["__main__"] = {"cli"}
 ALLOWED["redstar_train"] = BASE | {"catalog", "cli"} | STAGES
 del ALLOWED["entry"]

@@ -58,6 +58,7 @@ COMMAND_MODULES = (
     "verify",
     "export",
     "demo",
+    "report",
     "ls",
 )
 COMMAND_ENTRY_POINTS = "redstar.commands"
