@@ -59,6 +59,7 @@ COMMAND_MODULES = (
     "export",
     "demo",
     "report",
+    "browse",
     "ls",
 )
 COMMAND_ENTRY_POINTS = "redstar.commands"

@@ -1,0 +1,1 @@
+"""`redstar browse`: a local, read-only web viewer on the catalog."""

@@ -1,0 +1,200 @@
+"""The viewer's reads: fixed, parameterised SELECTs on a read-only catalog, each bounded (LIMIT or one id).
+
+User input only ever reaches SQL as a bound parameter. Long texts are cut in SQL where a page shows a
+part (search hits, duplicate members, trace tails), so a page never pulls megabytes it does not show.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from redstar_data.catalog import Catalog
+
+PAGE = 25  # search hits per page
+ROWS_PAGE = 20  # export rows per page
+SNIPPET = 240  # characters of a problem shown in lists
+TAIL = 1200  # characters of a trace's end shown before it is expanded
+
+
+def _rows(cat: Catalog, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    return cat.arrow(sql, params).to_pylist()
+
+
+def sources(cat: Catalog) -> list[str]:
+    return [r["source_id"] for r in _rows(cat, "SELECT source_id FROM sources ORDER BY source_id", [])]
+
+
+def search(cat: Catalog, text: str, source: str, page: int) -> tuple[list[dict[str, Any]], bool]:
+    """Problems whose text contains ``text`` (case-insensitive, literal) or whose id starts with it.
+
+    Returns one page of hits and whether there is a next page.
+    """
+    rows = _rows(
+        cat,
+        f"""SELECT problem_id, source_id, domain, level, left(problem, {SNIPPET}) AS snippet,
+                   length(problem) AS chars, answer
+            FROM problems
+            WHERE (? = '' OR contains(lower(problem), lower(?)) OR starts_with(problem_id, lower(?)))
+              AND (? = '' OR source_id = ?)
+            ORDER BY source_id, row_number, problem_id LIMIT ? OFFSET ?""",
+        [text, text, text, source, source, PAGE + 1, page * PAGE],
+    )
+    return rows[:PAGE], len(rows) > PAGE
+
+
+def problem(cat: Catalog, pid: str) -> dict[str, Any] | None:
+    rows = _rows(
+        cat,
+        "SELECT problem_id, source_id, source_key, row_number, domain, problem, answer, solution, level, "
+        "CAST(tests AS VARCHAR) AS tests FROM problems WHERE problem_id = ?",
+        [pid],
+    )
+    return rows[0] if rows else None
+
+
+def memberships(cat: Catalog, pid: str) -> list[dict[str, Any]]:
+    return _rows(
+        cat,
+        "SELECT ps.source_id, ps.source_key, ps.row_number, coalesce(s.is_benchmark, FALSE) AS benchmark "
+        "FROM problem_sources ps LEFT JOIN sources s USING (source_id) WHERE ps.problem_id = ? ORDER BY 1",
+        [pid],
+    )
+
+
+def stats(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts over the problem's traces as ``traces()`` returned them (newest labels): traces, verified,
+    correct, and the pass rate as the `problem_stats` view defines it (correct / verified)."""
+    verified = [r for r in rows if r.get("label") is not None]
+    correct = sum(1 for r in verified if r["label"] == "correct")
+    return {
+        "n_traces": len(rows),
+        "n_verified": len(verified),
+        "n_correct": correct,
+        "pass_rate": correct / len(verified) if verified else None,
+    }
+
+
+def difficulty(cat: Catalog, pid: str) -> list[dict[str, Any]]:
+    return _rows(
+        cat,
+        "SELECT method, model, score, CAST(details AS VARCHAR) AS details FROM difficulty "
+        "WHERE problem_id = ? ORDER BY method, model",
+        [pid],
+    )
+
+
+def duplicates(cat: Catalog, pid: str) -> list[dict[str, Any]]:
+    """The members of the problem's dedup cluster (itself included), canonical first."""
+    return _rows(
+        cat,
+        f"""SELECT d.problem_id, d.is_canonical, d.method, p.source_id, left(p.problem, {SNIPPET}) AS snippet
+            FROM dedup d JOIN problems p USING (problem_id)
+            WHERE d.cluster_id = (SELECT cluster_id FROM dedup WHERE problem_id = ?)
+            ORDER BY d.is_canonical DESC, d.problem_id LIMIT 100""",
+        [pid],
+    )
+
+
+def contamination(cat: Catalog, pid: str) -> list[dict[str, Any]]:
+    """Evidence both ways: benchmarks this problem overlaps, and training problems overlapping it."""
+    return _rows(
+        cat,
+        f"""SELECT 'overlaps benchmark' AS direction, c.benchmark, c.benchmark_problem_id AS other_id,
+                   c.method, c.ngram, c.matched_ngrams, c.overlap, left(b.problem, {SNIPPET}) AS other
+            FROM contamination c LEFT JOIN problems b ON b.problem_id = c.benchmark_problem_id
+            WHERE c.problem_id = ?
+            UNION ALL
+            SELECT 'training problem overlapping it', c.benchmark, c.problem_id, c.method, c.ngram,
+                   c.matched_ngrams, c.overlap, left(t.problem, {SNIPPET})
+            FROM contamination c JOIN problems t ON t.problem_id = c.problem_id
+            WHERE c.benchmark_problem_id = ?
+            ORDER BY 1, 2, 3 LIMIT 200""",
+        [pid, pid],
+    )
+
+
+def traces(cat: Catalog, pid: str) -> list[dict[str, Any]]:
+    """The problem's traces with their newest label and flags; text as length and tail.
+
+    The full text is not read here, only its last ``TAIL`` characters: the rest is fetched per trace when
+    its card is expanded (``trace_text``), so 16 traces of 100k characters make a small page. Labels come
+    from the `latest_labels` view filtered by a list of trace ids: DuckDB pushes that filter through the
+    view's window into the scan, so only these traces' labels are ranked (a join would rank them all).
+    """
+    ids = [r["trace_id"] for r in _rows(cat, "SELECT trace_id FROM traces WHERE problem_id = ?", [pid])]
+    if not ids:
+        return []
+    return _rows(
+        cat,
+        f"""WITH l AS (SELECT trace_id, label, extracted, verifier, verifier_version FROM latest_labels
+                       WHERE verifier = 'math' AND list_contains(?::VARCHAR[], trace_id)),
+            f AS (SELECT trace_id, list(DISTINCT flag ORDER BY flag) AS flags FROM trace_flags
+                  WHERE list_contains(?::VARCHAR[], trace_id) GROUP BY trace_id)
+            SELECT t.trace_id, t.run_id, r.model, t.sample_index, t.finish_reason, t.n_tokens,
+                   length(t.text) AS chars, right(t.text, {TAIL}) AS tail,
+                   l.label, l.extracted, l.verifier, l.verifier_version, coalesce(f.flags, []) AS flags
+            FROM traces t LEFT JOIN l USING (trace_id) LEFT JOIN f USING (trace_id) LEFT JOIN runs r USING (run_id)
+            WHERE list_contains(?::VARCHAR[], t.trace_id)
+            ORDER BY t.run_id, t.sample_index""",
+        [ids, ids, ids],
+    )
+
+
+def trace_text(cat: Catalog, tid: str) -> dict[str, Any] | None:
+    rows = _rows(
+        cat,
+        "SELECT t.trace_id, t.problem_id, t.text, "
+        "(SELECT any_value(extracted) FROM latest_labels WHERE verifier = 'math' AND trace_id = ?) AS extracted "
+        "FROM traces t WHERE t.trace_id = ?",
+        [tid, tid],
+    )
+    return rows[0] if rows else None
+
+
+def exports(cat: Catalog) -> list[dict[str, Any]]:
+    return _rows(
+        cat,
+        "SELECT export_id, name, n_rows, recipe_hash, path, hub_repo, created_at FROM exports "
+        "ORDER BY created_at DESC, export_id",
+        [],
+    )
+
+
+def export(cat: Catalog, export_id: str) -> dict[str, Any] | None:
+    rows = _rows(cat, "SELECT * EXCLUDE (verifier_versions) FROM exports WHERE export_id = ?", [export_id])
+    if not rows:
+        return None
+    row = rows[0]
+    row["counts"] = json.loads(row["counts"]) if row.get("counts") else {}
+    manifest = Path(row["path"]) / "manifest.json" if row.get("path") else None
+    row["manifest"] = (
+        json.loads(manifest.read_text(encoding="utf-8"))
+        if manifest is not None and manifest.is_file()
+        else None
+    )
+    return row
+
+
+def export_files(row: dict[str, Any]) -> dict[tuple[str, str], Path]:
+    """(rung config, split) -> parquet file, from the manifest (only files on disk). The viewer opens
+    nothing else: a request names a (rung, split) key, never a path."""
+    out: dict[tuple[str, str], Path] = {}
+    if not row.get("manifest") or not row.get("path"):
+        return out
+    root = Path(row["path"])
+    for rung in row["manifest"].get("rungs", []):
+        for split, f in sorted(rung.get("files", {}).items()):
+            if f.endswith(".parquet") and (root / f).is_file():
+                out[(str(rung.get("config", "default")), split)] = root / f
+    return out
+
+
+def export_rows(cat: Catalog, file: Path, page: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of an export file's rows (in file order) and the file's row count."""
+    rows = _rows(
+        cat, "SELECT * FROM read_parquet(?) LIMIT ? OFFSET ?", [str(file), ROWS_PAGE, page * ROWS_PAGE]
+    )
+    total = int(cat.scalar("SELECT count(*) FROM read_parquet(?)", [str(file)]))
+    return rows, total
