@@ -51,7 +51,7 @@ def render_card(manifest: dict[str, Any], recipe_text: str) -> str:
     parts = ["---", yaml.safe_dump(header, sort_keys=False, allow_unicode=True).rstrip(), "---", ""]
     parts.append(f"# {manifest['name']}\n")
     parts.append(
-        f"A **{manifest['kind'].upper()}** set exported by [redstar](https://github.com/) from a catalog "
+        f"A **{manifest['kind'].upper()}** set exported by redstar from a catalog "
         f"with recipe `{manifest['recipe_file']}`. "
         + {
             "sft": "Rows have a `messages` column (system, user, assistant) for TRL's SFTTrainer.",
@@ -59,7 +59,8 @@ def render_card(manifest: dict[str, Any], recipe_text: str) -> str:
             "rl": "Rows have a conversational `prompt` and an `answer` (plus `tests` for code) for TRL's "
             "GRPOTrainer / RLOOTrainer reward functions.",
         }[manifest["kind"]]
-        + " Every row carries `problem_id`, its trace id(s) and `source_id`.\n"
+        + " Every row carries `problem_id`, its trace id(s), run, teacher model, the trace's own `source_id`, "
+        "the verifier and its label.\n"
     )
     parts.append("## Sizes\n")
     if manifest["ladder"]:
@@ -76,8 +77,23 @@ def render_card(manifest: dict[str, Any], recipe_text: str) -> str:
     )
     parts.append("## Composition\n")
     largest = manifest["rungs"][-1] if manifest["rungs"] else {"by_source": {}, "by_difficulty": {}}
+    if largest.get("by_model"):
+        parts.append(
+            _table(
+                "Rows per teacher model (largest size)",
+                ["model", "rows"],
+                sorted(largest["by_model"].items()),
+            )
+        )
+        parts.append(
+            _table("Rows per run (largest size)", ["run", "rows"], sorted(largest["by_run"].items()))
+        )
     parts.append(
-        _table("Rows per source (largest size)", ["source", "rows"], sorted(largest["by_source"].items()))
+        _table(
+            "Rows per source of the trace (largest size)",
+            ["source", "rows"],
+            sorted(largest["by_source"].items()),
+        )
     )
     parts.append(
         _table(

@@ -7,7 +7,10 @@
 - rl: ``prompt`` = [system, user] + ``answer`` (+ ``tests`` for code): TRL "prompt-only"; GRPO/RLOO
   pass ``answer``/``tests`` to reward functions by name.
 
-Every row also carries ``problem_id``, the trace id(s) and ``source_id`` for lineage.
+Every row also carries its lineage: ``problem_id``, ``problem_source_id`` (the source the problem was first
+ingested from) and, per trace, its id, ``run_id``, teacher ``model``, ``source_id`` (the trace's own source:
+the file an imported response came from, else the problem's), ``verifier``/``verifier_version`` and
+``label``. A set built from one teacher's run names that teacher, not whichever source first held the problem.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ def sft_columns(r: Recipe) -> tuple[str, str]:
     """(SELECT list, FROM/JOIN clause) over the selection table aliased ``s``."""
     f = r.fmt
     cols = (
-        "s.problem_id, s.trace_id, s.source_id, s.difficulty, t.n_tokens, "
+        "s.problem_id, s.trace_id, s.run_id, s.model, s.trace_source AS source_id, "
+        f"s.source_id AS problem_source_id, {literal(r.traces.verifier)} AS verifier, s.verifier_version, s.label, "
+        "s.difficulty, t.n_tokens, "
         f"[{{'role': 'system', 'content': {literal(f.system_prompt)}}}, "
         f"{{'role': 'user', 'content': {_user(f.user_template)}}}, "
         "{'role': 'assistant', 'content': t.text}] AS messages"
@@ -44,7 +49,11 @@ def sft_columns(r: Recipe) -> tuple[str, str]:
 
 def dpo_columns(r: Recipe) -> tuple[str, str]:
     cols = (
-        "s.problem_id, s.chosen_trace_id, s.rejected_trace_id, s.source_id, s.difficulty, "
+        "s.problem_id, s.chosen_trace_id, s.rejected_trace_id, s.run_id AS chosen_run_id, "
+        "s.rejected_run_id, s.model AS chosen_model, s.rejected_model, s.trace_source AS source_id, "
+        "s.rejected_trace_source AS rejected_source_id, s.source_id AS problem_source_id, "
+        f"{literal(r.traces.verifier)} AS verifier, s.verifier_version, s.label AS chosen_label, s.rejected_label, "
+        "s.difficulty, "
         f"{_prompt(r)} AS prompt, "
         "[{'role': 'assistant', 'content': c.text}] AS chosen, "
         "[{'role': 'assistant', 'content': x.text}] AS rejected, "

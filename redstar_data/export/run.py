@@ -37,7 +37,9 @@ class Rung:
     n_rows: int
     config: str
     splits: dict[str, int] = field(default_factory=dict)
-    by_source: dict[str, int] = field(default_factory=dict)
+    by_source: dict[str, int] = field(default_factory=dict)  # the trace's own source (RL: the problem's)
+    by_model: dict[str, int] = field(default_factory=dict)  # teacher model of the (chosen) trace
+    by_run: dict[str, int] = field(default_factory=dict)
     by_difficulty: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, float] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
@@ -177,7 +179,9 @@ def export(
                 n_rows=n,
                 config=size_label(req) if recipe.is_ladder else "default",
                 splits={k: int(v) for k, v in splits.items()},
-                by_source=_counts(catalog, n, "source_id"),
+                by_source=_counts(catalog, n, "trace_source"),
+                by_model=_counts(catalog, n, "model") if recipe.kind != "rl" else {},
+                by_run=_counts(catalog, n, "run_id") if recipe.kind != "rl" else {},
                 by_difficulty=_counts(catalog, n, "difficulty"),
                 tokens=_token_stats(catalog, n),
             )
@@ -301,6 +305,8 @@ def _record(catalog: Catalog, report: ExportReport, recipe_text: str, *, hub_rep
                 "n_rows": r.n_rows,
                 "splits": r.splits,
                 "by_source": r.by_source,
+                "by_model": r.by_model,
+                "by_run": r.by_run,
                 "by_difficulty": r.by_difficulty,
             }
             for r in report.rungs

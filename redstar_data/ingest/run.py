@@ -382,7 +382,7 @@ class _Run:
         cat.execute(f"""
             CREATE OR REPLACE TEMP TABLE __rs_tr AS
             SELECT s.*, s.k - 1 + coalesce(prev.n, 0) AS sample_index FROM (
-                SELECT problem_id, row_number, response, mdl AS model,
+                SELECT problem_id, row_number, response, meta, mdl AS model,
                        'import-' || ? || '-' || trim(regexp_replace(mdl, '[^A-Za-z0-9._-]+', '-', 'g'), '-') AS run_id,
                        row_number() OVER (PARTITION BY problem_id, mdl ORDER BY row_number) AS k
                 FROM (SELECT *, {model_expr} AS mdl FROM __rs_stage WHERE reason IS NULL AND response IS NOT NULL)
@@ -400,7 +400,8 @@ class _Run:
         row = cat.one(f"""
             INSERT INTO traces (trace_id, problem_id, run_id, sample_index, text, finish_reason, n_tokens, meta)
             SELECT trace_id, problem_id, run_id, sample_index, response, 'import',
-                   len(string_split_regex(trim(response), '\\s+')), json_object('source_id', ?, 'row_number', row_number)
+                   len(string_split_regex(trim(response), '\\s+')),
+                   json_object('source_id', ?, 'row_number', row_number, 'row_meta', meta)
             FROM (SELECT *, {trace_id_sql()} AS trace_id FROM __rs_tr) t
             WHERE NOT EXISTS (SELECT 1 FROM traces x WHERE x.trace_id = t.trace_id)
         """, [sid])  # fmt: skip

@@ -53,8 +53,9 @@ def _candidates(r: Recipe) -> str:
         conds.append(f"NOT EXISTS (SELECT 1 FROM trace_flags f WHERE f.trace_id = t.trace_id{flag_cond})")
     where = ("WHERE " + " AND ".join(conds)) if conds else ""
     return f"""cand AS (
-    SELECT t.trace_id, t.problem_id, t.n_tokens, l.label, l.verifier_version
-    FROM traces t JOIN labels l USING (trace_id) {where}
+    SELECT t.trace_id, t.problem_id, t.n_tokens, t.run_id, ru.model,
+           json_extract_string(t.meta, '$.source_id') AS trace_source, l.label, l.verifier_version
+    FROM traces t JOIN labels l USING (trace_id) LEFT JOIN runs ru USING (run_id) {where}
 )"""
 
 
@@ -146,7 +147,8 @@ def _rows(r: Recipe) -> str:
     FROM cand c WHERE c.label = 'correct'
 ),
 rows AS (
-    SELECT p.*, x.k, x.trace_id, x.n_tokens, x.verifier_version
+    SELECT p.*, x.k, x.trace_id, x.n_tokens, x.verifier_version, x.label, x.run_id,
+           coalesce(x.model, 'unknown') AS model, coalesce(x.trace_source, p.source_id) AS trace_source
     FROM prob p JOIN picked x USING (problem_id) {kcond}
 )"""
     if r.kind == "dpo":
@@ -162,7 +164,11 @@ rj AS (
 ),
 rows AS (
     SELECT p.*, ch.k, ch.trace_id AS chosen_trace_id, rj.trace_id AS rejected_trace_id,
-           ch.n_tokens AS n_tokens, rj.n_tokens AS rejected_tokens, ch.verifier_version
+           ch.n_tokens AS n_tokens, rj.n_tokens AS rejected_tokens, ch.verifier_version,
+           ch.label, rj.label AS rejected_label, ch.run_id, rj.run_id AS rejected_run_id,
+           coalesce(ch.model, 'unknown') AS model, coalesce(rj.model, 'unknown') AS rejected_model,
+           coalesce(ch.trace_source, p.source_id) AS trace_source,
+           coalesce(rj.trace_source, p.source_id) AS rejected_trace_source
     FROM prob p JOIN ch USING (problem_id) JOIN rj ON rj.problem_id = p.problem_id AND rj.k = ch.k
     WHERE ch.k <= {int(f.max_pairs_per_problem)}
 )"""
@@ -181,7 +187,8 @@ rows AS (
     FROM cand GROUP BY problem_id
 ),
 rows AS (
-    SELECT p.*, 1 AS k, ps.pass_rate, ps.n_verified, NULL::INTEGER AS n_tokens, ps.verifier_version
+    SELECT p.*, 1 AS k, ps.pass_rate, ps.n_verified, NULL::INTEGER AS n_tokens, ps.verifier_version,
+           NULL::VARCHAR AS label, NULL::VARCHAR AS run_id, NULL::VARCHAR AS model, p.source_id AS trace_source
     FROM prob p JOIN problems pr USING (problem_id) LEFT JOIN ps USING (problem_id) {where}
 )"""
 
