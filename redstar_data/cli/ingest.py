@@ -87,6 +87,8 @@ def ingest(
     rows.append(("seconds", f"{report.seconds:.1f}"))
     if report.n_traces or report.run_ids:
         rows.append(("imported traces", report.n_traces))
+        rows.append(("traces already present", report.n_traces_present))
+        rows += [(f"  no trace: {k}", v) for k, v in sorted(report.traces_skipped.items())]
     how = f"preset {report.preset}" + (" (detected)" if report.preset_auto else "")
     console.print(make_table(f"ingest {report.source_id} ({how})", ["", "rows"], rows))
     if report.mapping:

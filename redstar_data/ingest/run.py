@@ -46,6 +46,10 @@ class IngestReport:
     n_rejected: int = 0
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
     n_traces: int = 0
+    n_traces_present: int = 0  # response rows whose trace the catalog already held
+    # response rows that made no trace, by reason (each also a `rejects` row; its problem was still ingested):
+    # good rows of a response source = n_traces + n_traces_present + sum(traces_skipped)
+    traces_skipped: dict[str, int] = field(default_factory=dict)
     kind: str = ""
     preset: str | None = None
     preset_auto: bool = False
@@ -385,7 +389,7 @@ class _Run:
                 SELECT problem_id, row_number, response, meta, mdl AS model,
                        'import-' || ? || '-' || trim(regexp_replace(mdl, '[^A-Za-z0-9._-]+', '-', 'g'), '-') AS run_id,
                        row_number() OVER (PARTITION BY problem_id, mdl ORDER BY row_number) AS k
-                FROM (SELECT *, {model_expr} AS mdl FROM __rs_stage WHERE reason IS NULL AND response IS NOT NULL)
+                FROM (SELECT *, {model_expr} AS mdl FROM __rs_stage WHERE reason IS NULL AND nullif(trim(response, ' ' || chr(9) || chr(10) || chr(13)), '') IS NOT NULL)
             ) s LEFT JOIN (SELECT problem_id, run_id, count(*) AS n FROM __rs_resp GROUP BY ALL) prev
               USING (problem_id, run_id)
         """, [sid])  # fmt: skip
@@ -405,7 +409,32 @@ class _Run:
             FROM (SELECT *, {trace_id_sql()} AS trace_id FROM __rs_tr) t
             WHERE NOT EXISTS (SELECT 1 FROM traces x WHERE x.trace_id = t.trace_id)
         """, [sid])  # fmt: skip
-        self.report.n_traces += int(row[0]) if row else 0
+        n_new = int(row[0]) if row else 0
+        n_resp = fetch_one(con, "SELECT count(*) FROM __rs_tr")
+        self.report.n_traces += n_new
+        self.report.n_traces_present += (int(n_resp[0]) if n_resp else 0) - n_new
+        self._skip_empty_responses()
+
+    def _skip_empty_responses(self) -> None:
+        """A row of a response source with an empty (or white-space-only) response still gives its problem, but
+        no trace: it is counted in the report and kept in `rejects` (reason ``empty_response``), never dropped."""
+        field_name = self.m.sources.get("response", "response") if self.m else "response"
+        self.con.execute("""
+            INSERT INTO rejects (source_id, file, row_number, field, reason, detail, raw)
+            SELECT ?, ?, row_number, ?, 'empty_response', 'the response is empty: its problem was ingested, no trace',
+                   rtrim(left(txt, ?), chr(13) || chr(10))
+            FROM __rs_stage s WHERE reason IS NULL AND nullif(trim(response, ' ' || chr(9) || chr(10) || chr(13)), '') IS NULL
+              AND NOT EXISTS (SELECT 1 FROM rejects r WHERE r.source_id = ? AND r.row_number = s.row_number
+                              AND r.reason = 'empty_response' AND r.file IS NOT DISTINCT FROM ?)
+        """, [self.sid, self.file, field_name, RAW_LIMIT, self.sid, self.file])  # fmt: skip
+        n = fetch_one(
+            self.con,
+            "SELECT count(*) FROM __rs_stage WHERE reason IS NULL "
+            "AND nullif(trim(response, ' ' || chr(9) || chr(10) || chr(13)), '') IS NULL",
+        )
+        if n and n[0]:
+            skipped = self.report.traces_skipped
+            skipped["empty_response"] = skipped.get("empty_response", 0) + int(n[0])
 
     # -- bookkeeping -------------------------------------------------------------------------------
     def write_source(self, *, final: bool) -> None:
