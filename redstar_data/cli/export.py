@@ -15,6 +15,12 @@ RecipeArg = Annotated[str, typer.Argument(help="Recipe YAML (a path, or a name u
 def _print_counts(report: Any) -> None:
     from redstar_data.cli._output import console, print_table
 
+    if report.funnel:
+        rows = [[step, "" if x is None else f"-{x:,}", f"{n:,}"] for step, x, n in report.funnel]
+        for r in report.rungs:
+            asked = f"size {r.requested:,} requested" if r.requested is not None else "all rows"
+            rows.append([f"{asked} ({r.config})", "", f"{r.n_rows:,}"])
+        print_table("funnel: what each step keeps", ["step", "excluded", "remaining"], rows)
     title = (
         f"{report.name} ({report.kind}): {report.available:,} rows available ({report.seconds:.1f} seconds)"
     )

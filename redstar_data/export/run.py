@@ -20,7 +20,7 @@ from redstar_data.errors import CatalogError, HubError, RecipeError, SqlError
 from redstar_data.export import card, formats, hub, writers
 from redstar_data.ids import stable_hash
 from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
-from redstar_data.recipes.compile import selection_sql
+from redstar_data.recipes.compile import funnel_sql, selection_sql
 from redstar_data.recipes.ladder import resolve_sizes, size_label
 from redstar_data.recipes.load import canonical_text, load_recipe
 from redstar_data.recipes.schema import Recipe
@@ -63,6 +63,8 @@ class ExportReport:
     hub_error: str | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    # dry run: (step, excluded by it or None where the unit changes, remaining), problems → rows
+    funnel: list[tuple[str, int | None, int]] = field(default_factory=list)
 
     @property
     def n_rows(self) -> int:
@@ -112,6 +114,19 @@ def _verifier_versions(cat: Catalog, recipe: Recipe) -> dict[str, str]:
         f"SELECT DISTINCT verifier_version FROM {SEL} WHERE verifier_version IS NOT NULL ORDER BY 1"
     )
     return {recipe.traces.verifier: ",".join(r[0] for r in rows)} if rows else {}
+
+
+def _funnel(cat: Catalog, recipe: Recipe, available: int) -> list[tuple[str, int | None, int]]:
+    """Why rows are missing: what each exclusion of the recipe removes, in order (see compile.funnel_sql)."""
+    steps = [(name, int(cat.scalar(sql))) for name, sql in funnel_sql(recipe)]
+    last = {"sft": "rows (picked per problem)", "dpo": "rows (chosen/rejected pairs)", "rl": "rows (prompts)"}
+    steps.append((last[recipe.kind], available))
+    out: list[tuple[str, int | None, int]] = []
+    for i, (name, n) in enumerate(steps):
+        # problems → traces → pairs change the unit: no "excluded" count across those steps
+        unit_change = i == 0 or name.startswith("labelled traces") or name.startswith("rows (chosen")
+        out.append((name, None if unit_change else steps[i - 1][1] - n, n))
+    return out
 
 
 def _prepare_dir(out: Path) -> Path:
@@ -203,6 +218,7 @@ def export(
         if req is not None and n < req:
             report.notes.append(f"size {req:,} cut to the {n:,} rows available (allow_smaller)")
     if dry_run:
+        report.funnel = _funnel(catalog, recipe, available)
         report.seconds = time.perf_counter() - t0
         catalog.execute(f"DROP TABLE IF EXISTS {SEL}")
         return report

@@ -39,18 +39,26 @@ def _labels(r: Recipe) -> str:
 )"""
 
 
-def _candidates(r: Recipe) -> str:
+def _trace_conds(r: Recipe) -> list[tuple[str, str]]:
+    """The trace exclusions, each named for the dry run's funnel."""
     t, s = r.traces, r.select
     conds = []
     if t.runs:
-        conds.append(_in("t.run_id", t.runs))
+        conds.append(("runs", _in("t.run_id", t.runs)))
     if t.min_tokens is not None:
-        conds.append(f"t.n_tokens >= {int(t.min_tokens)}")
+        conds.append(("length (min_tokens)", f"t.n_tokens >= {int(t.min_tokens)}"))
     if t.max_tokens is not None:
-        conds.append(f"t.n_tokens <= {int(t.max_tokens)}")
+        conds.append(("length (max_tokens)", f"t.n_tokens <= {int(t.max_tokens)}"))
     if s.exclude_flags:
         flag_cond = "" if s.exclude_flags is True else " AND " + _in("f.flag", list(s.exclude_flags))
-        conds.append(f"NOT EXISTS (SELECT 1 FROM trace_flags f WHERE f.trace_id = t.trace_id{flag_cond})")
+        conds.append(
+            ("flags", f"NOT EXISTS (SELECT 1 FROM trace_flags f WHERE f.trace_id = t.trace_id{flag_cond})")
+        )
+    return conds
+
+
+def _candidates(r: Recipe, upto: int | None = None) -> str:
+    conds = [c for _, c in _trace_conds(r)][:upto]
     where = ("WHERE " + " AND ".join(conds)) if conds else ""
     return f"""cand AS (
     SELECT t.trace_id, t.problem_id, t.n_tokens, t.run_id, ru.model,
@@ -84,36 +92,47 @@ def _bucket(r: Recipe) -> str:
     return f"coalesce(printf('%.1f', floor(d.difficulty_score / {width}) * {width}), p.level, 'unknown')"
 
 
-def problems_sql(r: Recipe) -> str:
-    """The selected problems (one row each) with source, bucket, rank key and split: the ``prob`` CTE."""
+def _problem_conds(r: Recipe) -> list[tuple[str, str]]:
+    """The problem exclusions, in order, each named for the dry run's funnel."""
     s = r.select
-    seed = int(r.seed)
     conds = []
     if s.domains:
-        conds.append(_in("p.domain", s.domains))
+        conds.append(("domains", _in("p.domain", s.domains)))
     if s.sources:
-        conds.append(
+        conds.append((
+            "sources",
             f"({_in('p.source_id', s.sources)} OR EXISTS (SELECT 1 FROM problem_sources m "
-            f"WHERE m.problem_id = p.problem_id AND {_in('m.source_id', s.sources)}))"
-        )
-    if s.canonical_only:
-        conds.append("p.is_canonical")
-    if s.exclude_contaminated:
-        conds.append("NOT p.is_contaminated")
+            f"WHERE m.problem_id = p.problem_id AND {_in('m.source_id', s.sources)}))",
+        ))  # fmt: skip
     if s.exclude_benchmarks:
-        conds.append(
+        conds.append((
+            "benchmark",
             "NOT EXISTS (SELECT 1 FROM problem_sources m JOIN sources b USING (source_id) "
             "WHERE m.problem_id = p.problem_id AND b.is_benchmark) "
-            "AND p.source_id NOT IN (SELECT source_id FROM sources WHERE is_benchmark)"
-        )
+            "AND p.source_id NOT IN (SELECT source_id FROM sources WHERE is_benchmark)",
+        ))  # fmt: skip
+    if s.exclude_contaminated:
+        conds.append(("contamination", "NOT p.is_contaminated"))
+    if s.canonical_only:
+        conds.append(("duplicates", "p.is_canonical"))
     if s.difficulty is not None:
-        conds.append("d.difficulty_score IS NOT NULL")
+        dc = ["d.difficulty_score IS NOT NULL"]
         if s.difficulty.min is not None:
-            conds.append(f"d.difficulty_score >= {float(s.difficulty.min)!r}")
+            dc.append(f"d.difficulty_score >= {float(s.difficulty.min)!r}")
         if s.difficulty.max is not None:
-            conds.append(f"d.difficulty_score <= {float(s.difficulty.max)!r}")
+            dc.append(f"d.difficulty_score <= {float(s.difficulty.max)!r}")
+        conds.append(("difficulty", " AND ".join(dc)))
     if s.where:
-        conds.append(condition_sql(s.where, key="select.where"))
+        conds.append(("where", condition_sql(s.where, key="select.where")))
+    return conds
+
+
+def problems_sql(r: Recipe, upto: int | None = None) -> str:
+    """The selected problems (one row each) with source, bucket, rank key and split: the ``prob`` CTE
+    (``upto``: only the first exclusions, for the funnel)."""
+    s = r.select
+    seed = int(r.seed)
+    conds = [c for _, c in _problem_conds(r)][:upto]
     joins = ""
     if s.difficulty is not None:
         joins += " LEFT JOIN diff d USING (problem_id)"
@@ -216,3 +235,32 @@ def selection_sql(r: Recipe) -> Compiled:
         )
     sql = "WITH " + ",\n".join(ctes) + "\n" + final
     return Compiled(selection=sql, problems=prob, where_clause=r.select.where)
+
+
+def funnel_sql(r: Recipe) -> list[tuple[str, str]]:
+    """(step, count query) for the dry run's funnel: problems, then each problem exclusion, then the labelled
+    traces of what remains and each trace exclusion (SFT/DPO: then the label rule). The last step, the rows
+    the recipe yields, is the selection's own count."""
+    head = [_labels(r)]
+    d = _difficulty(r)
+    if d:
+        head.append(d)
+    steps = []
+    pconds = _problem_conds(r)
+    for k, (name, _) in enumerate([("problems", ""), *pconds]):
+        ctes = [*head, problems_sql(r, upto=k)]
+        steps.append((name, "WITH " + ",\n".join(ctes) + "\nSELECT count(*) FROM prob"))
+    if r.kind == "rl":
+        return steps
+    tconds = _trace_conds(r)
+    for j, (name, _) in enumerate([("labelled traces of these problems", ""), *tconds]):
+        ctes = [*head, problems_sql(r), _candidates(r, upto=j)]
+        steps.append(
+            (name, "WITH " + ",\n".join(ctes) + "\nSELECT count(*) FROM cand JOIN prob USING (problem_id)")
+        )
+    ctes = [*head, problems_sql(r), _candidates(r)]
+    steps.append((
+        "labels (correct)",
+        "WITH " + ",\n".join(ctes) + "\nSELECT count(*) FROM cand JOIN prob USING (problem_id) WHERE label = 'correct'",
+    ))  # fmt: skip
+    return steps
