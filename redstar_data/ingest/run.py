@@ -410,7 +410,7 @@ class _Run:
             WHERE NOT EXISTS (SELECT 1 FROM traces x WHERE x.trace_id = t.trace_id)
         """, [sid])  # fmt: skip
         n_new = int(row[0]) if row else 0
-        n_resp = fetch_one(con, "SELECT count(*) FROM __rs_tr")
+        n_resp = cat.one("SELECT count(*) FROM __rs_tr")
         self.report.n_traces += n_new
         self.report.n_traces_present += (int(n_resp[0]) if n_resp else 0) - n_new
         self._skip_empty_responses()
@@ -419,7 +419,7 @@ class _Run:
         """A row of a response source with an empty (or white-space-only) response still gives its problem, but
         no trace: it is counted in the report and kept in `rejects` (reason ``empty_response``), never dropped."""
         field_name = self.m.sources.get("response", "response") if self.m else "response"
-        self.con.execute("""
+        self.cat.execute("""
             INSERT INTO rejects (source_id, file, row_number, field, reason, detail, raw)
             SELECT ?, ?, row_number, ?, 'empty_response', 'the response is empty: its problem was ingested, no trace',
                    rtrim(left(txt, ?), chr(13) || chr(10))
@@ -427,8 +427,7 @@ class _Run:
               AND NOT EXISTS (SELECT 1 FROM rejects r WHERE r.source_id = ? AND r.row_number = s.row_number
                               AND r.reason = 'empty_response' AND r.file IS NOT DISTINCT FROM ?)
         """, [self.sid, self.file, field_name, RAW_LIMIT, self.sid, self.file])  # fmt: skip
-        n = fetch_one(
-            self.con,
+        n = self.cat.one(
             "SELECT count(*) FROM __rs_stage WHERE reason IS NULL "
             "AND nullif(trim(response, ' ' || chr(9) || chr(10) || chr(13)), '') IS NULL",
         )
