@@ -98,7 +98,7 @@ def create_app(catalog_path: str | os.PathLike[str] | None, *, allow_remote: boo
             "contamination": queries.contamination(cat, pid),
             "traces": queries.traces(cat, pid),
         }
-        d["stats"] = queries.stats(d["traces"])
+        d["stats"] = queries.stats(cat, d["traces"])
         return respond(f"problem {pid[:12]}", pages.problem_page(d), script=pages.EXPAND_JS)
 
     async def trace(request: Request) -> HTMLResponse:

@@ -63,16 +63,20 @@ def memberships(cat: Catalog, pid: str) -> list[dict[str, Any]]:
     )
 
 
-def stats(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Counts over the problem's traces as ``traces()`` returned them (newest labels): traces, verified,
-    correct, and the pass rate as the `problem_stats` view defines it (correct / verified)."""
-    verified = [r for r in rows if r.get("label") is not None]
-    correct = sum(1 for r in verified if r["label"] == "correct")
+def stats(cat: Catalog, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts over the problem's traces as ``traces()`` returned them (newest labels), and their pass rate by
+    the catalog's own ``pass_rate()`` rule (run over these labels, not re-defined here)."""
+    labels = [r.get("label") for r in rows]
+    rate = (
+        cat.scalar("SELECT pass_rate(label) FROM unnest(?::VARCHAR[]) AS t(label)", [labels])
+        if rows
+        else None
+    )
     return {
         "n_traces": len(rows),
-        "n_verified": len(verified),
-        "n_correct": correct,
-        "pass_rate": correct / len(verified) if verified else None,
+        "n_verified": sum(1 for x in labels if x is not None),
+        "n_correct": sum(1 for x in labels if x == "correct"),
+        "pass_rate": rate,
     }
 
 
@@ -119,34 +123,48 @@ def traces(cat: Catalog, pid: str) -> list[dict[str, Any]]:
     """The problem's traces with their newest label and flags; text as length and tail.
 
     The full text is not read here, only its last ``TAIL`` characters: the rest is fetched per trace when
-    its card is expanded (``trace_text``), so 16 traces of 100k characters make a small page. Labels come
-    from the `latest_labels` view filtered by a list of trace ids: DuckDB pushes that filter through the
-    view's window into the scan, so only these traces' labels are ranked (a join would rank them all).
+    its card is expanded (``trace_text``), so 16 traces of 100k characters make a small page. Two scans:
+    the traces of the problem, then their labels from ``labels_of('math', NULL)`` (the catalog's newest-label
+    rule) and flags, filtered by the list of trace ids: DuckDB pushes that filter through the rule's window
+    into the scan, so only these traces' labels are ranked (a join would rank every label in the catalog).
     """
-    ids = [r["trace_id"] for r in _rows(cat, "SELECT trace_id FROM traces WHERE problem_id = ?", [pid])]
-    if not ids:
-        return []
-    return _rows(
+    rows = _rows(
         cat,
-        f"""WITH l AS (SELECT trace_id, label, extracted, verifier, verifier_version FROM latest_labels
-                       WHERE verifier = 'math' AND list_contains(?::VARCHAR[], trace_id)),
-            f AS (SELECT trace_id, list(DISTINCT flag ORDER BY flag) AS flags FROM trace_flags
-                  WHERE list_contains(?::VARCHAR[], trace_id) GROUP BY trace_id)
-            SELECT t.trace_id, t.run_id, r.model, t.sample_index, t.finish_reason, t.n_tokens,
-                   length(t.text) AS chars, right(t.text, {TAIL}) AS tail,
-                   l.label, l.extracted, l.verifier, l.verifier_version, coalesce(f.flags, []) AS flags
-            FROM traces t LEFT JOIN l USING (trace_id) LEFT JOIN f USING (trace_id) LEFT JOIN runs r USING (run_id)
-            WHERE list_contains(?::VARCHAR[], t.trace_id)
+        f"""SELECT t.trace_id, t.run_id, r.model, t.sample_index, t.finish_reason, t.n_tokens,
+                   length(t.text) AS chars, right(t.text, {TAIL}) AS tail
+            FROM traces t LEFT JOIN runs r USING (run_id) WHERE t.problem_id = ?
             ORDER BY t.run_id, t.sample_index""",
-        [ids, ids, ids],
+        [pid],
     )
+    if not rows:
+        return []
+    ids = [r["trace_id"] for r in rows]
+    extra = {
+        r["trace_id"]: r
+        for r in _rows(
+            cat,
+            """WITH l AS (SELECT trace_id, label, extracted, verifier, verifier_version FROM labels_of('math', NULL)
+                          WHERE list_contains(?::VARCHAR[], trace_id)),
+                    f AS (SELECT trace_id, list(DISTINCT flag ORDER BY flag) AS flags FROM trace_flags
+                          WHERE list_contains(?::VARCHAR[], trace_id) GROUP BY trace_id)
+               SELECT trace_id, l.label, l.extracted, l.verifier, l.verifier_version, f.flags
+               FROM l FULL JOIN f USING (trace_id)""",
+            [ids, ids],
+        )
+    }
+    for r in rows:
+        e = extra.get(r["trace_id"], {})
+        for k in ("label", "extracted", "verifier", "verifier_version"):
+            r[k] = e.get(k)
+        r["flags"] = e.get("flags") or []
+    return rows
 
 
 def trace_text(cat: Catalog, tid: str) -> dict[str, Any] | None:
     rows = _rows(
         cat,
         "SELECT t.trace_id, t.problem_id, t.text, "
-        "(SELECT any_value(extracted) FROM latest_labels WHERE verifier = 'math' AND trace_id = ?) AS extracted "
+        "(SELECT any_value(extracted) FROM labels_of('math', NULL) WHERE trace_id = ?) AS extracted "
         "FROM traces t WHERE t.trace_id = ?",
         [tid, tid],
     )

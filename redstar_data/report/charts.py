@@ -97,10 +97,6 @@ def tokens_by_run(rows: Rows) -> go.Figure | None:
     )
 
 
-def _rate(r: dict[str, Any]) -> float:
-    return float(r["correct"]) / float(r["verified"]) if r["verified"] else 0.0
-
-
 def pass_rate_by_difficulty(rows: Rows) -> go.Figure | None:
     if not rows:
         return None
@@ -109,7 +105,7 @@ def pass_rate_by_difficulty(rows: Rows) -> go.Figure | None:
     for i, rs in enumerate(groups.values(), start=1):
         fig.add_scatter(
             x=[r["score_bin"] for r in rs],
-            y=[_rate(r) for r in rs],
+            y=[r["pass_rate"] for r in rs],
             mode="lines+markers",
             showlegend=False,
             customdata=[[r["problems"], r["verified"]] for r in rs],
@@ -129,7 +125,7 @@ def pass_rate_by_source(rows: Rows) -> go.Figure | None:
     fig = go.Figure(
         go.Bar(
             x=[r["source"] for r in rows],
-            y=[_rate(r) for r in rows],
+            y=[r["pass_rate"] for r in rows],
             customdata=[[r["problems"], r["verified"]] for r in rows],
             hovertemplate="%{x}<br>pass rate %{y:.3f}<br>%{customdata[0]} problems, "
             "%{customdata[1]} verified traces<extra></extra>",

@@ -62,22 +62,26 @@ GROUP BY s.source_id, p.domain ORDER BY s.source_id, p.domain
         "t.n_tokens",
         "t.run_id || coalesce(' · ' || r.model, '')",
     ),
+    # pass rates use the catalog's pass_rate() rule over newest labels (trace_labels), pooled per group
     "pass_rate_by_difficulty": """
 WITH d AS (SELECT method, problem_id, avg(score) AS score FROM difficulty WHERE score IS NOT NULL
            GROUP BY method, problem_id),
 r AS (SELECT method, min(score) AS lo, max(score) AS hi, approx_count_distinct(score) AS nd FROM d GROUP BY method),
-j AS (SELECT d.method, CASE WHEN r.nd <= 20 OR r.hi = r.lo THEN d.score
-                            ELSE r.lo + (r.hi - r.lo) / 20 * least(floor((d.score - r.lo) / ((r.hi - r.lo) / 20)), 19)
-                       END AS score_bin,
-             s.n_correct, s.n_verified
-      FROM d JOIN r USING (method) JOIN problem_stats s USING (problem_id))
-SELECT method, score_bin, count(*) AS problems, sum(n_verified) AS verified, sum(n_correct) AS correct
-FROM j GROUP BY method, score_bin HAVING sum(n_verified) > 0 ORDER BY method, score_bin
+b AS (SELECT d.method, d.problem_id,
+             CASE WHEN r.nd <= 20 OR r.hi = r.lo THEN d.score
+                  ELSE r.lo + (r.hi - r.lo) / 20 * least(floor((d.score - r.lo) / ((r.hi - r.lo) / 20)), 19)
+             END AS score_bin
+      FROM d JOIN r USING (method))
+SELECT b.method, b.score_bin, count(DISTINCT b.problem_id) AS problems, count(t.label) AS verified,
+       count(*) FILTER (WHERE t.label = 'correct') AS correct, pass_rate(t.label) AS pass_rate
+FROM b JOIN trace_labels t USING (problem_id)
+GROUP BY b.method, b.score_bin HAVING count(t.label) > 0 ORDER BY b.method, b.score_bin
 """,
     "pass_rate_by_source": """
-SELECT p.source_id AS source, count(*) AS problems, sum(s.n_verified) AS verified, sum(s.n_correct) AS correct
-FROM problem_stats s JOIN problems p USING (problem_id)
-GROUP BY p.source_id HAVING sum(s.n_verified) > 0 ORDER BY p.source_id
+SELECT p.source_id AS source, count(DISTINCT p.problem_id) AS problems, count(t.label) AS verified,
+       count(*) FILTER (WHERE t.label = 'correct') AS correct, pass_rate(t.label) AS pass_rate
+FROM trace_labels t JOIN problems p USING (problem_id)
+GROUP BY p.source_id HAVING count(t.label) > 0 ORDER BY p.source_id
 """,
     "labels_by_run": """
 SELECT run_id, coalesce(label, 'unverified') AS label, count(*) AS n

@@ -45,6 +45,8 @@ def test_aggregates_match_independent_counts(looked_catalog: Path) -> None:
         assert sorted(r["lo"] for r in t["difficulty_hist"] if r["g"] == "label") == [1, 2, 3, 4, 5]
         correct = cat.scalar("SELECT count(*) FROM trace_labels WHERE label = 'correct'")
         assert sum(r["correct"] for r in t["pass_rate_by_source"]) == correct
+        for r in t["pass_rate_by_source"] + t["pass_rate_by_difficulty"]:  # the catalog's pass_rate() rule
+            assert r["pass_rate"] == pytest.approx(r["correct"] / r["verified"])
         flags = cat.scalar("SELECT count(*) FROM (SELECT DISTINCT trace_id, flag FROM trace_flags)")
         assert flags > 0 and sum(r["n"] for r in t["flags_by_run"]) == flags
         clusters = cat.scalar("SELECT count(*) FROM dedup_clusters")
