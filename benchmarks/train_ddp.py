@@ -53,12 +53,23 @@ def _tiny_builder() -> Any:
 def _model(out: Path, hidden: int, layers: int) -> tuple[Path, int]:
     """The tests' tokenizer and template, with a wider/deeper random Qwen2 in place of the tiny one."""
     import torch
-    from transformers import AutoConfig, Qwen2ForCausalLM
+    from transformers import AutoConfig, Qwen2Config, Qwen2ForCausalLM
 
     _tiny_builder()(out)
-    cfg = AutoConfig.from_pretrained(out)
-    cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers = hidden, 3 * hidden, layers
-    cfg.num_attention_heads, cfg.num_key_value_heads = 8, 4
+    tiny = AutoConfig.from_pretrained(out)
+    cfg = Qwen2Config(
+        vocab_size=tiny.vocab_size,
+        hidden_size=hidden,
+        intermediate_size=3 * hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=8,
+        num_key_value_heads=4,
+        max_position_embeddings=512,
+        tie_word_embeddings=True,
+        pad_token_id=tiny.pad_token_id,
+        eos_token_id=tiny.eos_token_id,
+        bos_token_id=None,
+    )
     torch.manual_seed(0)
     model = Qwen2ForCausalLM(cfg)
     model.save_pretrained(out)

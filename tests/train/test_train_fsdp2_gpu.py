@@ -24,12 +24,23 @@ def test_two_gpu_fsdp2_sft_step(tmp_path, tiny_model, exports):
 
     if torch.cuda.device_count() < 2:
         pytest.skip("needs 2 CUDA GPUs")
-    from transformers import AutoConfig, Qwen2ForCausalLM
+    from transformers import AutoConfig, Qwen2Config, Qwen2ForCausalLM
 
     model_dir = Path(shutil.copytree(tiny_model, tmp_path / "model"))  # the tokenizer and template
-    cfg = AutoConfig.from_pretrained(model_dir)  # Qwen2.5-0.5B's layer shape, 4 layers
-    cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers = 896, 4864, 4
-    cfg.num_attention_heads, cfg.num_key_value_heads = 14, 2
+    tiny = AutoConfig.from_pretrained(model_dir)
+    cfg = Qwen2Config(  # Qwen2.5-0.5B's layer shape, 4 layers
+        vocab_size=tiny.vocab_size,
+        hidden_size=896,
+        intermediate_size=4864,
+        num_hidden_layers=4,
+        num_attention_heads=14,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        tie_word_embeddings=True,
+        pad_token_id=tiny.pad_token_id,
+        eos_token_id=tiny.eos_token_id,
+        bos_token_id=None,
+    )
     Qwen2ForCausalLM(cfg).to(torch.bfloat16).save_pretrained(model_dir)
     conf = tmp_path / "sft.yaml"
     conf.write_text(
