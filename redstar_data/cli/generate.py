@@ -147,6 +147,13 @@ def generate(
             "--option", "-o", help="Extra backend option KEY=VALUE (repeatable), e.g. -o max_model_len=32768."
         ),
     ] = None,
+    include_benchmarks: Annotated[
+        bool,
+        typer.Option(
+            "--include-benchmarks",
+            help="Also sample problems of benchmark sources (skipped by default: training on them is contamination).",
+        ),
+    ] = False,
     extra: Annotated[
         list[str] | None,
         typer.Option(
@@ -217,6 +224,7 @@ def generate(
                 domain_templates=templates,
                 batch_size=batch_size,
                 commit_every_s=commit_every,
+                include_benchmarks=include_benchmarks,
                 progress=sink,
             )
     finally:

@@ -173,8 +173,20 @@ def _open_run(
     )
 
 
-def _selection_sql(where: str | None, with_ids: bool, limit: int | None) -> str:
+# a problem held by any benchmark source (see ingest/benchmarks): never a training problem unless asked
+NOT_BENCHMARK = (
+    "NOT EXISTS (SELECT 1 FROM problem_sources m JOIN sources b USING (source_id) "
+    "WHERE m.problem_id = p.problem_id AND b.is_benchmark) "
+    "AND p.source_id NOT IN (SELECT source_id FROM sources WHERE is_benchmark)"
+)
+
+
+def _selection_sql(
+    where: str | None, with_ids: bool, limit: int | None, include_benchmarks: bool = False
+) -> str:
     sql = "SELECT problem_id FROM problems p WHERE TRUE"
+    if not include_benchmarks and not with_ids:  # explicit ids (eval) name their problems
+        sql += f" AND {NOT_BENCHMARK}"
     if where is not None:  # an empty --where is an error, not "everything"
         sql += f" AND {condition_sql(where, key='--where')}"
     if with_ids:
@@ -193,9 +205,11 @@ def plan_missing(
     where: str | None = None,
     limit: int | None = None,
     problem_ids: Sequence[str] | None = None,
+    include_benchmarks: bool = False,
 ) -> tuple[int, int, pa.Table]:
-    """(problems selected, traces existing, table of (problem_id, missing: list<int>)) for the run."""
-    sel = _selection_sql(where, problem_ids is not None, limit)
+    """(problems selected, traces existing, table of (problem_id, missing: list<int>)) for the run.
+    Benchmark problems are left out unless ``include_benchmarks`` (or named in ``problem_ids``)."""
+    sel = _selection_sql(where, problem_ids is not None, limit, include_benchmarks)
     with ExitStack() as scope:
         if problem_ids is not None:
             ids = pa.table({"problem_id": pa.array(list(problem_ids), pa.string())})
@@ -306,12 +320,14 @@ def generate(
     batch_size: int = 64,
     commit_every_s: float = 2.0,
     problem_ids: Sequence[str] | None = None,
+    include_benchmarks: bool = False,
     progress: ProgressCallback = null_progress,
 ) -> GenerateReport:
     """Create or continue run ``run_id``: generate the samples (< n) still missing for the selected problems.
 
     ``where`` is SQL over ``problems``; ``problem_ids`` restricts to those problems; ``limit`` takes the
-    first N selected problems by id. Backend failures for one problem are reported in
+    first N selected problems by id. Problems of benchmark sources are skipped (sampling them for training
+    is contamination) unless ``include_benchmarks`` or they are named in ``problem_ids``. Backend failures for one problem are reported in
     ``GenerateReport.failures``, not raised.
 
     Finished traces are committed every ``batch_size`` finished problems, or after ``commit_every_s``
@@ -333,7 +349,15 @@ def generate(
     report = GenerateReport(run_id=rid)
     t0 = time.perf_counter()
 
-    n_sel, n_have, missing = plan_missing(catalog, rid, n, where=where, limit=limit, problem_ids=problem_ids)
+    n_sel, n_have, missing = plan_missing(
+        catalog,
+        rid,
+        n,
+        where=where,
+        limit=limit,
+        problem_ids=problem_ids,
+        include_benchmarks=include_benchmarks,
+    )
     report.n_problems, report.n_wanted, report.n_existing = n_sel, n_sel * n, n_have
     _open_run(catalog, rid, backend, params, templates, n, kind)
     total = sum(len(m) for m in missing.column("missing").to_pylist())

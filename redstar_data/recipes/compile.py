@@ -34,8 +34,14 @@ def _labels(r: Recipe) -> str:
     """The latest label per trace (the catalog's ``labels_of`` rule), pinned to one version when asked."""
     t = r.traces
     version = "NULL" if t.verifier_version == "latest" else literal(t.verifier_version)
+    label = "label"
+    if not t.allow_weak_extraction:  # a fallback extraction is not a confident "correct"
+        label = (
+            "CASE WHEN label = 'correct' AND coalesce(TRY_CAST(json_extract(details, '$.weak') AS BOOLEAN), "
+            "FALSE) THEN 'correct_weak' ELSE label END"
+        )
     return f"""labels AS (
-    SELECT trace_id, label, verifier_version FROM labels_of({literal(t.verifier)}, {version})
+    SELECT trace_id, {label} AS label, verifier_version FROM labels_of({literal(t.verifier)}, {version})
 )"""
 
 
@@ -45,6 +51,11 @@ def _trace_conds(r: Recipe) -> list[tuple[str, str]]:
     conds = []
     if t.runs:
         conds.append(("runs", _in("t.run_id", t.runs)))
+    else:
+        conds.append((
+            "run kinds",
+            f"t.run_id IN (SELECT run_id FROM runs WHERE {_in('kind', list(t.run_kinds))})",
+        ))  # fmt: skip
     if t.min_tokens is not None:
         conds.append(("length (min_tokens)", f"t.n_tokens >= {int(t.min_tokens)}"))
     if t.max_tokens is not None:

@@ -56,7 +56,8 @@ class Select(_Strict):
     difficulty: Difficulty | None = None
     canonical_only: bool = True
     exclude_contaminated: bool = True
-    exclude_flags: bool | list[Literal[FLAGS]] = False  # type: ignore[valid-type]
+    # flagged traces (truncated, repetition, ...) are not training material unless asked: false keeps them
+    exclude_flags: bool | list[Literal[FLAGS]] = True  # type: ignore[valid-type]
     exclude_benchmarks: bool = True
     where: str | None = None
 
@@ -80,6 +81,12 @@ class Traces(_Strict):
     min_tokens: int | None = Field(default=None, ge=0)
     max_tokens: int | None = Field(default=None, ge=1)
     runs: list[str] | None = None
+    # when ``runs`` is not given: traces of runs of these kinds (teacher samples and imported responses;
+    # eval and judge runs are measurements, not training data)
+    run_kinds: list[str] = Field(default_factory=lambda: ["teacher", "import"], min_length=1)
+    # a "correct" label whose answer came from the verifier's weak fallback (details.weak, e.g. the last
+    # number of the text) counts as correct only when asked
+    allow_weak_extraction: bool = False
 
 
 class Mix(_Strict):

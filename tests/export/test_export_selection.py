@@ -44,10 +44,16 @@ def test_sft_default_selection_matches_python(catalog, built, write_recipe, tmp_
 
 
 def test_exclude_flags_changes_the_pick(catalog, built, write_recipe, tmp_path):
-    rec = write_recipe("name: s\nselect: {domains: [math]}\n")
+    rec = write_recipe("name: s\nselect: {domains: [math], exclude_flags: false}\n")
     export(catalog, rec, out_dir=tmp_path / "o")
     got = {r["problem_id"]: r["trace_id"] for r in _rows(tmp_path / "o" / "train.parquet")}
     assert got == _expected_sft(built, flags=False) != _expected_sft(built)
+
+
+def test_flagged_traces_are_excluded_by_default(catalog, built, write_recipe, tmp_path):
+    export(catalog, write_recipe("name: s\nselect: {domains: [math]}\n"), out_dir=tmp_path / "o")
+    got = {r["problem_id"]: r["trace_id"] for r in _rows(tmp_path / "o" / "train.parquet")}
+    assert got == _expected_sft(built)
 
 
 def test_ladder_rungs_are_nested_prefixes(catalog, built, write_recipe, tmp_path):
@@ -230,7 +236,9 @@ def _ranked(built, pid: str, label: str, order: str, seed: int) -> list[dict]:
 def test_every_sft_pick_policy(catalog, built, write_recipe, tmp_path):
     seed = 7
     for pick in ("shortest_correct", "longest_correct", "random_correct", "all_correct"):
-        rec = write_recipe(f"name: s\nseed: {seed}\nselect: {{domains: [math]}}\ntraces: {{pick: {pick}}}\n")
+        rec = write_recipe(
+            f"name: s\nseed: {seed}\nselect: {{domains: [math], exclude_flags: false}}\ntraces: {{pick: {pick}}}\n"
+        )
         export(catalog, rec, out_dir=tmp_path / pick)
         got: dict[str, list[str]] = {}
         for r in sorted(_rows(tmp_path / pick / "train.parquet"), key=lambda r: r["trace_id"]):
@@ -254,7 +262,7 @@ def test_every_dpo_chosen_and_rejected_policy(catalog, built, write_recipe, tmp_
         ("shortest_correct", "shortest_incorrect"),
     ):
         rec = write_recipe(
-            f"name: d\nkind: dpo\nseed: {seed}\nselect: {{domains: [math]}}\n"
+            f"name: d\nkind: dpo\nseed: {seed}\nselect: {{domains: [math], exclude_flags: false}}\n"
             f"format: {{chosen: {chosen}, rejected: {rejected}, max_pairs_per_problem: 2}}\n"
         )
         out = tmp_path / f"{chosen}-{rejected}"
