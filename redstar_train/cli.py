@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from redstar_data.cli._options import CatalogOpt, RunOpt
 from redstar_data.errors import ConfigError
@@ -27,8 +28,13 @@ def _fmt(v: Any, pct: bool = False) -> str:
 
 
 def train(
-    kind: Annotated[str, typer.Argument(help="sft | dpo | rl | plan", show_default=False)],
-    config: Annotated[Path, typer.Argument(help="Training YAML (see recipes/train/).", show_default=False)],
+    kind: Annotated[str, typer.Argument(help="sft | dpo | rl | plan | tiny-model", show_default=False)],
+    config: Annotated[
+        Path,
+        typer.Argument(
+            help="Training YAML (see recipes/train/); tiny-model: the folder to write.", show_default=False
+        ),
+    ],
     output_dir: Annotated[
         Path | None, typer.Option("--output-dir", "-o", help="Override output_dir from the config.")
     ] = None,
@@ -98,15 +104,25 @@ def train(
       redstar train plan recipes/train/sft_qwen2.5_32b_ladder.yaml --gpus 8 --gpu-mem 80
       redstar train dpo recipes/train/dpo_qwen2.5_7b.yaml --resume-from-checkpoint latest
       redstar train rl recipes/train/rl_reinforce_pp_qwen2.5_7b.yaml --max-steps 10
+      redstar train tiny-model runs/tiny_qwen2   # the local random model the *_tiny_cpu.yaml configs train
       accelerate launch --config_file recipes/train/distributed/zero3.yaml -m redstar_train.sft CONFIG
 
     Needs the [train] extra: pip install 'redstar[train]'.
     """
+    if kind == "tiny-model":
+        from redstar_data.cli._output import console
+        from redstar_train.tiny import build_tiny_qwen2
+
+        out = build_tiny_qwen2(config)
+        console.print(f"wrote a tiny random Qwen2 + locally trained BPE tokenizer to {escape(str(out))}")
+        return
     if kind == "plan":
         _plan(config, gpus, gpu_mem, strategy, seq_len, micro_batch, gpus_per_node, as_json)
         return
     if kind not in KINDS:
-        raise ConfigError(f"unknown training kind {kind!r}", key="KIND", allowed=(*KINDS, "plan"))
+        raise ConfigError(
+            f"unknown training kind {kind!r}", key="KIND", allowed=(*KINDS, "plan", "tiny-model")
+        )
     if launcher not in ("none", "accelerate"):
         raise ConfigError(f"unknown launcher {launcher!r}", key="--launcher", allowed=["none", "accelerate"])
     from redstar_data.cli._output import console, print_table, progress_bar

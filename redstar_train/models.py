@@ -65,11 +65,43 @@ def model_init_kwargs(model: ModelSection, context: ContextSection) -> dict[str,
     return kw
 
 
+# first path parts that name a local folder, never a Hub organisation (output_dir defaults live under runs/)
+LOCAL_ROOTS = ("runs", "outputs", "checkpoints", "models", "exports")
+
+
+def looks_local(path: str) -> bool:
+    """True when ``path`` can only mean a folder on this machine: absolute, ./ ../ ~, more than one ``/``
+    (a Hub id is ``org/name``), or a first part that is a local folder (``runs/...``)."""
+    p = path.strip()
+    if p.startswith(("/", "./", "../", "~", ".\\")) or p.count("/") > 1 or "\\" in p:
+        return True
+    first = p.split("/", 1)[0]
+    return "/" in p and (first in LOCAL_ROOTS or Path(first).is_dir())
+
+
+def check_model_path(path: str, *, file: str | None, key: str) -> None:
+    """A local-looking model path that does not exist fails at once with how to get it (transformers would
+    take it for a Hub id and retry the network for about a minute)."""
+    if looks_local(path) and not Path(path).expanduser().exists():
+        tiny = Path(path).name.startswith("tiny")
+        raise ConfigError(
+            f"model folder {path!r} does not exist",
+            file=file,
+            key=key,
+            hint=f"build it with: redstar train tiny-model {path}"
+            if tiny
+            else "give the folder of a saved model (save_pretrained), or a Hub id like Qwen/Qwen2.5-7B-Instruct",
+        )
+
+
 def load_tokenizer(cfg: TrainConfig) -> Any:
     """The tokenizer for training: the model's (or ``model.tokenizer``), optional chat template override,
     pad token defaulted to eos, ``model_max_length`` = ``context.max_length``."""
     (transformers,) = require("training", "train", "transformers")
+    check_model_path(cfg.model.path, file=cfg.source_file, key="model.path")
     src = cfg.model.tokenizer or cfg.model.path
+    if cfg.model.tokenizer:
+        check_model_path(cfg.model.tokenizer, file=cfg.source_file, key="model.tokenizer")
     try:
         tok = transformers.AutoTokenizer.from_pretrained(src)
     except OSError as e:
