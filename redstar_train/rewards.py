@@ -36,10 +36,16 @@ def completion_text(completion: Any) -> str:
 
 
 def math_reward(
-    completions: Sequence[Any], answer: Sequence[str | None], *, timeout: float = 5.0, **kwargs: Any
+    *args: Any,
+    completions: Sequence[Any] | None = None,
+    answer: Sequence[Any] | None = None,
+    timeout: float = 1.0,
+    **kwargs: Any,
 ) -> list[float | None]:
     """1.0 when the completion's final answer equals the reference ``answer``, else 0.0; None without one.
 
+    Called as TRL does (``prompts=``, ``completions=``, ``answer=`` keywords), or positionally as
+    ``(completions, answer)`` or ``(prompts, completions, answer=...)``.
     Grading is ``redstar_data.verify.math.check(response, reference)``: the same verifier that labels
     traces in the catalog, so training rewards and dataset labels agree. Each completion costs at most about
     ``timeout`` seconds (a degenerate megabyte completion is read in bounded time and scores 0.0 on
@@ -52,6 +58,19 @@ def math_reward(
         >>> math_reward([[{"role": "assistant", "content": "\\\\boxed{\\\\frac{1}{2}}"}]], answer=["0.5"])
         [1.0]
     """
+    if completions is None:
+        if len(args) == 2 and answer is not None:  # (prompts, completions, answer=...)
+            completions = args[1]
+        elif len(args) == 2:  # (completions, answer)
+            completions, answer = args
+        elif len(args) == 1:
+            completions = args[0]
+        else:
+            raise TypeError(
+                "math_reward(completions, answer) or math_reward(prompts, completions, answer=...)"
+            )
+    if answer is None:
+        raise TypeError("math_reward needs the reference answers: answer=[...]")
     from redstar_data.verify.math import check
 
     if len(answer) != len(completions):

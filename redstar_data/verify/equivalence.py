@@ -22,8 +22,109 @@ _MATRIX = re.compile(
     r"\\begin\{(?:pmatrix|bmatrix|Bmatrix|vmatrix|matrix|array)\}(?:\{[^{}]*\})?(.*?)\\end\{\w+\}", re.S
 )
 _PROSE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{4,}")
-_INEQ = re.compile(r"^([a-zA-Z])\s*(<|>|\\leq|\\geq|\\lt|\\gt)\s*([^<>=]+)$")
-_INEQ2 = re.compile(r"^([^<>=]+?)\s*(<|\\leq|\\lt)\s*([a-zA-Z])\s*(<|\\leq|\\lt)\s*([^<>=]+)$")
+_VAR = r"[a-zA-Z](?:_\{?\w+\}?)?(?:\([a-z]\))?"
+_INEQ = re.compile(r"^(" + _VAR + r")\s*(<|>|\\leq|\\geq|\\lt|\\gt)\s*([^<>=]+)$")
+_INEQ2 = re.compile(r"^([^<>=]+?)\s*(<|\\leq|\\lt)\s*(" + _VAR + r")\s*(<|\\leq|\\lt)\s*([^<>=]+)$")
+_ABS_INEQ = re.compile(r"^\|\s*([a-zA-Z])\s*\|\s*(<|>|\\leq|\\geq)\s*([^<>=|]+)$")
+_IN_SET = re.compile(r"^[a-zA-Z]\s*\\in\s*(?=[(\[{\\])")
+_LABEL = re.compile(
+    r"^\s*((?:\\[A-Za-z]+|[A-Za-z]{1,3})(?:_\{[^{}]*\}|_[A-Za-z0-9])?(?:\^\{[^{}]*\}|\^[A-Za-z0-9])?'*"
+    r"(?:\([^()=]*\))?|\(\s*[A-Za-z](?:_\w)?(?:\s*,\s*[A-Za-z](?:_\w)?)+\s*\))\s*=(?![=<>])"
+)
+_SET_OP = re.compile(r"\\(cup|cap|setminus)(?![A-Za-z])|\\\{|\\\}|\\(?:emptyset|varnothing)(?![A-Za-z])")
+
+
+def split_label(item: str) -> tuple[str | None, str]:
+    """``AB = 4`` → (``AB``, ``4``); ``(a,b)=(5,9)``, ``E_{x}=10.1``, ``g^{-1}(x)=…`` likewise; else (None, item)."""
+    m = _LABEL.match(item)
+    if m and "=" not in item[m.end() :] and item[m.end() :].strip():
+        return N.canon(m.group(1)), item[m.end() :].strip()
+    return None, item
+
+
+def abs_inequality(s: str) -> str:
+    """``|x|>2`` → ``(-\\infty,-2)\\cup(2,\\infty)``; ``|x|\\leq 3`` → ``[-3,3]``."""
+    m = _ABS_INEQ.match(s)
+    if not m:
+        return s
+    _, op, c = m.groups()
+    c = c.strip()
+    if op == "<":
+        return f"(-{c},{c})"
+    if op == "\\leq":
+        return f"[-{c},{c}]"
+    if op == ">":
+        return f"(-\\infty,-{c})\\cup({c},\\infty)"
+    return f"(-\\infty,-{c}]\\cup[{c},\\infty)"
+
+
+def eval_sets(s: str) -> str:
+    """``\\{1,2\\}\\cup\\{3\\}`` → ``\\{1,2,3\\}``: finite set literals combined by ∪ ∩ ∖ are evaluated."""
+    if "\\{" not in s or not any(op in s for op in ("\\cup", "\\cap", "\\setminus")):
+        return s
+    toks: list[str] = []
+    pos, depth, start = 0, 0, 0
+    for m in _SET_OP.finditer(s):
+        tok = m.group()
+        if tok == "\\{":
+            if depth == 0:
+                if s[pos : m.start()].strip():
+                    return s
+                start = m.end()
+            depth += 1
+        elif tok == "\\}":
+            depth -= 1
+            if depth == 0:
+                toks.append("{" + s[start : m.start()])
+            pos = m.end()
+        elif depth == 0:
+            if s[pos : m.start()].strip():
+                return s
+            toks.append("{" if tok[1:] in ("emptyset", "varnothing") else tok[1:])
+            pos = m.end()
+    if depth or s[pos:].strip() or not toks:
+        return s
+
+    def key(x: str) -> object:
+        n = N.parse_number(x)
+        return n.value if n is not None else N.canon(x)
+
+    def items(tok: str) -> dict:
+        return {key(x): x for x in N.split_top(tok[1:]) if x}
+
+    if not toks[0].startswith("{"):
+        return s
+    acc = items(toks[0])
+    i = 1
+    while i + 1 < len(toks):
+        op, rhs = toks[i], toks[i + 1]
+        if not rhs.startswith("{") or op.startswith("{"):
+            return s
+        other = items(rhs)
+        if op == "cup":
+            acc = {**acc, **other}
+        elif op == "cap":
+            acc = {k: v for k, v in acc.items() if k in other}
+        else:
+            acc = {k: v for k, v in acc.items() if k not in other}
+        i += 2
+    if i != len(toks):
+        return s
+    return "\\{" + ",".join(acc.values()) + "\\}" if acc else "\\emptyset"
+
+
+def _vector_as_tuple(s: str) -> str:
+    """A one-column or one-row matrix is a vector: written as a tuple so it compares with ``(1,2,3)``."""
+    m = _MATRIX.fullmatch(s.strip())
+    if not m:
+        return s
+    rows = [r for r in (row.strip() for row in m.group(1).split("\\\\")) if r and r != "\\hline"]
+    cells = [[_unbrace(c.strip()) for c in r.split("&")] for r in rows]
+    if len(cells) > 1 and all(len(r) == 1 for r in cells):
+        return "(" + ",".join(r[0] for r in cells) + ")"
+    if len(cells) == 1 and len(cells[0]) > 1:
+        return "(" + ",".join(cells[0]) + ")"
+    return s
 
 
 def _ineq_to_interval(s: str) -> str:
@@ -68,14 +169,13 @@ def prepare(s: str, *, other_is_list: bool, other_is_equation: bool = False) -> 
     if tail != raw and re.search(r"[\d]|\\pi", tail):
         raw = tail
     t = N.basic(raw)
-    if not other_is_equation:  # "y=2x+1" vs "y-2x=1" compares equations, not right-hand sides
-        t = N.strip_prefix(t)
+    t = _IN_SET.sub("", t)
+    t = _vector_as_tuple(abs_inequality(eval_sets(t)))
     t = re.sub(r"(\d)\s*\{,\}\s*(\d)", r"\1\2", t)
     if other_is_list:
         t = re.sub(r"(\d)(?:\\,| |\u2009)(\d{3})(?!\d)", r"\1\2", t)
     else:
         t = N.join_thousands(t)
-    t = N.strip_units(t)
     return t.strip().rstrip(".").strip()
 
 
@@ -84,8 +184,7 @@ def _items(s: str) -> list[str]:
     if s.startswith("\\{") and s.endswith("\\}") and "\\{" not in s[2:-2]:
         s = s[2:-2]
     parts = N.split_top(s, (",", ";", " and ", " or ", "\\cup"))
-    parts = [N.strip_prefix(p) for p in parts if p]
-    return _expand_pm(parts)
+    return _expand_pm([p for p in parts if p])
 
 
 def _brackets(s: str) -> tuple[str, list[str], str] | None:
@@ -186,7 +285,11 @@ class Comparer:
         if rb is not None and len(rb[1]) > 1:
             if cb is None or len(cb[1]) != len(rb[1]):
                 return False
-            if (rb[0], rb[2]) != (cb[0], cb[2]) and any(c in "[]" for c in rb[0] + rb[2] + cb[0] + cb[2]):
+            ends_matter = len(rb[1]) == 2 and any(c in "[]" for c in rb[0] + rb[2] + cb[0] + cb[2])
+            if (rb[0], rb[2]) != (
+                cb[0],
+                cb[2],
+            ) and ends_matter:  # interval ends; a 3-vector's brackets are not
                 return False
             self.methods.append("structure")
             return all(self.value(a, b) for a, b in zip(rb[1], cb[1], strict=True))
@@ -216,32 +319,70 @@ class Comparer:
 
 
 def _is_equation(s: str) -> bool:
-    return len(N.split_top(s, ("=",))) == 2 and len(_items(s)) == 1
+    return len(N.split_top(s, ("=",))) == 2 and "<" not in s and ">" not in s
+
+
+def _value(item: str) -> str:
+    return N.strip_units(item)
+
+
+def _tuple_items(s: str) -> list[str] | None:
+    """Elements of a parenthesised tuple ``(a, b, c)`` (not an interval with a bracket end)."""
+    b = _brackets(s)
+    if b is None or len(b[1]) < 2 or b[0] != "(" or b[2] != ")":
+        return None
+    return b[1]
+
+
+def _ordered(cmp: Comparer, refs: list[str], cands: list[str]) -> bool:
+    return len(refs) == len(cands) and all(cmp.value(r, c) for r, c in zip(refs, cands, strict=True))
 
 
 def equivalent(reference: str, candidate: str, sym: SymbolicFn | None) -> tuple[bool, str]:
     """Is ``candidate`` the same answer as ``reference``? Returns (verdict, deciding method)."""
     cmp = Comparer(sym)
     cmp.ref_percent = "%" in reference
-    if N.canon(N.basic(reference)) == N.canon(N.basic(candidate)):
+    rb, cb = N.basic(reference), N.basic(candidate)
+    if N.canon(rb) == N.canon(cb):
         return True, "string"
-    ry, cy = _YES_NO.match(N.basic(reference)), _YES_NO.match(N.basic(candidate))
+    ry, cy = _YES_NO.match(rb), _YES_NO.match(cb)
     if ry and cy:
         return ry.group(1).lower() == cy.group(1).lower(), "text"
-    chain = N.split_top(N.basic(reference), ("=",))
-    if (
-        len(chain) > 2 and "=" not in candidate and len(_items(N.basic(reference))) == 1
-    ):  # "i^7 = i^4 i^3 = -i": the chain's last value is the answer
-        reference = chain[-1]
+    chain = N.split_top(rb, ("=",))
+    if len(chain) > 2 and "=" not in candidate and len(_items(rb)) == 1:
+        reference = chain[-1]  # "i^7 = i^4 i^3 = -i": the chain's last value is the answer
     ref_list = len(_items(N.basic(reference))) > 1
-    cand_list = len(_items(N.basic(candidate))) > 1
-    ref_eq = _is_equation(N.basic(reference))
-    cand_eq = _is_equation(N.basic(candidate))
-    ref = prepare(reference, other_is_list=cand_list, other_is_equation=cand_eq and ref_eq)
-    cand = prepare(candidate, other_is_list=ref_list, other_is_equation=ref_eq and cand_eq)
+    cand_list = len(_items(cb)) > 1
+    ref = prepare(reference, other_is_list=cand_list)
+    cand = prepare(candidate, other_is_list=ref_list)
     refs, cands = _items(ref), _items(cand)
-    if len(refs) > 1 or len(cands) > 1:
-        ok = cmp.unordered(refs, cands)
-        return ok, "list:" + (cmp.methods[-1] if cmp.methods else "length")
-    ok = cmp.value(ref, cand)
-    return ok, cmp.methods[-1] if cmp.methods else "structure"
+    method = lambda: cmp.methods[-1] if cmp.methods else "structure"  # noqa: E731
+    if len(refs) == 1 and len(cands) == 1:
+        (rlab, rv), (clab, cv) = split_label(refs[0]), split_label(cands[0])
+        if _is_equation(refs[0]) and _is_equation(cands[0]):
+            # "y=2x+1" vs "y-2x=1", "E=2C" vs "2C=E": compared as equations first
+            if cmp.value(refs[0], cands[0]):
+                return True, "equation:" + method()
+            if rlab is None or rlab != clab:
+                return False, "equation:" + method()
+        return cmp.value(_value(rv), _value(cv)), method()
+    rl = [split_label(x) for x in refs]
+    cl = [split_label(x) for x in cands]
+    rlabs, clabs = [lab for lab, _ in rl], [lab for lab, _ in cl]
+    rvals, cvals = [_value(v) for _, v in rl], [_value(v) for _, v in cl]
+    distinct = lambda labs: None not in labs and len(set(labs)) == len(labs)  # noqa: E731
+    if distinct(rlabs) and distinct(clabs):  # x=1, y=2 vs y=2, x=1: matched by label
+        if sorted(rlabs) != sorted(clabs):  # type: ignore[type-var]
+            return False, "list:labels"
+        by = dict(zip(clabs, cvals, strict=True))
+        return all(cmp.value(v, by[lab]) for lab, v in zip(rlabs, rvals, strict=True)), "list:" + method()
+    if len(refs) == 1 and _tuple_items(rvals[0]) is not None and all(lab is None for lab in clabs):
+        return _ordered(cmp, _tuple_items(rvals[0]) or [], cvals), "tuple:" + method()  # (3,5) vs 3, 5
+    if len(cands) == 1 and _tuple_items(cvals[0]) is not None and all(lab is None for lab in rlabs):
+        return _ordered(cmp, rvals, _tuple_items(cvals[0]) or []), "tuple:" + method()
+    if (distinct(rlabs) and all(lab is None for lab in clabs)) or (
+        distinct(clabs) and all(lab is None for lab in rlabs)
+    ):  # AB=4, CD=5 vs 4, 5: the labels fix the order
+        return _ordered(cmp, rvals, cvals), "list:" + method()
+    ok = cmp.unordered(rvals, cvals)
+    return ok, "list:" + (cmp.methods[-1] if cmp.methods else "length")

@@ -24,8 +24,10 @@ _BRACE = re.compile(r"\\[{}\\]|[{}]")
 _OPEN_TAG = re.compile(r"<answer>", re.I)
 _CLOSE_TAG = re.compile(r"</answer>", re.I)
 _FINAL_PHRASE = re.compile(
-    r"(?:final answer|the answer is|answer is)\s*(?:is)?\s*(?:\*\*)?\s*:?\s*(?:\*\*)?\s*", re.I
+    r"(?:final answers?|the answers? (?:is|are)|answers? (?:is|are))\b\s*(?:is|are)?\s*(?:\*\*)?\s*:?\s*(?:\*\*)?\s*",
+    re.I,
 )
+_SPAN_JOIN = re.compile(r"\s*(?:,|;|and|or|,\s*and|,\s*or|\\text\{\s*(?:and|or)\s*\})?\s*", re.I)
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)*(?:\.\d+)?(?:/\d+)?")
 _MAX_PHRASE_ANSWER = 200
 
@@ -134,9 +136,35 @@ def _last_math(region: str) -> str | None:
     """Last math span of ``region``; display math (``$$``, ``\\[``) wins over inline math."""
     found = list(_MATH_SPAN.finditer(region))
     display = [m for m in found if m.group(1) is not None or m.group(4) is not None]
-    spans = [next(g for g in m.groups() if g is not None) for m in (display or found)]
-    spans = [sp.strip() for sp in spans if sp.strip() and len(sp) <= _MAX_PHRASE_ANSWER * 5]
-    return spans[-1] if spans else None
+    kept = [m for m in (display or found) if (sp := _span_text(m)) and len(sp) <= _MAX_PHRASE_ANSWER * 5]
+    if not kept:
+        return None
+    # "$x = 1$ and $x = 2$": spans joined only by "and"/","/"or" are one list answer
+    group = [kept[-1]]
+    for prev in reversed(kept[-MAX_JOINED_BOXES:-1]):
+        if _SPAN_JOIN.fullmatch(region, prev.end(), group[-1].start()):
+            group.append(prev)
+        else:
+            break
+    return ", ".join(_span_text(m) for m in reversed(group))
+
+
+def _leading_math_group(line: str) -> str | None:
+    """``$x=1$ and $x=2$.`` at the start of ``line`` → ``x=1, x=2`` (spans joined by and / , / or)."""
+    group: list[re.Match[str]] = []
+    for m in _MATH_SPAN.finditer(line):
+        if group and not _SPAN_JOIN.fullmatch(line, group[-1].end(), m.start()):
+            break
+        if not group and m.start() != 0:
+            return None
+        group.append(m)
+        if len(group) >= MAX_JOINED_BOXES:
+            break
+    return ", ".join(_span_text(m) for m in group) if len(group) > 1 else None
+
+
+def _span_text(m: re.Match[str]) -> str:
+    return next(g for g in m.groups() if g is not None).strip()
 
 
 def _final_paragraph_math(text: str) -> str | None:
@@ -162,6 +190,9 @@ def _phrase_answer(text: str) -> str | None:
         if got is not None:
             return got
     if rest.startswith("$"):
+        joined = _leading_math_group(rest.split("\n", 1)[0])
+        if joined:
+            return joined
         end = rest.find("$", 1) if not rest.startswith("$$") else rest.find("$$", 2)
         if end != -1:
             return _strip_math(rest[: end + (2 if rest.startswith("$$") else 1)]) or None

@@ -232,7 +232,13 @@ class _Parser:
             self.budget -= cost
             terms = [body.xreplace({var: sympy.Integer(k)}) for k in range(int(lo), int(hi) + 1)]
             return sympy.Add(*terms) if name == "sum" else sympy.Mul(*terms)
-        return op(body, (var, lo, hi))
+        unevaluated = op(body, (var, lo, hi))
+        symbolic_bound = not (lo.is_Integer and hi.is_Integer)
+        if symbolic_bound and body.is_polynomial(var):  # \sum_{k=1}^{n} k → n(n+1)/2: fast at any point
+            closed = unevaluated.doit()
+            if not closed.has(sympy.Sum, sympy.Product):
+                return closed
+        return unevaluated
 
     def atom(self) -> Any:
         tok = self.take()
@@ -251,7 +257,20 @@ class _Parser:
                 return sympy.E
             if tok == "i" and self.peek() != "_" and tok not in self.bound:
                 return sympy.I
-            return sympy.Symbol(self._subscript(tok))
+            name = self._subscript(tok)
+            while self.peek() == "'":  # x', x'': derivatives are names of their own
+                self.take()
+                name += "'"
+            t, i = self.t, self.i
+            if (
+                i + 2 < len(t)
+                and t[i] == "("
+                and t[i + 2] == ")"
+                and len(t[i + 1]) == 1
+                and t[i + 1].isalpha()
+            ):
+                self.i += 3  # kx(t): the value of the function x at t is the quantity x (kx(t) = kx)
+            return sympy.Symbol(name)
         name = tok[1:]
         if name == "frac":
             num = self.group_or_token()

@@ -23,7 +23,8 @@ from redstar_data.verify.equivalence import equivalent
 from redstar_data.verify.extract import as_text, extract_answer
 from redstar_data.verify.pool import WorkerCrashed, WorkerPool, WorkerTimeout, run_many
 
-VERSION = "1.1.0"
+VERSION = "2.0.0"
+DEFAULT_TIMEOUT = 1.0  # seconds per item, everything included (issue 18: no item over 1 s by default)
 MAX_ANSWER_CHARS = 2000  # longer "answers" are compared as strings only (no parser, no normaliser sees them)
 
 _POOL = WorkerPool()
@@ -50,7 +51,12 @@ def _decide(response: object, reference: object, sym, deadline: float | None = N
         ok = " ".join(ex.answer.split()) == " ".join(reference.split())
         details["too_long"] = True
         return Verdict("correct" if ok else "incorrect", ex.answer[:MAX_ANSWER_CHARS], "string", details)
-    ok, method = equivalent(reference, ex.answer, sym)
+    try:
+        ok, method = equivalent(reference, ex.answer, sym)
+    except WorkerTimeout as exc:  # the symbolic step ran out of time: keep what extraction found
+        return Verdict("timeout", ex.answer, "timeout", {**details, "error": str(exc)})
+    except WorkerCrashed as exc:
+        return Verdict("error", ex.answer, "symbolic", {**details, "error": str(exc)})
     return Verdict("correct" if ok else "incorrect", ex.answer, method, details)
 
 
@@ -62,7 +68,7 @@ def check_inline(response: object, reference: object) -> tuple[str, str | None, 
     return v.label, v.extracted, v.method, v.details
 
 
-def check(response: str, reference: str, *, timeout: float = 5.0) -> Verdict:
+def check(response: str, reference: str, *, timeout: float = DEFAULT_TIMEOUT) -> Verdict:
     """Verdict for one response against the gold ``reference`` (fast path here, sympy in a worker).
 
     ``bytes`` are decoded as UTF-8 and numbers read as text; never raises on odd input types."""
@@ -96,7 +102,7 @@ def check(response: str, reference: str, *, timeout: float = 5.0) -> Verdict:
 def check_many(
     pairs: Sequence[tuple[str, str]],
     *,
-    timeout: float = 5.0,
+    timeout: float = DEFAULT_TIMEOUT,
     workers: int | None = None,
     progress: ProgressCallback = null_progress,
 ) -> list[Verdict]:
@@ -137,7 +143,7 @@ class MathVerifier:
     name = "math"
     version = VERSION
 
-    def __init__(self, timeout: float = 5.0) -> None:
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.timeout = timeout
 
     def check(self, response: str, reference: str) -> Verdict:

@@ -145,19 +145,131 @@ def strip_math_delims(s: str) -> str:
     return s.replace("\\$", "").replace("$", "")
 
 
+_UNICODE = {
+    "π": "\\pi ", "∞": "\\infty ", "≤": "\\leq ", "≥": "\\geq ", "≠": "\\neq ", "×": "\\times ",
+    "·": "\\cdot ", "⋅": "\\cdot ", "÷": "/", "−": "-", "–": "-", "∪": "\\cup ", "∩": "\\cap ", "∈": "\\in ",
+    "∖": "\\setminus ", "θ": "\\theta ", "α": "\\alpha ", "β": "\\beta ", "γ": "\\gamma ", "δ": "\\delta ",
+    "λ": "\\lambda ", "μ": "\\mu ", "σ": "\\sigma ", "φ": "\\phi ", "ω": "\\omega ", "Ω": "\\Omega ",
+    "½": "\\frac{1}{2}", "⅓": "\\frac{1}{3}", "⅔": "\\frac{2}{3}", "¼": "\\frac{1}{4}", "¾": "\\frac{3}{4}",
+    "′": "'", "″": "''", "’": "'", "⟨": "\\langle ", "⟩": "\\rangle ", "∅": "\\emptyset ",
+}  # fmt: skip
+_SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_SUPER_RUN = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+")
+_ROOT_SIGN = re.compile(r"√\s*(\([^()]*\)|\{[^{}]*\}|\d+(?:\.\d+)?|[A-Za-z]|\\[A-Za-z]+)")
+_UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
+_CMP_ALIASES = re.compile(r"\\(le|ge|ne|lt|gt)(?![A-Za-z])")
+_OPERATORNAME = re.compile(r"\\operatorname\*?\s*\{\s*([A-Za-z]+)\s*\}")
+_KNOWN_FUNCS = {"sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+                "ln", "log", "exp"}  # fmt: skip
+_ARG_CMDS = {"\\frac": 2, "\\sqrt": 1, "\\binom": 2}
+_ARG_CMD_RE = re.compile(r"\\(?:frac|sqrt|binom)(?![A-Za-z])")
+_ONE_TOKEN = re.compile(r"\s*(\\[A-Za-z]+|[0-9A-Za-z])")
+_MIXED = re.compile(r"(?<![\w.^_}){)\]|])(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}")
+_DMS = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree)\s*(\d+(?:\.\d+)?)\s*(?:'|\^\s*\{?\s*\\prime\s*\}?)"
+    r"(?:\s*(\d+(?:\.\d+)?)\s*(?:''|\"|\^\s*\{?\s*\\prime\\prime\s*\}?))?"
+)
+_SIDE_CONDITION = (
+    re.compile(r"\s*[,;]?\s*\(?\s*\b(?:for|where|if|when|provided|assuming|with|as long as)\b[^=]*?"
+               r"(?:\\neq|\\geq|\\leq|\\in|\\notin|<|>)[^()]*\)?\s*\.?$"),
+    re.compile(r"\s*[,;]?\s*\(\s*[^()]*(?:\\neq|\\notin)[^()]*\)\s*\.?$"),
+    re.compile(r"\s*[,;]\s*[^,;=]*(?:\\neq|\\notin)[^,;]*$"),
+)  # fmt: skip
+
+
+def unicode_math(s: str) -> str:
+    """``x² - 2x``, ``√3``, ``π``, ``≤`` → LaTeX (answers from chat models mix both)."""
+    if s.isascii():
+        return s
+    s = _SUPER_RUN.sub(lambda m: "^{" + m.group().translate(_SUPER) + "}", s)
+    s = _ROOT_SIGN.sub(lambda m: "\\sqrt{" + m.group(1).strip("(){}") + "}", s)
+    return _UNICODE_RE.sub(lambda m: _UNICODE[m.group()], s)
+
+
+def brace_args(s: str) -> str:
+    """TeX's brace-less arguments made explicit: ``\\frac12`` → ``\\frac{1}{2}``, ``\\sqrt2`` → ``\\sqrt{2}``,
+    ``\\frac\\pi4`` → ``\\frac{\\pi}{4}`` (an unbraced argument is one character or one command)."""
+    if "\\frac" not in s and "\\sqrt" not in s and "\\binom" not in s:
+        return s
+    out: list[str] = []
+    pos = 0
+    for m in _ARG_CMD_RE.finditer(s):
+        if m.start() < pos:
+            continue
+        out.append(s[pos : m.end()])
+        i = m.end()
+        if m.group() == "\\sqrt":
+            j = i
+            while j < len(s) and s[j] == " ":
+                j += 1
+            if j < len(s) and s[j] == "[":
+                k = s.find("]", j)
+                if k != -1:
+                    out.append(s[i : k + 1])
+                    i = k + 1
+        for _ in range(_ARG_CMDS[m.group()]):
+            j = i
+            while j < len(s) and s[j] == " ":
+                j += 1
+            if j < len(s) and s[j] == "{":
+                break  # braced arguments (and anything after them) are left to the next match
+            tok = _ONE_TOKEN.match(s, i)
+            if not tok:
+                break
+            out.append("{" + tok.group(1) + "}")
+            i = tok.end()
+        pos = i
+    out.append(s[pos:])
+    return "".join(out)
+
+
+def _dms_value(m: re.Match[str]) -> str:
+    deg, mins, secs = (Fraction(g) if g else Fraction(0) for g in m.groups())
+    v = deg + mins / 60 + secs / 3600
+    return str(v.numerator) if v.denominator == 1 else f"\\frac{{{v.numerator}}}{{{v.denominator}}}"
+
+
+def mixed_numbers(s: str) -> str:
+    """``3\\frac{1}{2}`` → ``\\frac{7}{2}``: a whole number written before a proper fraction of digits."""
+
+    def improper(m: re.Match[str]) -> str:
+        w, a, b = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        return f"\\frac{{{w * b + a}}}{{{b}}}" if 0 < a < b else m.group()
+
+    return _MIXED.sub(improper, s)
+
+
+def strip_side_condition(s: str) -> str:
+    """Drop a trailing side condition: ``…, \\text{ for } \\omega^2\\neq 4``, ``… (x\\neq 1)``, ``…, x\\ne 0``."""
+    for rx in _SIDE_CONDITION:
+        t = rx.sub("", s)
+        if t != s and t.strip():
+            return t.strip()
+    return s
+
+
 def basic(s: str) -> str:
     """LaTeX clean-up shared by both sides: wrappers, spacing, frac variants, degrees, percent, currency."""
-    s = strip_math_delims(s)
+    s = strip_math_delims(unicode_math(s))
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
     s = s.replace("\\$", "").replace("\\%", "").replace("%", "").replace("\\!", "")
+    s = _OPERATORNAME.sub(lambda m: "\\" + m.group(1) if m.group(1) in _KNOWN_FUNCS else m.group(), s)
+    s = _DMS.sub(_dms_value, s)
     s = _DEGREE.sub("", s)
     s = _SIMPLE_CMDS.sub("", s)
     s = _SPACES.sub(" ", s)
     s = _unwrap(s)
-    s = s.replace("\\le ", "\\leq ").replace("\\ge ", "\\geq ").replace("≤", "\\leq ").replace("≥", "\\geq ")
-    s = s.replace("\\infty", "\\infty ").replace("−", "-")
+    s = _CMP_ALIASES.sub(
+        lambda m: {"le": "\\leq ", "ge": "\\geq ", "ne": "\\neq ", "lt": "<", "gt": ">"}[m.group(1)], s
+    )
+    s = s.replace("\\leq", "\\leq ").replace("\\geq", "\\geq ").replace("\\neq", "\\neq ")
+    s = s.replace("\\infty", "\\infty ").replace("\\langle", "(").replace("\\rangle", ")")
+    s = re.sub(r"\\varnothing(?![A-Za-z])|^\\\{\s*\\\}$|^\{\s*\}$", r"\\emptyset", s)
     s = re.sub(r"\s+", " ", s).strip()
+    s = brace_args(s)
+    s = mixed_numbers(s)
     s = s.rstrip(" .;:,")
+    s = strip_side_condition(s)
     s = re.sub(r"(?i)\s*(?:dollars?|cents?)$", "", s)
     return s.strip()
 
@@ -243,13 +355,17 @@ _REPEAT_RE = re.compile(r"^([+-]?)(\d*)\.(\d*)\\overline\{(\d+)\}$")
 
 
 class Num:
-    """An exact rational value plus the reference precision it states (``quantum``; None = exact)."""
+    """An exact rational value plus the reference precision it states (``quantum``; None = exact).
+    ``tens`` is 10 for an integer like ``6630`` (three or more significant digits, then one zero): its precision
+    is ambiguous, so only a *decimal* candidate is read at that precision (``6630.65`` matches ``6630``; ``6631``
+    and ``9999.86`` for ``10000`` do not)."""
 
-    __slots__ = ("value", "quantum")
+    __slots__ = ("value", "quantum", "tens")
 
-    def __init__(self, value: Fraction, quantum: Fraction | None) -> None:
+    def __init__(self, value: Fraction, quantum: Fraction | None, tens: int = 1) -> None:
         self.value = value
         self.quantum = quantum
+        self.tens = tens
 
 
 def parse_number(s: str) -> Num | None:
@@ -275,7 +391,10 @@ def parse_number(s: str) -> Num | None:
             val = -val
         exact = "." not in body and not (e1 or e2)
         quantum = None if exact else Fraction(10) ** (exp - decimals)
-        return Num(val, quantum)
+        # "6630": one trailing zero after at least three significant digits reads as a rounded measurement
+        # (labelling policy: 6630.65 vs 6630); rounder numbers (10000, 120) and short ones stay exact
+        tens = 10 if exact and len(body) >= 4 and body.endswith("0") and not body.endswith("00") else 1
+        return Num(val, quantum, tens)
     m = _FRAC_RE.match(s) or _SLASH_RE.match(s)
     if m:
         sign, a, b = m.groups()
@@ -302,17 +421,20 @@ def parse_number(s: str) -> Num | None:
 def numbers_equal(ref: Num, cand: Num) -> bool:
     """Exact references need exact equality; a decimal reference accepts anything that rounds to it."""
     if ref.quantum is None:
-        if cand.quantum is None:
-            return ref.value == cand.value
-        # a decimal candidate for an exact reference: equal only when it is the exact value
-        return ref.value == cand.value
+        if ref.value == cand.value:
+            return True
+        # "6630" vs "6630.65": a round integer may be a rounded measurement; a decimal candidate that rounds to
+        # it at its trailing-zero precision is accepted (labelling policy); an integer candidate stays exact
+        if ref.tens > 1 and cand.quantum is not None and cand.quantum < 1:
+            return abs(cand.value - ref.value) < Fraction(ref.tens, 2)
+        return False
     tol = ref.quantum / 2
     return abs(cand.value - ref.value) <= tol * Fraction(1000001, 1000000)
 
 
 def choice_letter(s: str) -> str | None:
     """``(A)``, ``A``, ``A. text``, ``(A) text`` → ``A`` (upper-case letters A-J only)."""
-    m = re.match(r"^\(?([A-J])\)?(?:[.:)]\s+.*|\s*)$", s.strip())
+    m = re.match(r"^\(?([A-J])\)?(?:[.:)]?\s+.*|\s*)$", s.strip())
     return m.group(1) if m else None
 
 

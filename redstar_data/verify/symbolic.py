@@ -18,7 +18,10 @@ from redstar_data.verify.fastlatex import Unsupported, parse_fast
 
 FALLBACK = False  # see docs/verify.md: latex2sympy costs 80-900 ms a parse
 _POINTS = 4
-_REL_TOL = 1e-7
+_REL_TOL = 1e-9  # ratios of equations (double precision)
+_FN_TOL = 1e-15  # a - b at a random point, evaluated with 30 digits, relative to |a|, |b|
+_EXACT_DIGITS = 60
+_EXACT_TOL = 1e-45  # constants of an exact reference: equal to 45 digits or not equal
 
 
 @lru_cache(maxsize=4096)
@@ -56,6 +59,18 @@ def _num(expr: Any, values: dict[Any, Any]) -> complex | None:
     return v
 
 
+def _eval(expr: Any, values: dict[Any, Any]) -> tuple[Any, complex] | None:
+    """(30-digit sympy value, complex) of ``expr`` at ``values``, or None when it is not a finite number."""
+    try:
+        e = expr.xreplace(values).evalf(30) if values else expr.evalf(30)
+        v = complex(e)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
+        return None
+    if v != v or abs(v) == float("inf"):
+        return None
+    return e, v
+
+
 def _close(x: complex, y: complex, quantum: float | None) -> bool:
     if quantum is not None:
         return abs(x - y) <= quantum / 2 * (1 + 1e-6)
@@ -65,6 +80,15 @@ def _close(x: complex, y: complex, quantum: float | None) -> bool:
 def _same_function(a: Any, b: Any, quantum: float | None = None) -> bool:
     syms = sorted(a.free_symbols | b.free_symbols, key=str)
     if not syms:
+        if quantum is None:  # an exact reference is exact: rationals compared exactly, the rest to 45 digits
+            if a.is_Rational and b.is_Rational:
+                return bool(a == b)
+            try:
+                va, vb = complex(a.evalf(_EXACT_DIGITS)), complex(b.evalf(_EXACT_DIGITS))
+                d = complex((a - b).evalf(_EXACT_DIGITS))
+            except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
+                return False
+            return abs(d) <= _EXACT_TOL * max(1.0, abs(va), abs(vb))
         va, vb = _num(a, {}), _num(b, {})
         return va is not None and vb is not None and _close(va, vb, quantum)
     rng = random.Random(1234)
@@ -73,10 +97,15 @@ def _same_function(a: Any, b: Any, quantum: float | None = None) -> bool:
         values = {
             s: sympy.Float(rng.choice((rng.uniform(0.3, 1.7), rng.uniform(2.2, 9.7))), 30) for s in syms
         }
-        va, vb = _num(a, values), _num(b, values)
-        if va is None or vb is None:
+        ea, eb = _eval(a, values), _eval(b, values)
+        if ea is None or eb is None:
             continue
-        if not _close(va, vb, None):
+        va, vb = ea[1], eb[1]
+        try:  # the difference of the 30-digit values, not of two rounded doubles
+            d = complex((ea[0] - eb[0]).evalf(30))
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
+            continue
+        if abs(d) > _FN_TOL * max(1.0, abs(va), abs(vb)):
             return False
         agree += 1
         if agree >= _POINTS:
