@@ -234,7 +234,7 @@ class Comparer:
             # "62.5%" answered as 0.625: a percent reference accepts the fraction form too
             return self.ref_percent and N.numbers_equal(rn, N.Num(cn.value * 100, None))
         rl = N.choice_letter(ref)
-        if rl is not None and len(ref.strip("() ")) == 1:
+        if rl is not None and (len(ref.strip("() ")) == 1 or re.match(r"^\([A-J]\)\s", ref.strip())):
             self.methods.append("choice")
             return N.choice_letter(cand) == rl
         ry, cy = _YES_NO.match(ref), _YES_NO.match(cand)
@@ -334,6 +334,19 @@ def _tuple_items(s: str) -> list[str] | None:
     return b[1]
 
 
+def _spread_tuple_label(items: list[str]) -> list[str]:
+    """``(a,b)=(3,4)`` → ``a=3``, ``b=4`` (a tuple of names set equal to a tuple of values of the same length)."""
+    if len(items) != 1:
+        return items
+    lab, val = split_label(items[0])
+    if lab is None or not lab.startswith("("):
+        return items
+    names, vals = _tuple_items(lab), _tuple_items(val)
+    if names is None or vals is None or len(names) != len(vals):
+        return items
+    return [f"{n}={v}" for n, v in zip(names, vals, strict=True)]
+
+
 def _ordered(cmp: Comparer, refs: list[str], cands: list[str]) -> bool:
     return len(refs) == len(cands) and all(cmp.value(r, c) for r, c in zip(refs, cands, strict=True))
 
@@ -355,7 +368,7 @@ def equivalent(reference: str, candidate: str, sym: SymbolicFn | None) -> tuple[
     cand_list = len(_items(cb)) > 1
     ref = prepare(reference, other_is_list=cand_list)
     cand = prepare(candidate, other_is_list=ref_list)
-    refs, cands = _items(ref), _items(cand)
+    refs, cands = _spread_tuple_label(_items(ref)), _spread_tuple_label(_items(cand))
     method = lambda: cmp.methods[-1] if cmp.methods else "structure"  # noqa: E731
     if len(refs) == 1 and len(cands) == 1:
         (rlab, rv), (clab, cv) = split_label(refs[0]), split_label(cands[0])
@@ -376,9 +389,9 @@ def equivalent(reference: str, candidate: str, sym: SymbolicFn | None) -> tuple[
             return False, "list:labels"
         by = dict(zip(clabs, cvals, strict=True))
         return all(cmp.value(v, by[lab]) for lab, v in zip(rlabs, rvals, strict=True)), "list:" + method()
-    if len(refs) == 1 and _tuple_items(rvals[0]) is not None and all(lab is None for lab in clabs):
+    if len(refs) == 1 and _tuple_items(rvals[0]) is not None and (distinct(clabs) or not any(clabs)):
         return _ordered(cmp, _tuple_items(rvals[0]) or [], cvals), "tuple:" + method()  # (3,5) vs 3, 5
-    if len(cands) == 1 and _tuple_items(cvals[0]) is not None and all(lab is None for lab in rlabs):
+    if len(cands) == 1 and _tuple_items(cvals[0]) is not None and (distinct(rlabs) or not any(rlabs)):
         return _ordered(cmp, rvals, _tuple_items(cvals[0]) or []), "tuple:" + method()
     if (distinct(rlabs) and all(lab is None for lab in clabs)) or (
         distinct(clabs) and all(lab is None for lab in rlabs)

@@ -158,6 +158,7 @@ _SUPER_RUN = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+")
 _ROOT_SIGN = re.compile(r"√\s*(\([^()]*\)|\{[^{}]*\}|\d+(?:\.\d+)?|[A-Za-z]|\\[A-Za-z]+)")
 _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 _CMP_ALIASES = re.compile(r"\\(le|ge|ne|lt|gt)(?![A-Za-z])")
+_INVERSE_TRIG = re.compile(r"\\(sin|cos|tan)\s*\^\s*(?:\{\s*-\s*1\s*\}|-1(?!\d))")
 _OPERATORNAME = re.compile(r"\\operatorname\*?\s*\{\s*([A-Za-z]+)\s*\}")
 _KNOWN_FUNCS = {"sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
                 "ln", "log", "exp"}  # fmt: skip
@@ -253,6 +254,7 @@ def basic(s: str) -> str:
     s = strip_math_delims(unicode_math(s))
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
     s = s.replace("\\$", "").replace("\\%", "").replace("%", "").replace("\\!", "")
+    s = _INVERSE_TRIG.sub(r"\\arc\1", s)  # \sin^{-1} x is arcsin x, not 1/sin x
     s = _OPERATORNAME.sub(lambda m: "\\" + m.group(1) if m.group(1) in _KNOWN_FUNCS else m.group(), s)
     s = _DMS.sub(_dms_value, s)
     s = _DEGREE.sub("", s)

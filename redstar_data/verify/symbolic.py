@@ -88,6 +88,8 @@ def _same_function(a: Any, b: Any, quantum: float | None = None) -> bool:
                 d = complex((a - b).evalf(_EXACT_DIGITS))
             except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
                 return False
+            if not all(abs(z) < float("inf") for z in (va, vb, d)):  # infinities: equal only when identical
+                return bool(a == b)
             return abs(d) <= _EXACT_TOL * max(1.0, abs(va), abs(vb))
         va, vb = _num(a, {}), _num(b, {})
         return va is not None and vb is not None and _close(va, vb, quantum)

@@ -78,6 +78,14 @@ CASES = [
     ("unicode", "x \\le 3", "x ≤ 3", True),
     ("unicode", "x^2-2x+2", "x³ - 2x + 2", False),
     ("empty", "\\emptyset", "\\{1,2\\}\\cap\\{3\\}", True),
+    ("labelled", "(a, b) = (3, 4)", "a=3, b=4", True),
+    ("labelled", "a=3, b=4", "(3, 4)", True),
+    ("labelled", "(a, b) = (3, 4)", "a=4, b=3", False),
+    ("call", "\\arcsin(1.3\\sin\\theta)", "\\sin^{-1}(1.3\\sin\\theta)", True),
+    ("call", "\\csc x", "\\sin^{-1} x", False),
+    ("exact", "-\\infty", "\\infty", False),
+    ("choice", "\\text{(A) } 4", "A", True),
+    ("choice", "\\text{(A) } 4", "B", False),
 ]
 
 
