@@ -80,11 +80,15 @@ def _same(a: str, b: str) -> bool:
         return False
 
 
-def _distinct(values: list[str]) -> list[str]:
+def _distinct(values: list[str], limit: int = 2) -> list[str]:
+    """The first ``limit`` pairwise-different values (two are enough to call a solution ambiguous; the
+    limit keeps a solution with thousands of boxes linear)."""
     out: list[str] = []
     for v in values:
         if not any(_same(v, o) for o in out):
             out.append(v)
+            if len(out) >= limit:
+                break
     return out
 
 
