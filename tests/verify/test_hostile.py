@@ -139,6 +139,7 @@ def test_odd_input_types_get_a_verdict() -> None:
     assert check(b"so \\boxed{4}", 4).label == "correct"
     assert check("\\boxed{0.5}", 0.5).label == "correct"
     assert check(b"\\xff\\xfe \\boxed{4}", "4").label == "correct"
+    assert check("so \\boxed{π}".encode(), "\\pi").label == "correct"  # decoded as UTF-8, not repr()
     assert check(None, "4").label == "no_answer"  # type: ignore[arg-type]
     assert check("\\boxed{4}", None).label == "error"  # type: ignore[arg-type]
     assert [v.label for v in check_many([(b"\\boxed{2}", 2), ("\\boxed{3}", 2)], workers=1)] == [
