@@ -122,7 +122,7 @@ def end_to_end(numina: list[dict]) -> dict:
         if ing.returncode:
             return {"error": ing.stdout[-500:] + ing.stderr[-500:]}
         cat = Catalog.open(cat_path)
-        pids = [p for (p,) in cat.con.sql("SELECT problem_id FROM problems ORDER BY row_number").fetchall()]
+        pids = [p for (p,) in cat.rows("SELECT problem_id FROM problems ORDER BY row_number")]
         texts = [f"Working... so the answer is $\\boxed{{{r['_value']}}}$." for r in numina]
         cat.append(
             "traces",
@@ -142,11 +142,11 @@ def end_to_end(numina: list[dict]) -> dict:
             [*red, "verify", "--catalog", str(cat_path), "--workers", "2"], capture_output=True, text=True
         )
         cat = Catalog.open(cat_path)
-        labels = dict(cat.con.sql("SELECT label, count(*) FROM verifications GROUP BY 1").fetchall())
+        labels = dict(cat.rows("SELECT label, count(*) FROM verifications GROUP BY 1"))
         rules = dict(
-            cat.con.sql(
+            cat.rows(
                 "SELECT json_extract_string(meta, '$.answer_from.rule') AS r, count(*) FROM problems GROUP BY 1"
-            ).fetchall()
+            )
         )
         cat.close()
     return {"verify_exit": ver.returncode, "labels": labels, "answer_from": rules}

@@ -126,7 +126,7 @@ WHERE domain = 'math' AND (answer IS NULL OR trim(answer) = '') AND solution IS 
 
 def fill_references(catalog: Any) -> dict[str, int]:
     """Take reference answers from solutions for problems without one; returns counts per rule."""
-    rows = catalog.con.sql(_TODO_SQL, params={"version": RULE_VERSION}).fetchall()
+    rows = catalog.rows(_TODO_SQL, {"version": RULE_VERSION})
     counts: Counter[str] = Counter()
     ids, answers, patches = [], [], []
     for problem_id, solution in rows:
@@ -140,13 +140,10 @@ def fill_references(catalog: Any) -> dict[str, int]:
         patches.append(json.dumps({"answer_from": info}))
     if ids:
         upd = pa.table({"problem_id": ids, "answer": pa.array(answers, pa.string()), "patch": patches})
-        catalog.con.register("_answer_updates", upd)
-        try:
-            catalog.con.execute(
+        with catalog.registered("_answer_updates", upd):
+            catalog.execute(
                 "UPDATE problems SET answer = u.answer, "
                 "meta = json_merge_patch(COALESCE(problems.meta, '{}'::JSON), u.patch::JSON) "
                 "FROM _answer_updates u WHERE problems.problem_id = u.problem_id"
             )
-        finally:
-            catalog.con.unregister("_answer_updates")
     return dict(counts)

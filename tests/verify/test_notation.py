@@ -172,17 +172,13 @@ def test_verify_takes_references_from_solutions(catalog) -> None:  # noqa: ANN00
     )
     verify(catalog, workers=1)
     got = dict(
-        catalog.con.sql(
+        catalog.rows(
             "SELECT p.problem, v.label FROM verifications v JOIN traces t USING (trace_id) "
             "JOIN problems p USING (problem_id)"
-        ).fetchall()
+        )
     )
     assert got == {"P1?": "correct", "P2?": "error", "P3?": "correct"}
-    meta = dict(
-        catalog.con.sql(
-            "SELECT problem, json_extract_string(meta, '$.answer_from.rule') FROM problems"
-        ).fetchall()
-    )
+    meta = dict(catalog.rows("SELECT problem, json_extract_string(meta, '$.answer_from.rule') FROM problems"))
     assert meta == {"P1?": "boxed", "P2?": "ambiguous", "P3?": None}
     assert fill_references(catalog) == {}  # each problem is read once per rule version
 
