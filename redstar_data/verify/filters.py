@@ -1,6 +1,7 @@
 """Rule-based quality flags on traces (recipes filter on them); linear-time checks only.
 
-Flags: truncated (finish reason ``length`` or an unclosed ``<think>``), no_final_answer, repetition (a
+Flags: truncated (finish reason ``length``, an unclosed ``<think>``, or an imported response cut off: see
+``truncation``), no_final_answer, repetition (a
 repeated tail chunk: the classic degenerate loop), language_mixing (CJK characters inside a mostly-Latin
 trace), too_short / too_long (character bounds).
 
@@ -17,7 +18,7 @@ import time
 
 from redstar_data.verify.extract import MAX_SCAN_CHARS, as_text, extract_answer
 
-FILTER_VERSION = "1.0.0"
+FILTER_VERSION = "1.1.0"  # 1.1.0: truncation of imported responses (no finish reason recorded)
 MIN_CHARS = 50
 MAX_CHARS = 200_000
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -49,6 +50,32 @@ def _script_sample(text: str) -> str:
     return text[:MAX_SCAN_CHARS] + "\n" + text[-MAX_SCAN_CHARS:]
 
 
+_SENTENCE_END = tuple(".!?)]}$>*\"'`|")
+
+
+def truncation(text: str, finish_reason: str | None) -> str | None:
+    """Why a trace looks cut off, or None. Generated traces say so (finish reason ``length``); imported ones
+    (``import``/None: the source recorded nothing) are judged by their text: an unclosed thinking block
+    (``<think>``, Sky-T1's ``<|begin_of_thought|>``), or an unclosed ``<|begin_of_solution|>`` / a text that
+    stops mid-sentence, when no final answer was written (a missing closing tag alone is not proof)."""
+    if finish_reason == "length":
+        return "finish_reason=length"
+    if text.rfind("<think>") > text.rfind("</think>"):
+        return "unclosed <think>"
+    if finish_reason not in ("import", None):
+        return None
+    if "<|begin_of_thought|>" in text and "<|end_of_thought|>" not in text:
+        return "unclosed <|begin_of_thought|>"
+    tail = text.rstrip()
+    if not tail or extract_answer(text, allow_weak=False).answer is not None:
+        return None
+    if "<|begin_of_solution|>" in text and "<|end_of_solution|>" not in text:
+        return "unclosed <|begin_of_solution|> and no final answer"
+    if len(tail) >= 1000 and not tail.endswith(_SENTENCE_END):
+        return "stops mid-sentence with no final answer"
+    return None
+
+
 def flag_trace(
     text: str,
     finish_reason: str | None,
@@ -62,10 +89,9 @@ def flag_trace(
     text = as_text(text)
     deadline = time.monotonic() + timeout
     flags: list[tuple[str, str]] = []
-    if finish_reason == "length":
-        flags.append(("truncated", "finish_reason=length"))
-    elif text.rfind("<think>") > text.rfind("</think>"):
-        flags.append(("truncated", "unclosed <think>"))
+    cut = truncation(text, finish_reason)
+    if cut:
+        flags.append(("truncated", cut))
     if len(text) < min_chars:
         flags.append(("too_short", f"{len(text)} < {min_chars} chars"))
     if len(text) > max_chars:

@@ -26,7 +26,7 @@ from redstar_data.catalog import Catalog
 from redstar_data.errors import ConfigError
 from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
 from redstar_data.verify.base import Verdict, Verifier
-from redstar_data.verify.filters import FILTER_VERSION, flag_trace
+from redstar_data.verify.filters import FILTER_VERSION, flag_trace, truncation
 
 BATCH = 2000
 
@@ -144,6 +144,11 @@ def verify(
             else:
                 label, extracted = vd.label, vd.extracted
                 details = {**vd.details, "method": vd.method}
+                # a cut-off response answered nothing: its fallback number is not a wrong answer
+                if label == "incorrect" and vd.details.get("weak"):
+                    cut = truncation(r["text"] or "", r["finish_reason"])
+                    if cut:
+                        label, details["truncated"] = "no_answer", cut
             v = by_domain[r["domain"]]
             out["trace_id"].append(r["trace_id"])
             out["verifier"].append(v.name)
