@@ -57,6 +57,14 @@ def ingest(
     max_field_mb: Annotated[
         float, typer.Option("--max-field-mb", help="Reject rows with a field over this size.")
     ] = 1.0,
+    tokenizer: Annotated[
+        str | None,
+        typer.Option(
+            "--tokenizer",
+            help="tokenizer.json (or a folder with one) counting imported responses' tokens; "
+            "without it n_tokens is a whitespace estimate, named so in traces.meta.token_counter.",
+        ),
+    ] = None,
     catalog: CatalogOpt = None,
 ) -> None:
     """Ingest a source into the catalog: map fields, hash problems, import responses, quarantine bad rows.
@@ -80,7 +88,8 @@ def ingest(
     maps = _parse_maps(map_ or [])
     with Catalog.open(catalog) as cat, progress_bar(transient=True) as progress:
         report = run_ingest(cat, source, name=name, mapping=maps, preset=preset, model=model, benchmark=benchmark,
-                            domain=domain, max_field_bytes=int(max_field_mb * 1_000_000), progress=progress)  # fmt: skip
+                            domain=domain, max_field_bytes=int(max_field_mb * 1_000_000), tokenizer=tokenizer,
+                            progress=progress)  # fmt: skip
     rows = [("read", report.n_read), ("new", report.n_new), ("already present", report.n_present),
             ("rejected", report.n_rejected)]  # fmt: skip
     rows += [(f"  rejected: {k}", v) for k, v in sorted(report.rejects_by_reason.items())]

@@ -108,7 +108,18 @@ def render_card(manifest: dict[str, Any], recipe_text: str) -> str:
         if r.get("tokens")
     ]
     if stats:
+        counters = manifest.get("token_counters") or []
+        how = ", ".join(f"`{c}`" for c in counters) or "unknown"
         parts.append("## Trace lengths (completion tokens)\n")
+        parts.append(
+            f"Counted by: {how}."
+            + (
+                " A `whitespace-estimate` is a count of words, not tokens."
+                if "whitespace-estimate" in counters
+                else ""
+            )
+            + "\n"
+        )
         parts.append(_table("Token-length statistics", ["config", "min", "mean", "p50", "p90", "max"], stats))
     parts.append("## Lineage\n")
     lin = [

@@ -63,6 +63,7 @@ class ExportReport:
     hub_error: str | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    token_counters: list[str] = field(default_factory=list)  # what counted the n_tokens of the rows
     # dry run: (step, excluded by it or None where the unit changes, remaining), problems → rows
     funnel: list[tuple[str, int | None, int]] = field(default_factory=list)
 
@@ -107,6 +108,19 @@ def _token_stats(cat: Catalog, n: int) -> dict[str, float]:
     if not cnt:
         return {}
     return {"min": int(lo), "mean": round(float(mean), 1), "p50": int(p50), "p90": int(p90), "max": int(hi)}
+
+
+def _token_counters(cat: Catalog, kind: str) -> list[str]:
+    """Which tokenizer counted the selected traces' n_tokens (imports record it; generated traces are
+    counted by their backend)."""
+    col = {"sft": "trace_id", "dpo": "chosen_trace_id"}.get(kind)
+    if col is None:
+        return []
+    rows = cat.rows(
+        f"SELECT DISTINCT coalesce(json_extract_string(t.meta, '$.token_counter'), 'generation backend') "
+        f"FROM {SEL} s JOIN traces t ON t.trace_id = s.{col} ORDER BY 1"
+    )
+    return [r[0] for r in rows]
 
 
 def _verifier_versions(cat: Catalog, recipe: Recipe) -> dict[str, str]:
@@ -211,6 +225,7 @@ def export(
         available=available,
         rungs=rungs,
         verifier_versions=_verifier_versions(catalog, recipe),
+        token_counters=_token_counters(catalog, recipe.kind),
         dry_run=dry_run,
         hub_repo=push or recipe.output.hub_repo,
     )
@@ -304,6 +319,7 @@ def _manifest(report: ExportReport, recipe: Recipe) -> dict[str, Any]:
         "recipe_hash": report.recipe_hash,
         "catalog_fingerprint": report.catalog_fingerprint,
         "verifier_versions": report.verifier_versions,
+        "token_counters": report.token_counters,
         "seed": recipe.seed,
         "ladder": recipe.is_ladder,
         "available": report.available,

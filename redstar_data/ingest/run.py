@@ -30,6 +30,7 @@ from redstar_data.ids import trace_id_sql
 from redstar_data.ingest import mapping as mp
 from redstar_data.ingest.readers import RawBatch, SourceSpec, parse_source, read
 from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
+from redstar_data.tokens import WHITESPACE, load_counter
 
 RAW_LIMIT = 64 * 1024  # rejects.raw keeps at most this many characters of the row
 
@@ -401,14 +402,25 @@ class _Run:
             FROM __rs_tr WHERE run_id NOT IN (SELECT run_id FROM runs) GROUP BY run_id
         """, [sid])  # fmt: skip
         self.run_ids.update(r[0] for r in cat.rows("SELECT DISTINCT run_id FROM __rs_tr"))
+        counter = self.opts.get("counter")
+        cat.execute("ALTER TABLE __rs_tr ADD COLUMN n_tok INTEGER")
+        if counter is not None:  # real counts, one batched encode per ingest batch
+            texts = cat.arrow("SELECT row_number, response FROM __rs_tr")
+            counts = pa.table({"row_number": texts["row_number"],
+                               "n": pa.array(counter.count(texts["response"].to_pylist()), pa.int32())})  # fmt: skip
+            with cat.registered("__rs_tok", counts):
+                cat.execute(
+                    "UPDATE __rs_tr SET n_tok = k.n FROM __rs_tok k WHERE __rs_tr.row_number = k.row_number"
+                )
+        token_counter = counter.name if counter is not None else WHITESPACE
         row = cat.one(f"""
             INSERT INTO traces (trace_id, problem_id, run_id, sample_index, text, finish_reason, n_tokens, meta)
             SELECT trace_id, problem_id, run_id, sample_index, response, 'import',
-                   len(string_split_regex(trim(response), '\\s+')),
-                   json_object('source_id', ?, 'row_number', row_number, 'row_meta', meta)
+                   coalesce(n_tok, len(string_split_regex(trim(response), '\\s+'))),
+                   json_object('source_id', ?, 'row_number', row_number, 'row_meta', meta, 'token_counter', ?)
             FROM (SELECT *, {trace_id_sql()} AS trace_id FROM __rs_tr) t
             WHERE NOT EXISTS (SELECT 1 FROM traces x WHERE x.trace_id = t.trace_id)
-        """, [sid])  # fmt: skip
+        """, [sid, token_counter])  # fmt: skip
         n_new = int(row[0]) if row else 0
         n_resp = cat.one("SELECT count(*) FROM __rs_tr")
         self.report.n_traces += n_new
@@ -476,6 +488,7 @@ def ingest(
     benchmark: bool = False,
     domain: str | None = None,
     max_field_bytes: int = mp.DEFAULT_MAX_FIELD_BYTES,
+    tokenizer: str | None = None,
     progress: ProgressCallback = null_progress,
 ) -> IngestReport:
     """Ingest ``source`` (a file, a save_to_disk folder, ``hf:org/name[:split]`` or ``synthetic:math?n=..``)
@@ -488,7 +501,8 @@ def ingest(
     if catalog.read_only:
         raise IngestError("the catalog is open read-only; ingest needs to write")
     opts = {"mapping": dict(mapping or {}), "preset": preset, "model": model, "benchmark": benchmark,
-            "domain": domain, "max_field_bytes": int(max_field_bytes)}  # fmt: skip
+            "domain": domain, "max_field_bytes": int(max_field_bytes),
+            "counter": load_counter(tokenizer) if tokenizer else None}  # fmt: skip
     run = _Run(catalog, spec, source_id, opts)
     # row order inside the catalog's tables carries no meaning (row_number is a column), and without the
     # ordering constraint DuckDB inserts in parallel with less buffering
