@@ -18,7 +18,7 @@ from redstar_data.errors import RedstarError
 
 def run_guarded(fn: Callable[[], Any]) -> Any:
     """Call ``fn``; print redstar errors nicely and exit 1 (2 on Ctrl-C)."""
-    err = Console(stderr=True)
+    err = Console(stderr=True, emoji=False)  # ":train:" in a path stays text
     try:
         return fn()
     except RedstarError as e:

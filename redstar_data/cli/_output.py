@@ -18,19 +18,23 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from redstar_data.progress import ProgressCallback, ProgressEvent
 
-console = Console()
-err_console = Console(stderr=True)
+# no emoji codes: a path or text holding ":train:" must print as written, not as a picture
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
-    t = Table(title=title, show_lines=False)
+    """A rich table whose title, headers and cells are plain text: a source named ``[bold]x`` or a path
+    holding ``:train:`` prints as written (Text is never read as markup or emoji codes)."""
+    t = Table(title=None if title is None else Text(title, style="italic"), show_lines=False)
     for c in columns:
-        t.add_column(str(c))
+        t.add_column(Text(str(c)))
     for r in rows:
-        t.add_row(*("" if v is None else str(v) for v in r))
+        t.add_row(*(Text("" if v is None else str(v)) for v in r))
     return t
 
 
