@@ -1,0 +1,102 @@
+"""Output comparison, strict by design (docs/code.md lists each rule and why).
+
+stdin/stdout: both texts ``strip()``-ed and split into lines, each line ``strip()``-ed; the line counts must
+be equal (a prefix never passes); equal lines pass; otherwise the whitespace-separated tokens must match one
+by one: equal strings, or equal numbers (integers exactly; decimals by exact value, so ``1.50`` = ``1.5``);
+a float tolerance applies only when the problem sets one. Never the TACO/APPS order-insensitive set
+fallback, never a substring or prefix match.
+
+Call-based: Python ``==`` on the decoded return value (tuples arrive as lists), also against
+``expected[0]`` (TACO/APPS wrap return values in a one-element list); floats with ``math.isclose``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+CALL_REL_TOL = 1e-9
+CALL_ABS_TOL = 1e-9
+
+
+def _num(tok: str) -> Decimal | None:
+    if not tok or tok[0] not in "+-.0123456789":
+        return None
+    try:
+        d = Decimal(tok)
+    except (InvalidOperation, ValueError):
+        return None
+    return d if d.is_finite() else None
+
+
+def _token_eq(a: str, b: str, tol: float | None) -> bool:
+    if a == b:
+        return True
+    x, y = _num(a), _num(b)
+    if x is None or y is None:
+        return False
+    if x == y:
+        return True
+    if tol is None:
+        return False
+    return math.isclose(float(x), float(y), rel_tol=tol, abs_tol=tol)
+
+
+def compare_stdout(actual: str, expected: str, *, float_tol: float | None = None) -> tuple[bool, str]:
+    """(passed, reason). ``reason`` names the first mismatch for the stored details."""
+    a_lines = [ln.strip() for ln in actual.strip().split("\n")]
+    e_lines = [ln.strip() for ln in expected.strip().split("\n")]
+    if len(a_lines) != len(e_lines):
+        return False, f"line count {len(a_lines)} != expected {len(e_lines)}"
+    for k, (a, e) in enumerate(zip(a_lines, e_lines, strict=True)):
+        if a == e:
+            continue
+        at, et = a.split(), e.split()
+        if len(at) != len(et):
+            return False, f"line {k + 1}: {len(at)} tokens != expected {len(et)}"
+        for j, (x, y) in enumerate(zip(at, et, strict=True)):
+            if not _token_eq(x, y, float_tol):
+                return False, f"line {k + 1} token {j + 1}: {x[:40]!r} != {y[:40]!r}"
+    return True, ""
+
+
+def _close(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        if a == b:
+            return True
+        if isinstance(a, float) or isinstance(b, float):
+            return math.isclose(a, b, rel_tol=CALL_REL_TOL, abs_tol=CALL_ABS_TOL)
+        return False
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    return a == b
+
+
+def _listify(x: Any) -> Any:
+    if isinstance(x, tuple | list):
+        return [_listify(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _listify(v) for k, v in x.items()}
+    return x
+
+
+def compare_value(actual_json: str | None, expected: Any) -> tuple[bool, str]:
+    """Call-based: the program's return value (its JSON, from the sandbox) against the expected value."""
+    if actual_json is None:
+        return False, "no return value"
+    try:
+        actual = json.loads(actual_json)
+    except ValueError:
+        return False, "return value is not JSON-serialisable"
+    exp = _listify(expected)
+    if actual == exp or _close(actual, exp):
+        return True, ""
+    if isinstance(exp, list) and len(exp) == 1 and (actual == exp[0] or _close(actual, exp[0])):
+        return True, ""
+    return False, f"returned {json.dumps(actual)[:80]} != expected {json.dumps(exp)[:80]}"

