@@ -81,7 +81,7 @@ def _child(cfg, test, res_w):
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
             if exc.code is not None and not isinstance(exc.code, int):
-                print(exc.code, file=sys.stderr)
+                sys.stderr.write(f"{exc.code}\n")
         except BaseException as exc:
             # the program's frames only, not the harness's
             tb = exc.__traceback__.tb_next if exc.__traceback__ is not None else None
@@ -278,7 +278,11 @@ def _run_one(cfg, test, in_pidns):
             res = {}
     peak = (rusage.ru_maxrss / 1024.0) if rusage is not None else 0.0
     if status is None:
-        if signo == signal.SIGXCPU or (signo == signal.SIGKILL and rusage is not None and _cpu(rusage) >= int(cfg["timeout_s"]) + 1 - 0.05):
+        if signo == signal.SIGXCPU or (
+            signo == signal.SIGKILL
+            and rusage is not None
+            and _cpu(rusage) >= int(cfg["timeout_s"]) + 1 - 0.05
+        ):
             status = "timeout"
         elif exit_code == 0 and "value_error" not in res:
             status = "ok"
@@ -322,8 +326,8 @@ def main():
     _set_dumpable(0)
     _exit_builtins()
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    ctl = io.open(0, "rb", buffering=0, closefd=False)
-    out = io.open(1, "wb", buffering=0, closefd=False)
+    ctl = open(0, "rb", buffering=0, closefd=False)
+    out = open(1, "wb", buffering=0, closefd=False)
     line = b""
     while not line.endswith(b"\n"):
         chunk = ctl.read(1 << 20)

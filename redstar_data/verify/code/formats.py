@@ -31,12 +31,14 @@ from redstar_data.errors import RedstarError
 MAX_DECODED_BYTES = 512 << 20
 
 
-class TestFormatError(RedstarError):
+class CodeTestsError(RedstarError):
     """A problem's tests cannot be read: names the field and what was found."""
 
 
 @dataclass
 class TestCase:
+    __test__ = False  # not a pytest class
+
     """One test. ``input`` is the stdin text (stdin mode) or the positional args (call mode)."""
 
     input: Any
@@ -83,14 +85,16 @@ def decode_pickled_json(text: str) -> Any:
         d = zlib.decompressobj()
         data = d.decompress(raw, MAX_DECODED_BYTES)
         if d.unconsumed_tail:
-            raise TestFormatError(f"compressed tests expand past {MAX_DECODED_BYTES >> 20} MiB")
+            raise CodeTestsError(f"compressed tests expand past {MAX_DECODED_BYTES >> 20} MiB")
         value = _StrOnlyUnpickler(io.BytesIO(data)).load()
-    except TestFormatError:
+    except CodeTestsError:
         raise
     except Exception as exc:
-        raise TestFormatError(f"private_test_cases: not base64(zlib(pickle(json))): {exc}") from exc
+        raise CodeTestsError(f"private_test_cases: not base64(zlib(pickle(json))): {exc}") from exc
     if not isinstance(value, str):
-        raise TestFormatError(f"private_test_cases: the pickle holds a {type(value).__name__}, not a JSON string")
+        raise CodeTestsError(
+            f"private_test_cases: the pickle holds a {type(value).__name__}, not a JSON string"
+        )
     return json.loads(value)
 
 
@@ -104,7 +108,7 @@ def _json(value: Any, where: str) -> Any:
         try:
             return json.loads(s)
         except ValueError as exc:
-            raise TestFormatError(f"{where}: not JSON ({exc})") from exc
+            raise CodeTestsError(f"{where}: not JSON ({exc})") from exc
     return value
 
 
@@ -122,10 +126,10 @@ def from_input_output(io_obj: Any, *, starter_code: str = "") -> CodeSpec:
     """TACO/APPS ``input_output``."""
     d = _json(io_obj, "input_output")
     if not isinstance(d, dict) or "inputs" not in d or "outputs" not in d:
-        raise TestFormatError("input_output: expected an object with 'inputs' and 'outputs'")
+        raise CodeTestsError("input_output: expected an object with 'inputs' and 'outputs'")
     ins, outs = d["inputs"], d["outputs"]
     if not isinstance(ins, list) or not isinstance(outs, list) or len(ins) != len(outs):
-        raise TestFormatError(f"input_output: inputs and outputs must be lists of one length "
+        raise CodeTestsError(f"input_output: inputs and outputs must be lists of one length "
                               f"({len(ins) if isinstance(ins, list) else '?'} vs "
                               f"{len(outs) if isinstance(outs, list) else '?'})")  # fmt: skip
     fn = d.get("fn_name")
@@ -142,7 +146,7 @@ def _cc_tests(obj: Any, origin: str) -> list[TestCase]:
         return []
     ins, outs = d.get("input") or [], d.get("output") or []
     if len(ins) != len(outs):
-        raise TestFormatError(f"{origin}_tests: {len(ins)} inputs but {len(outs)} outputs")
+        raise CodeTestsError(f"{origin}_tests: {len(ins)} inputs but {len(outs)} outputs")
     return [TestCase(_lines(a), _lines(o), origin) for a, o in zip(ins, outs, strict=True)]
 
 
@@ -171,7 +175,7 @@ def _lcb_cases(value: Any, origin: str) -> list[dict[str, Any]]:
     else:
         cases = value
     if not isinstance(cases, list):
-        raise TestFormatError(f"{origin}_test_cases: expected a list of test objects")
+        raise CodeTestsError(f"{origin}_test_cases: expected a list of test objects")
     return cases
 
 
@@ -190,7 +194,7 @@ def from_livecodebench(row: dict[str, Any]) -> CodeSpec:
         else:
             tests.append(TestCase(str(c["input"]), str(c["output"]), origin))
     if functional and not fn:
-        raise TestFormatError("functional LiveCodeBench tests without metadata.func_name")
+        raise CodeTestsError("functional LiveCodeBench tests without metadata.func_name")
     return CodeSpec(mode="call" if functional else "stdin", tests=tests, fn_name=fn if functional else None,
                     starter_code=str(row.get("starter_code") or ""), format="livecodebench")  # fmt: skip
 
@@ -208,7 +212,7 @@ def spec_from_row(row: dict[str, Any]) -> CodeSpec:
     else:
         io_obj = row.get("input_output", row.get("tests"))
         if io_obj is None:
-            raise TestFormatError("no tests: expected input_output/tests, *_tests or *_test_cases")
+            raise CodeTestsError("no tests: expected input_output/tests, *_tests or *_test_cases")
         spec = from_input_output(io_obj, starter_code=str(row.get("starter_code") or ""))
         spec.time_limit_s = _seconds(row.get("time_limit"))
         spec.memory_mb = _megabytes(row.get("memory_limit"))

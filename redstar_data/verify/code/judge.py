@@ -22,7 +22,7 @@ from typing import Any
 from redstar_data.verify.base import Verdict
 from redstar_data.verify.code.compare import compare_stdout, compare_value
 from redstar_data.verify.code.extract import extract_program
-from redstar_data.verify.code.formats import CodeSpec, TestFormatError, spec_from_catalog
+from redstar_data.verify.code.formats import CodeSpec, CodeTestsError, spec_from_catalog
 from redstar_data.verify.code.sandbox import SANDBOX_VERSION, Limits, RunResult, Session
 
 CODE_LABELS = ("correct", "incorrect", "timeout", "error", "no_answer", "unverifiable", "infra_error")
@@ -71,7 +71,10 @@ def run_spec(
 ) -> Outcome:
     """Run ``code`` against the runnable tests of ``spec`` in one sandbox; the label and its details."""
     runnable = spec.runnable()
-    base: dict[str, Any] = {"tests_total": len(spec.tests), "tests_skipped_invalid": len(spec.tests) - len(runnable)}
+    base: dict[str, Any] = {
+        "tests_total": len(spec.tests),
+        "tests_skipped_invalid": len(spec.tests) - len(runnable),
+    }
     if not runnable:
         return Outcome("unverifiable", {**base, "reason": "no runnable tests"})
     if spec.mode == "call":
@@ -177,7 +180,7 @@ class CodeVerifier:
     def check(self, response: str, reference: Any) -> Verdict:
         try:
             spec = self.spec(reference)
-        except (TestFormatError, ValueError) as exc:
+        except (CodeTestsError, ValueError) as exc:
             return Verdict("unverifiable", method="tests", details={"reason": f"tests unreadable: {exc}"})  # type: ignore[arg-type]
         prog = extract_program(response)
         if prog is None:

@@ -144,7 +144,7 @@ def bwrap_args(bwrap: str, limits: Limits) -> list[str]:
     prefix, _ = _interpreter()
     args = [bwrap, "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
     args += ["--unshare-cgroup-try", "--uid", str(_UID), "--gid", str(_UID), "--hostname", "sandbox"]
-    args += ["--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL"]
+    args += ["--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL", "--disable-userns"]
     for lib in ("/usr/lib", "/usr/lib64", "/usr/lib32"):
         if os.path.isdir(lib) and not os.path.islink(lib):
             args += ["--ro-bind", lib, lib]
@@ -157,14 +157,60 @@ def bwrap_args(bwrap: str, limits: Limits) -> list[str]:
     for d in _numpy_dirs():
         args += ["--ro-bind", d, f"{_SITE}/{os.path.basename(d)}"]
     args += ["--ro-bind", str(HARNESS), _IN_HARNESS]
-    args += ["--proc", "/proc", "--dev", "/dev"]
     size = str(limits.tmpfs_mb << 20)
+    # bwrap's /dev is a tmpfs without a size cap: cap /dev/shm (multiprocessing needs it), make the rest
+    # read-only (device nodes stay writable)
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "01777", "--size", size, "--tmpfs", "/dev/shm"]
+    args += ["--remount-ro", "/dev"]
     args += ["--perms", "0700", "--size", size, "--tmpfs", _CWD]
     args += ["--perms", "0700", "--size", size, "--tmpfs", "/tmp"]
     args += ["--remount-ro", "/", "--chdir", _CWD]
     for k, v in _env().items():
         args += ["--setenv", k, v]
     return args
+
+
+# ------------------------------------------------------------------------------------------------ seccomp
+# A small classic-BPF filter (bwrap --seccomp): bubblewrap brings the new network namespace's loopback up,
+# so "no network, loopback included" needs socket() itself refused for every family but AF_UNIX
+# (multiprocessing and asyncio use AF_UNIX). Also refused: io_uring (it can open sockets on its own),
+# ptrace, and the x32 ABI (another syscall table the filter would have to mirror).
+_SECCOMP_ARCH = {"x86_64": (0xC000003E, {"socket": 41, "io_uring_setup": 425, "ptrace": 101}),
+                 "aarch64": (0xC00000B7, {"socket": 198, "io_uring_setup": 425, "ptrace": 117})}  # fmt: skip
+_RET_ALLOW, _RET_KILL, _RET_EACCES = 0x7FFF0000, 0x80000000, 0x00050000 | 13
+
+
+def seccomp_program() -> bytes | None:
+    """The compiled filter for this machine's architecture, or None where it is not known."""
+    import platform
+    import struct
+
+    arch = _SECCOMP_ARCH.get(platform.machine())
+    if arch is None:
+        return None
+    audit, nr = arch
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
+
+    def ins(code: int, jt: int, jf: int, k: int) -> bytes:
+        return struct.pack("HBBI", code, jt, jf, k)
+
+    # index: instruction (jt/jf are relative: target = index + 1 + jt)
+    prog = [
+        ins(ld, 0, 0, 4),  # 0: A = arch
+        ins(jeq, 1, 0, audit),  # 1: native → 3
+        ins(ret, 0, 0, _RET_KILL),  # 2
+        ins(ld, 0, 0, 0),  # 3: A = syscall number
+        ins(jge, 6, 0, 0x40000000),  # 4: x32 → 11
+        ins(jeq, 3, 0, nr["socket"]),  # 5: → 9
+        ins(jeq, 4, 0, nr["io_uring_setup"]),  # 6: → 11
+        ins(jeq, 3, 0, nr["ptrace"]),  # 7: → 11
+        ins(ret, 0, 0, _RET_ALLOW),  # 8
+        ins(ld, 0, 0, 16),  # 9: A = args[0], the socket family
+        ins(jeq, 1, 0, 1),  # 10: AF_UNIX → 12
+        ins(ret, 0, 0, _RET_EACCES),  # 11
+        ins(ret, 0, 0, _RET_ALLOW),  # 12
+    ]
+    return b"".join(prog)
 
 
 _FIX = (
@@ -182,9 +228,13 @@ def _probe(bwrap: str) -> None:
     _, exe = _interpreter()
     cmd = [*bwrap_args(bwrap, Limits()), exe, "-c", "import os; print(os.getuid())"]
     try:
-        p = subprocess.run(cmd, capture_output=True, timeout=_START_TIMEOUT_S, stdin=subprocess.DEVNULL)
+        p = subprocess.run(
+            cmd, capture_output=True, timeout=_START_TIMEOUT_S, stdin=subprocess.DEVNULL, env=_env()
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SandboxUnavailableError(f"the sandbox could not start bwrap ({bwrap}): {exc}", hint=_FIX) from exc
+        raise SandboxUnavailableError(
+            f"the sandbox could not start bwrap ({bwrap}): {exc}", hint=_FIX
+        ) from exc
     if p.returncode != 0 or p.stdout.strip() != str(_UID).encode():
         cause = p.stderr.decode("utf-8", "replace").strip().splitlines()
         raise SandboxUnavailableError(
@@ -313,13 +363,25 @@ class Session:
         self.proc: subprocess.Popen[bytes] | None = None
         _, exe = _interpreter()
         preexec: Callable[[], None] | None = None
+        pass_fds: tuple[int, ...] = ()
+        seccomp_fd = -1
         if self.sandboxed:
             bwrap = check_available()
-            cmd = [*bwrap_args(bwrap, limits), exe, "-S", _IN_HARNESS]
+            cmd = bwrap_args(bwrap, limits)
+            prog = seccomp_program()
+            if prog is not None:
+                seccomp_fd = os.memfd_create("redstar-seccomp", 0)
+                os.write(seccomp_fd, prog)
+                os.lseek(seccomp_fd, 0, os.SEEK_SET)
+                pass_fds = (seccomp_fd,)
+                cmd += ["--seccomp", str(seccomp_fd)]
+            cmd += [exe, "-S", _IN_HARNESS]
             if os.geteuid() == 0:
                 self._cgroup = _PidsCgroup(limits.nproc + 4)
                 preexec = self._cgroup.attach_self
-            env: dict[str, str] | None = None
+            # bwrap's own processes (the sandbox's pid 1 among them) keep the environment they were started
+            # with, readable in the sandbox's /proc/1/environ: start them with the minimal one too
+            env: dict[str, str] = _env()
         else:
             cmd = [exe, "-S", str(HARNESS)]
             env = {**_env(), "PYTHONPATH": ""}
@@ -347,12 +409,16 @@ class Session:
                 env=env,
                 start_new_session=True,
                 preexec_fn=preexec,
+                pass_fds=pass_fds,
                 cwd="/" if self.sandboxed else None,
             )
         except OSError as exc:
             self.info.infra_error = f"cannot start the sandbox: {exc}"
             self._cleanup()
             return
+        finally:
+            if seccomp_fd >= 0:
+                os.close(seccomp_fd)
         assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
         self._sel = selectors.DefaultSelector()
         os.set_blocking(self.proc.stdout.fileno(), False)
@@ -426,9 +492,13 @@ class Session:
                 alive = self.proc.poll() is None
                 self.close()
                 if alive:  # deadline passed from outside: the program stopped the harness (SIGSTOP...)
-                    yield RunResult("timeout", stderr="no result by the outside deadline", wall_s=self.limits.timeout_s)
+                    yield RunResult(
+                        "timeout", stderr="no result by the outside deadline", wall_s=self.limits.timeout_s
+                    )
                 else:
-                    yield RunResult("error", stderr="the harness died during this test (killed by the program?)")
+                    yield RunResult(
+                        "error", stderr="the harness died during this test (killed by the program?)"
+                    )
                 return
             try:
                 d = json.loads(line)

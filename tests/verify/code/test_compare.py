@@ -1,0 +1,66 @@
+"""Comparison rules (docs/code.md): strict line/token stdout comparison and call-based equality."""
+
+from __future__ import annotations
+
+import pytest
+
+from redstar_data.verify.code.compare import compare_stdout, compare_value
+
+
+@pytest.mark.parametrize(
+    "actual, expected",
+    [
+        ("1\n2\n3\n", "1\n2\n3"),
+        ("  1 2  \n3\n\n\n", "1 2\n3"),
+        ("1.50\n", "1.5\n"),  # the same decimal value
+        ("007\n", "7\n"),  # the same integer
+        ("YES\r\n", "YES\n"),
+    ],
+)
+def test_stdout_equal(actual, expected):
+    assert compare_stdout(actual, expected)[0]
+
+
+@pytest.mark.parametrize(
+    "actual, expected, why",
+    [
+        ("1\n", "1\n2\n3\n", "line count"),  # a prefix never passes (open-r1's zip() would)
+        ("2 1\n", "1 2\n", "token"),  # order matters (TACO/APPS' set fallback would pass it)
+        ("3\n1\n2\n", "1\n2\n3\n", "line 1"),
+        ("1\n2\n", "1 2\n", "line count"),
+        ("0.3333333\n", "0.3333334\n", "token"),  # no float tolerance unless the problem allows it
+        ("1 2 3\n", "1 2\n", "tokens"),
+        ("Yes\n", "YES\n", "token"),
+        ("100000000000000000001\n", "100000000000000000000\n", "token"),  # ints exact, never via float
+    ],
+)
+def test_stdout_different(actual, expected, why):
+    ok, reason = compare_stdout(actual, expected)
+    assert not ok and why in reason
+
+
+def test_float_tolerance_only_when_allowed():
+    assert not compare_stdout("0.3333333", "0.3333334")[0]
+    assert compare_stdout("0.3333333", "0.3333334", float_tol=1e-6)[0]
+    assert not compare_stdout("0.33", "0.3333334", float_tol=1e-6)[0]
+    assert not compare_stdout("abc", "abd", float_tol=1.0)[0]
+
+
+@pytest.mark.parametrize(
+    "actual_json, expected, ok",
+    [
+        ("9", 9, True),
+        ("9", [9], True),  # TACO/APPS wrap the return value in a one-element list
+        ("[1, 2]", [[1, 2]], True),
+        ("[1, 2]", [1, 2], True),  # a returned tuple arrives as a list
+        ("true", [True], True),
+        ("0.30000000000000004", [0.3], True),  # floats with isclose
+        ("0.31", [0.3], False),
+        ("[2, 1]", [[1, 2]], False),
+        ("8", [9], False),
+        ('{"__set__": ["1"]}', [[1]], False),  # a set is not a list
+        (None, [1], False),
+    ],
+)
+def test_call_based(actual_json, expected, ok):
+    assert compare_value(actual_json, expected)[0] is ok

@@ -1,0 +1,117 @@
+"""Test formats at the verifier's door: TACO/APPS, CodeContests, LiveCodeBench (with its pickled private
+tests, decoded without ever unpickling anything but a str)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import pickle
+import zlib
+
+import pytest
+
+from redstar_data.verify.code.formats import (
+    CodeTestsError,
+    decode_pickled_json,
+    spec_from_catalog,
+    spec_from_row,
+)
+
+
+def test_taco_stdin_with_lists_of_lines_and_limits():
+    row = {"input_output": json.dumps({"inputs": [["1 2", "3"], "4\n"], "outputs": [["3", "3"], "4\n"]}),
+           "time_limit": "2 seconds", "memory_limit": "256 megabytes"}  # fmt: skip
+    s = spec_from_row(row)
+    assert s.mode == "stdin" and s.tests[0].input == "1 2\n3\n" and s.tests[0].output == "3\n3\n"
+    assert (s.time_limit_s, s.memory_mb) == (2.0, 256)
+
+
+def test_taco_call_based_and_leetcode_starter():
+    row = {"input_output": {"fn_name": "f", "inputs": [[1, 2], [3]], "outputs": [[3], [3]]},
+           "starter_code": "class Solution:\n    def f(self, a):\n"}  # fmt: skip
+    s = spec_from_row(row)
+    assert s.mode == "call" and s.fn_name == "f" and s.tests[1].input == [3]
+    assert s.starter_code.startswith("class Solution")
+
+
+def test_code_contests_all_three_test_sets_in_judge_order():
+    row = {"public_tests": {"input": ["1\n"], "output": ["1\n"]},
+           "private_tests": {"input": ["2\n"], "output": ["2\n"]},
+           "generated_tests": {"input": ["3\n", "4\n"], "output": ["3\n", "4\n"]},
+           "time_limit": {"seconds": 2, "nanos": 500000000}, "memory_limit_bytes": 268435456}  # fmt: skip
+    s = spec_from_row(row)
+    assert [t.origin for t in s.tests] == ["public", "private", "generated", "generated"]
+    assert (s.time_limit_s, s.memory_mb, s.format) == (2.5, 256, "code_contests")
+
+
+def _lcb_private(cases):
+    return base64.b64encode(zlib.compress(pickle.dumps(json.dumps(cases)))).decode()
+
+
+def test_livecodebench_functional_with_pickled_private_tests():
+    pub = [{"input": "[1, 2]\n3", "output": "6", "testtype": "functional"}]
+    priv = [{"input": "[5]\n0", "output": "5", "testtype": "functional"}]
+    row = {"public_test_cases": json.dumps(pub), "private_test_cases": _lcb_private(priv),
+           "metadata": json.dumps({"func_name": "total"}), "starter_code": "class Solution:\n"}  # fmt: skip
+    s = spec_from_row(row)
+    assert s.mode == "call" and s.fn_name == "total"
+    assert [(t.input, t.output, t.origin) for t in s.tests] == [
+        ([[1, 2], 3], 6, "public"),
+        ([[5], 0], 5, "private"),
+    ]
+
+
+def test_livecodebench_stdin():
+    pub = [{"input": "1 2\n", "output": "3\n", "testtype": "stdin"}]
+    s = spec_from_row({"public_test_cases": pub, "private_test_cases": _lcb_private(pub), "metadata": "{}"})
+    assert s.mode == "stdin" and len(s.tests) == 2
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, (f"touch {_Evil.flag}",))
+
+
+def test_a_malicious_pickle_never_runs(tmp_path):
+    _Evil.flag = str(tmp_path / "pwned")
+    blob = base64.b64encode(zlib.compress(pickle.dumps(_Evil()))).decode()
+    with pytest.raises(CodeTestsError, match="refusing to load global"):
+        decode_pickled_json(blob)
+    assert not (tmp_path / "pwned").exists()
+    # a pickle of something other than a str is refused too
+    with pytest.raises(CodeTestsError, match="not a JSON string"):
+        decode_pickled_json(base64.b64encode(zlib.compress(pickle.dumps([1, 2]))).decode())
+
+
+def test_a_zip_bomb_is_refused(monkeypatch):
+    import redstar_data.verify.code.formats as f
+
+    monkeypatch.setattr(f, "MAX_DECODED_BYTES", 1 << 10)
+    blob = base64.b64encode(zlib.compress(pickle.dumps("x" * (1 << 16)))).decode()
+    with pytest.raises(CodeTestsError, match="expand past"):
+        decode_pickled_json(blob)
+
+
+def test_marks_special_judge_and_known_invalid_tests():
+    row = {"input_output": {"inputs": ["1"] * 200, "outputs": ["1"] * 200}, "multiple_valid_outputs": True,
+           "known_test_defects": ["test index 156: input says n=25 but ..."]}  # fmt: skip
+    s = spec_from_row(row)
+    assert s.special_judge and s.invalid_tests == [156]
+    assert 156 not in [i for i, _ in s.runnable()] and len(s.runnable()) == 199
+
+
+def test_catalog_shape_tests_plus_meta():
+    s = spec_from_catalog(
+        {"input": ["1\n"], "output": ["1\n"]}, {"private_tests": {"input": ["2\n"], "output": ["2\n"]}}
+    )
+    assert [t.origin for t in s.tests] == ["public", "private"]
+    s = spec_from_catalog(json.dumps({"inputs": ["1"], "outputs": ["1"], "fn_name": "g"}), None)
+    assert s.mode == "call"
+
+
+def test_bad_tests_name_the_problem():
+    with pytest.raises(CodeTestsError, match="inputs and outputs"):
+        spec_from_row({"input_output": {"inputs": ["1"], "outputs": []}})
+    with pytest.raises(CodeTestsError, match="not JSON"):
+        spec_from_row({"input_output": "{nope"})
