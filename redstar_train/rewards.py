@@ -85,6 +85,48 @@ def math_reward(
     return out
 
 
+def code_reward(
+    prompts: Sequence[Any] | None = None,
+    completions: Sequence[Any] = (),
+    tests: Sequence[Any] | None = None,
+    *,
+    timeout: float = 4.0,
+    memory_mb: int = 1024,
+    workers: int | None = None,
+    **kwargs: Any,
+) -> list[float | None]:
+    """1.0 when the completion's final program passes every test of its problem, else 0.0; None where a
+    row has no tests (a math row in a code+math mix), the problem cannot be judged (special judge without
+    checker) or the sandbox itself failed (``infra_error``: never a zero reward).
+
+    Grading is ``redstar_data.verify.code.judge.CodeVerifier``: the same bubblewrap sandbox and comparison
+    rules that label code traces in the catalog. ``tests`` is the export's ``tests`` column (TACO/APPS
+    ``input_output`` JSON, or ``{"tests": ..., "meta": ...}``).
+
+    Example:
+        >>> from redstar_train.rewards import code_reward
+        >>> t = '{"inputs": ["2 3\\\\n"], "outputs": ["5\\\\n"]}'
+        >>> code_reward(None, ["```python\\na, b = map(int, input().split())\\nprint(a + b)\\n```",
+        ...                    "```python\\nprint(6)\\n```", "no code"], tests=[t, t, None])
+        [1.0, 0.0, None]
+    """
+    from redstar_data.verify.code.judge import CodeVerifier
+
+    if tests is None:
+        tests = [None] * len(completions)
+    if len(tests) != len(completions):
+        raise ValueError(f"code_reward: {len(completions)} completions but {len(tests)} tests")
+    todo = [(k, completion_text(c), t) for k, (c, t) in enumerate(zip(completions, tests, strict=True))
+            if t is not None and str(t).strip() not in ("", "null")]  # fmt: skip
+    out: list[float | None] = [None] * len(completions)
+    verdicts = CodeVerifier(timeout_s=timeout, memory_mb=memory_mb).check_many(
+        [(text, t) for _, text, t in todo], workers=workers
+    )
+    for (k, _, _), v in zip(todo, verdicts, strict=True):
+        out[k] = None if v.label in ("infra_error", "unverifiable") else (1.0 if v.label == "correct" else 0.0)
+    return out
+
+
 def format_reward(completions: Sequence[Any], **kwargs: Any) -> list[float | None]:
     """1.0 when the completion thinks first (``<think>…</think>``) and then gives a ``\\boxed{}`` answer.
 
@@ -96,7 +138,7 @@ def format_reward(completions: Sequence[Any], **kwargs: Any) -> list[float | Non
     return [1.0 if _FORMAT.search(completion_text(c)) else 0.0 for c in completions]
 
 
-REWARDS: dict[str, RewardFunc] = {"math": math_reward, "format": format_reward}
+REWARDS: dict[str, RewardFunc] = {"math": math_reward, "code": code_reward, "format": format_reward}
 
 
 def get_rewards(names: Sequence[str]) -> list[RewardFunc]:
@@ -111,4 +153,4 @@ def get_rewards(names: Sequence[str]) -> list[RewardFunc]:
     return out
 
 
-__all__ = ["REWARDS", "completion_text", "format_reward", "get_rewards", "math_reward"]
+__all__ = ["REWARDS", "code_reward", "completion_text", "format_reward", "get_rewards", "math_reward"]

@@ -61,6 +61,26 @@ PRESETS: dict[str, dict[str, list[str]]] = {
         "response": _RESPONSE,
         "model": _MODEL,
     },
+    # CodeContests: the other test sets, limits and solutions land in meta (verify/code/formats.py reads them)
+    "code_contests": {
+        "problem": ["description", "problem", "question"],
+        "tests": ["public_tests"],
+        "level": ["difficulty", "cf_rating"],
+        "id": _ID + ["name"],
+        "domain": ["domain"],
+        "response": _RESPONSE,
+        "model": _MODEL,
+    },
+    # LiveCodeBench code_generation(_lite): private tests (maybe pickled) and metadata land in meta
+    "livecodebench": {
+        "problem": ["question_content", "problem", "question"],
+        "tests": ["public_test_cases"],
+        "level": ["difficulty"],
+        "id": ["question_id"] + _ID,
+        "domain": ["domain"],
+        "response": _RESPONSE,
+        "model": _MODEL,
+    },
     "conversations": {
         "id": _ID,
         "answer": _ANSWER,
@@ -68,15 +88,21 @@ PRESETS: dict[str, dict[str, list[str]]] = {
         "model": _MODEL,
     },
 }
-PRESET_DOMAIN = {"math": "math", "prompt_response": "general", "taco": "code", "conversations": "general"}
+PRESET_DOMAIN = {"math": "math", "prompt_response": "general", "taco": "code", "code_contests": "code",
+                 "livecodebench": "code", "conversations": "general"}  # fmt: skip
 CONVERSATION_KEYS = ("messages", "conversations", "conversation")
 
 
 def detect_preset(columns: Iterable[str]) -> str:
-    """Pick a preset from the column names: conversations > taco > math > prompt_response."""
+    """Pick a preset from the column names: conversations > livecodebench > code_contests > taco > math >
+    prompt_response."""
     cols = set(columns)
     if cols & set(CONVERSATION_KEYS):
         return "conversations"
+    if cols & {"public_test_cases", "private_test_cases"}:
+        return "livecodebench"
+    if cols & {"public_tests", "private_tests", "generated_tests"}:
+        return "code_contests"
     if cols & {"input_output", "tests"}:
         return "taco"
     if cols & {"problem", "question"}:

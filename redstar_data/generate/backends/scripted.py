@@ -50,10 +50,11 @@ def truncate_tokens(text: str, max_tokens: int) -> str:
 
 def wrong_rate(level: Any) -> float:
     """Probability of a wrong final answer at a difficulty level ('1'..'5'; unknown → level 3)."""
+    words = {"EASY": 2, "MEDIUM": 3, "MEDIUM_HARD": 4, "HARD": 4, "VERY_HARD": 5}  # TACO's labels
     try:
         lv = int(str(level).strip().split()[-1])
     except (ValueError, IndexError):
-        lv = 3
+        lv = words.get(str(level).strip().upper(), 3)
     lv = min(max(lv, 1), 5)
     return 0.05 + 0.10 * (lv - 1)
 
@@ -147,6 +148,9 @@ class ScriptedTeacher:
             answer = syn["answer_value"]
         answer = "" if answer is None else str(answer)
 
+        programs = syn.get("demo_programs") if meta.get("domain") == "code" else None
+        if isinstance(programs, dict) and programs.get("right"):
+            return self._code(req, idx, rng, problem, programs, meta.get("level"))
         wrong = bool(answer) and rng.random() < wrong_rate(meta.get("level"))
         final = perturb_answer(answer, rng) if wrong else answer
         if not answer:  # nothing to aim for: an honest guess
@@ -159,6 +163,39 @@ class ScriptedTeacher:
         if rng.random() < P_TRUNCATE:
             text = truncate_tokens(text, max(8, int(count_tokens(text) * rng.uniform(0.3, 0.9))))
             reason = "length"
+        if count_tokens(text) > req.params.max_tokens:
+            text = truncate_tokens(text, req.params.max_tokens)
+            reason = "length"
+        prompt_tokens = sum(count_tokens(m.get("content", "")) for m in req.messages)
+        return Completion(req.key, idx, text, reason, count_tokens(text), prompt_tokens)
+
+    def _code(
+        self,
+        req: GenerationRequest,
+        idx: int,
+        rng: random.Random,
+        problem: str,
+        programs: dict[str, Any],
+        level: Any,
+    ) -> Completion:
+        """A code problem with scripted programs (the demo's): think, then one fenced program, right or
+        (at the level's wrong rate) one of the wrong ones."""
+        wrong = bool(programs.get("wrong")) and rng.random() < wrong_rate(level)
+        prog = rng.choice(list(programs["wrong"])) if wrong else str(programs["right"])
+        short = problem if len(problem) < 400 else problem[:400] + " ..."
+        parts = ["<think>", rng.choice(_OPENERS), f"The problem says: {short}"]
+        for _ in range(rng.choice([1, 2, 3, 5])):
+            parts.append(rng.choice(_FILLER))
+        parts += [
+            rng.choice(_REFLECT),
+            "Let me check it against the examples by hand. It matches.",
+            "</think>",
+        ]
+        parts.append(f"Here is the program:\n\n```python\n{prog}```")
+        text = "\n\n".join(parts)
+        reason = "stop"
+        if rng.random() < P_NO_ANSWER:
+            text = text.split("Here is the program:")[0] + "I could not finish the program."
         if count_tokens(text) > req.params.max_tokens:
             text = truncate_tokens(text, req.params.max_tokens)
             reason = "length"

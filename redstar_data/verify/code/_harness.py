@@ -72,7 +72,8 @@ def _child(cfg, test, res_w):
         t0 = time.perf_counter()
         value = None
         try:
-            exec(compile(cfg["code"], "solution.py", "exec"), glb)
+            code_obj = cfg.get("_compiled") or compile(cfg["code"], "solution.py", "exec")
+            exec(code_obj, glb)
             if cfg["mode"] == "call":
                 fn = _find_callable(glb, cfg["fn_name"])
                 args = test["args"]
@@ -349,6 +350,10 @@ def main():
             numpy_ok = True
         except Exception:
             numpy_ok = False
+    try:  # once, before the forks: every test's child inherits the code object
+        cfg["_compiled"] = compile(cfg["code"], "solution.py", "exec")
+    except (SyntaxError, ValueError):
+        pass  # each child compiles again and reports the error as the program's own
     in_pidns = bool(cfg.get("in_pidns")) and os.getpid() <= 3
     ready = {"ready": True, "python": sys.version.split()[0], "pid": os.getpid(), "uid": os.getuid()}
     ready["numpy"] = numpy_ok

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
 from redstar_data.verify.base import Verdict
 from redstar_data.verify.code.compare import compare_stdout, compare_value
 from redstar_data.verify.code.extract import extract_program
@@ -68,6 +69,7 @@ def run_spec(
     all_tests: bool = False,
     unsafe_no_sandbox: bool = False,
     retries: int = 2,
+    on_result: Callable[[RunResult], None] | None = None,
 ) -> Outcome:
     """Run ``code`` against the runnable tests of ``spec`` in one sandbox; the label and its details."""
     runnable = spec.runnable()
@@ -96,6 +98,8 @@ def run_spec(
             for k, res in enumerate(s.results()):
                 i, t = runnable[k]
                 n_run += 1
+                if on_result is not None:
+                    on_result(res)
                 if res.status == "ok":
                     if spec.mode == "call":
                         ok, why = compare_value(res.value, t.output)
@@ -173,6 +177,8 @@ class CodeVerifier:
             reference = json.loads(reference)
         if isinstance(reference, dict) and set(reference) <= {"tests", "meta"}:
             return spec_from_catalog(reference.get("tests"), reference.get("meta"))
+        if isinstance(reference, dict) and "inputs" in reference:  # a bare TACO/APPS input_output
+            return spec_from_catalog(reference, None)
         from redstar_data.verify.code.formats import spec_from_row
 
         return spec_from_row(reference)
@@ -200,22 +206,21 @@ class CodeVerifier:
         pairs: Sequence[tuple[str, Any]],
         *,
         workers: int | None = None,
-        on_done: Callable[[int], None] | None = None,
+        progress: ProgressCallback = null_progress,
     ) -> list[Verdict]:
-        """Verdicts for many (response, reference) pairs, ``workers`` sandboxes at a time."""
+        """Verdicts for many (response, reference) pairs in order, ``workers`` sandboxes at a time."""
         n = workers or self.workers or os.cpu_count() or 1
-        if n <= 1 or len(pairs) <= 1:
+        total = len(pairs)
+        if n <= 1 or total <= 1:
             out = []
             for r, ref in pairs:
                 out.append(self.check(r, ref))
-                if on_done:
-                    on_done(len(out))
+                progress(ProgressEvent("verify code", len(out), total))
             return out
         with ThreadPoolExecutor(max_workers=n) as ex:
             futs = [ex.submit(self.check, r, ref) for r, ref in pairs]
             res = []
             for k, f in enumerate(futs):
                 res.append(f.result())
-                if on_done:
-                    on_done(k + 1)
+                progress(ProgressEvent("verify code", k + 1, total))
             return res

@@ -78,6 +78,7 @@ class RunResult:
     peak_rss_mb: float = 0.0
     run_s: float | None = None
     value: str | None = None  # call-based: the JSON of the return value
+    host_s: float | None = None  # host-observed: from asking for this test to having its result
 
 
 @dataclass
@@ -480,6 +481,7 @@ class Session:
         if self.info.infra_error is not None or self.proc is None:
             return
         for i in range(self.n):
+            asked = time.monotonic()
             if i > 0:
                 try:
                     assert self.proc.stdin is not None
@@ -515,6 +517,7 @@ class Session:
                 peak_rss_mb=d.get("peak_rss_mb", 0.0),
                 run_s=d.get("run_s"),
                 value=d.get("value"),
+                host_s=time.monotonic() - asked,
             )
 
     def close(self) -> None:

@@ -1,0 +1,61 @@
+"""Code problems through the real ingest stage, then back out as the verifier's CodeSpec."""
+
+from __future__ import annotations
+
+import base64
+import json
+import pickle
+import zlib
+
+from redstar_data.ingest.run import ingest
+from redstar_data.verify.code.formats import spec_from_catalog
+
+
+def _specs(catalog):
+    rows = catalog.con.sql("SELECT source_key, domain, level, tests, meta FROM problems ORDER BY source_key").fetchall()
+    return {k: (d, lvl, spec_from_catalog(t, m)) for k, d, lvl, t, m in rows}
+
+
+def test_code_contests_rows_keep_private_and_generated_tests(catalog, tmp_path):
+    row = {"name": "cf1A", "description": "Add two numbers.", "difficulty": 7,
+           "public_tests": {"input": ["1 2\n"], "output": ["3\n"]},
+           "private_tests": {"input": ["5 5\n"], "output": ["10\n"]},
+           "generated_tests": {"input": ["0 0\n"], "output": ["0\n"]},
+           "time_limit": {"seconds": 2, "nanos": 0}, "memory_limit_bytes": 268435456}  # fmt: skip
+    f = tmp_path / "cc.jsonl"
+    f.write_text(json.dumps(row) + "\n")
+    rep = ingest(catalog, str(f))
+    assert rep.preset == "code_contests"
+    domain, level, spec = _specs(catalog)["cf1A"]
+    assert domain == "code" and level == "7"
+    assert [t.origin for t in spec.tests] == ["public", "private", "generated"]
+    assert (spec.time_limit_s, spec.memory_mb) == (2.0, 256)
+
+
+def test_livecodebench_rows_with_pickled_private_tests(catalog, tmp_path):
+    priv = base64.b64encode(zlib.compress(pickle.dumps(json.dumps(
+        [{"input": "[3, 4]", "output": "7", "testtype": "functional"}])))).decode()  # fmt: skip
+    row = {"question_id": "lc1", "question_content": "Return the sum of a list.", "difficulty": "easy",
+           "public_test_cases": json.dumps([{"input": "[1, 2]", "output": "3", "testtype": "functional"}]),
+           "private_test_cases": priv, "metadata": json.dumps({"func_name": "total"}),
+           "starter_code": "class Solution:\n    def total(self, nums):\n"}  # fmt: skip
+    f = tmp_path / "lcb.jsonl"
+    f.write_text(json.dumps(row) + "\n")
+    rep = ingest(catalog, str(f))
+    assert rep.preset == "livecodebench"
+    domain, _, spec = _specs(catalog)["lc1"]
+    assert domain == "code" and spec.mode == "call" and spec.fn_name == "total"
+    assert [(t.input, t.output) for t in spec.tests] == [([[1, 2]], 3), ([[3, 4]], 7)]
+
+
+def test_the_dev_problems_ingest_as_taco(catalog, shared_data):
+    rep = ingest(catalog, str(shared_data / "code" / "problems.jsonl"))
+    assert rep.preset == "taco" and rep.n_new == 30
+    specs = _specs(catalog)
+    assert all(d == "code" for d, _, _ in specs.values())
+    _, _, lc = specs["apps-train-2404"]
+    assert lc.mode == "call" and lc.fn_name == "findKthPositive"
+    _, _, dna = specs["taco-cf520C-dna-alignment"]
+    assert dna.invalid_tests == [156] and len(dna.tests) == 261
+    _, _, mv = specs["apps-train-2287"]
+    assert mv.special_judge
