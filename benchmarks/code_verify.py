@@ -57,7 +57,9 @@ def traces() -> list[tuple[str, str, CodeSpec, bool]]:
     return out
 
 
-def plain_trace(code: str, spec: CodeSpec, timeout_s: float, memory_mb: int, lat: list[float]) -> tuple[str, int]:
+def plain_trace(
+    code: str, spec: CodeSpec, timeout_s: float, memory_mb: int, lat: list[float]
+) -> tuple[str, int]:
     """The anchor: one ``python file.py`` per test case, stop at the first failure."""
     n = 0
     for _, t in spec.runnable():
@@ -77,7 +79,9 @@ def plain_trace(code: str, spec: CodeSpec, timeout_s: float, memory_mb: int, lat
     return "correct", n
 
 
-def ours_trace(code: str, spec: CodeSpec, timeout_s: float, memory_mb: int, over: list[float]) -> tuple[str, int]:
+def ours_trace(
+    code: str, spec: CodeSpec, timeout_s: float, memory_mb: int, over: list[float]
+) -> tuple[str, int]:
     def hook(r: RunResult) -> None:
         if r.host_s is not None and r.run_s is not None:
             over.append(r.host_s - r.run_s)

@@ -123,7 +123,9 @@ def code_reward(
         [(text, t) for _, text, t in todo], workers=workers
     )
     for (k, _, _), v in zip(todo, verdicts, strict=True):
-        out[k] = None if v.label in ("infra_error", "unverifiable") else (1.0 if v.label == "correct" else 0.0)
+        out[k] = (
+            None if v.label in ("infra_error", "unverifiable") else (1.0 if v.label == "correct" else 0.0)
+        )
     return out
 
 

@@ -32,7 +32,9 @@ def test_first_failure_and_outcome_counts_in_details(sandbox):
     assert v.label == "incorrect"
     assert v.details["tests_run"] == 2 and v.details["outcomes"] == {"passed": 1, "wrong_answer": 1}
     assert v.details["first_failure"]["index"] == 1 and "token" in v.details["first_failure"]["reason"]
-    v = CodeVerifier(all_tests=True).check("```python\nn = int(input())\nprint(n if n < 2 else 0)\n```", tests)
+    v = CodeVerifier(all_tests=True).check(
+        "```python\nn = int(input())\nprint(n if n < 2 else 0)\n```", tests
+    )
     assert v.details["tests_run"] == 3 and v.details["outcomes"] == {"passed": 1, "wrong_answer": 2}
 
 
@@ -50,7 +52,9 @@ def test_infra_errors_are_retried_and_never_a_zero_reward(sandbox, tmp_path, mon
     # a bwrap that starts the probe fine and then fails to start every sandbox (a STAND-IN for a broken host)
     real = sandbox
     flaky = tmp_path / "bwrap"
-    flaky.write_text(f'#!/bin/sh\ncase "$*" in *"import os; print(os.getuid())"*) exec {real} "$@";; esac\nexit 1\n')
+    flaky.write_text(
+        f'#!/bin/sh\ncase "$*" in *"import os; print(os.getuid())"*) exec {real} "$@";; esac\nexit 1\n'
+    )
     flaky.chmod(flaky.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("REDSTAR_BWRAP", str(flaky))
     v = CodeVerifier().check(RIGHT, ADD)
