@@ -373,7 +373,7 @@ class Probe:
                     pass
             self.peak_procs = max(self.peak_procs, tasks)
             self.peak_rss_mb = max(self.peak_rss_mb, rss)
-            self._stop.wait(0.01)
+            self._stop.wait(0.05)  # a full /proc scan is not free on a busy host
 
     def listener_reachable(self) -> bool:
         """Can the host reach a port the program tried to listen on?"""
@@ -424,7 +424,9 @@ def judge(p: Program, probe: Probe, res: RunResult | None, wall_s: float, *, tim
         esc.append(f"ran {probe.peak_procs} tasks at once (cap {nproc})")
     if probe.peak_rss_mb > memory_mb + 128:
         esc.append(f"used {probe.peak_rss_mb:.0f} MiB (cap {memory_mb})")
-    if wall_s > timeout_s + 8:
+    # generous: a loaded host may start a sandbox slowly; a deadline that does not hold shows as the
+    # program's own 60-120 s sleeps
+    if wall_s > timeout_s + 20:
         esc.append(f"ran {wall_s:.1f} s past a {timeout_s} s deadline")
     grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - rss_before_mb
     if grown > 256:
