@@ -571,7 +571,7 @@ def _drive() -> None:
     else:
         res = run_program(d["code"], d["stdin"], timeout_s=d["timeout_s"], memory_mb=d["memory_mb"],
                           unsafe_no_sandbox=d["mode"] == "unsafe")  # fmt: skip
-    res.stdout = res.stdout[: 1 << 20]
+    res.stdout = res.stdout[: 16 << 20]
     res.stderr = res.stderr[-(1 << 16) :]
     sys.stdout.write(json.dumps(dataclasses.asdict(res)) + "\n")
 

@@ -385,7 +385,8 @@ class Session:
             env: dict[str, str] = _env()
         else:
             cmd = [exe, "-S", str(HARNESS)]
-            env = {**_env(), "PYTHONPATH": ""}
+            np_dirs = _numpy_dirs()  # the same numpy as inside the sandbox
+            env = {**_env(), "PYTHONPATH": os.path.dirname(np_dirs[0]) if np_dirs else ""}
         cfg = {
             "code": code,
             "mode": "call" if fn_name else "stdin",
