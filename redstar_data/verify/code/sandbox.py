@@ -28,6 +28,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -358,6 +359,7 @@ class Session:
         self.sandboxed = not unsafe_no_sandbox
         self.info = SessionInfo(sandboxed=self.sandboxed)
         self._cgroup: _PidsCgroup | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._buf = bytearray()
         self._err = bytearray()
         self._sent_next = 0
@@ -385,6 +387,7 @@ class Session:
             env: dict[str, str] = _env()
         else:
             cmd = [exe, "-S", str(HARNESS)]
+            self._tmp = tempfile.TemporaryDirectory(prefix="redstar-unsafe-")  # never the caller's cwd
             np_dirs = _numpy_dirs()  # the same numpy as inside the sandbox
             env = {**_env(), "PYTHONPATH": os.path.dirname(np_dirs[0]) if np_dirs else ""}
         cfg = {
@@ -412,7 +415,7 @@ class Session:
                 start_new_session=True,
                 preexec_fn=preexec,
                 pass_fds=pass_fds,
-                cwd="/" if self.sandboxed else None,
+                cwd="/" if self.sandboxed else self._tmp.name,
             )
         except OSError as exc:
             self.info.infra_error = f"cannot start the sandbox: {exc}"
@@ -551,6 +554,9 @@ class Session:
         self._cleanup()
 
     def _cleanup(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
         if self._cgroup is not None:
             self._cgroup.destroy()
             self._cgroup = None
