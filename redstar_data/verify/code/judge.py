@@ -162,6 +162,16 @@ class CodeVerifier:
         self.unsafe_no_sandbox = unsafe_no_sandbox
         self.workers = workers
 
+    # the catalog stage (verify/run.py) reads these problem columns for this verifier's reference
+    reference_columns = ("tests", "meta")
+
+    def reference(self, row: dict[str, Any]) -> Any | None:
+        """The reference for one catalog row (None: the problem has no tests, nothing to run)."""
+        tests = row.get("tests")
+        if tests is None or str(tests).strip() in ("", "null"):
+            return None
+        return {"tests": tests, "meta": row.get("meta")}
+
     def limits_for(self, spec: CodeSpec) -> Limits:
         """The problem's own limits where it states them (never below this verifier's defaults: Python
         is slower than the C++ those limits were set for, and RLIMIT_AS counts virtual memory)."""
