@@ -47,3 +47,8 @@ def test_other_language_is_reported():
 def test_unclosed_fence_and_no_fence():
     assert extract_program("print(1)") is None
     assert extract_program("```python\nprint(1)\n") is None
+
+
+def test_the_last_of_several_programs_in_the_answer_wins():
+    resp = "</think>\nFirst try:\n```python\nprint('draft')\n```\nFixed version:\n```python\nprint('final')\n```\n"
+    assert extract_program(resp).code == "print('final')\n"
