@@ -1,8 +1,9 @@
 """The offline demo pipeline, end to end, on any laptop: no GPU, no network, about a minute.
 
-synthetic ingest → dedup → difficulty (source labels) → scripted teacher (several samples per problem)
-→ verification (math verifier + quality flags) → difficulty (empirical pass rate) → SFT, DPO and RL
-exports from ``recipes/demo*.yaml`` → a summary. The scripted teacher is a STAND-IN (deterministic text
+synthetic ingest (+ a handful of code problems) → dedup → difficulty (source labels) → scripted teacher
+(several samples per problem; programs for the code problems) → verification (each problem's domain
+verifier: math equivalence, code in the sandbox; quality flags) → difficulty (empirical pass rate) → SFT,
+DPO and RL exports from ``recipes/demo*.yaml`` (one mixes code and math) → a summary. The scripted teacher is a STAND-IN (deterministic text
 with right and wrong answers), not a model; the README shows the same pipeline with vLLM or an
 OpenAI-compatible server. Every stage is idempotent, so running the demo twice does no work twice.
 """
@@ -18,6 +19,7 @@ from redstar_data.catalog import Catalog
 from redstar_data.progress import ProgressCallback, null_progress
 
 DEMO_RECIPES = ("demo.yaml", "demo-dpo.yaml", "demo-rl.yaml")
+CODE_RECIPES = ("demo-code-math.yaml",)  # the code + math mix: only when the demo has code problems
 RUN_ID = "demo-teacher"
 DEMO_DUPS = 3  # percent of synthetic rows that are planted near-duplicates, for the dedup stage to find
 
@@ -29,6 +31,7 @@ class DemoReport:
     stages: list[tuple[str, str, int, float]] = field(default_factory=list)
     exports: dict[str, str] = field(default_factory=dict)
     labels: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def add(self, stage: str, what: str, count: int, t0: float) -> None:
@@ -42,10 +45,14 @@ def run_demo(
     samples: int = 4,
     seed: int = 0,
     out_dir: str | Path = "exports",
+    code: bool = True,
     progress: ProgressCallback = null_progress,
 ) -> DemoReport:
-    """Run the whole pipeline on ``catalog``; exports go to ``out_dir/<recipe name>``."""
+    """Run the whole pipeline on ``catalog``; exports go to ``out_dir/<recipe name>``. ``code``: add the
+    handful of code problems (redstar_data.demo_code), verified in the code sandbox, and the code + math
+    mix export."""
     from redstar_data.dedup.run import dedup
+    from redstar_data.demo_code import write_code_problems
     from redstar_data.difficulty.run import score
     from redstar_data.export.run import export
     from redstar_data.generate.backends import get_backend
@@ -61,6 +68,19 @@ def run_demo(
     t0 = time.perf_counter()
     ing = ingest(catalog, f"synthetic:math?n={int(n)}&seed={int(seed)}&dups={DEMO_DUPS}", progress=progress)
     rep.add("ingest", "problems (new)", ing.n_new, t0)
+    if code:
+        from redstar_data.verify.code import SandboxUnavailableError, check_available
+
+        try:
+            check_available()
+        except SandboxUnavailableError as exc:  # the demo still runs, without code; says why
+            code = False
+            rep.notes.append(f"code problems skipped: {exc.message}")
+    if code:
+        t0 = time.perf_counter()
+        code_file = write_code_problems(Path(out_dir) / "demo-inputs" / "code-problems.jsonl")
+        ing_code = ingest(catalog, str(code_file), name="demo-code", progress=progress)
+        rep.add("ingest", "code problems (new)", ing_code.n_new, t0)
 
     t0 = time.perf_counter()
     dd = dedup(catalog, progress=progress)
@@ -97,7 +117,7 @@ def run_demo(
     pr = score(catalog, method="pass_rate", run=RUN_ID, progress=progress)
     rep.add("difficulty", "pass-rate scores", pr.n_written, t0)
 
-    for name in DEMO_RECIPES:
+    for name in DEMO_RECIPES + (CODE_RECIPES if code else ()):
         t0 = time.perf_counter()
         recipe, _, _ = load_recipe(REPO_RECIPES / name)
         out = Path(out_dir) / recipe.name

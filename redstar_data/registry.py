@@ -87,6 +87,11 @@ BACKENDS.add(
 )
 # keyed by problem domain: verify labels each problem's traces with its domain's verifier
 VERIFIERS.add("math", "redstar_data.verify.math:MathVerifier", "final-answer equivalence for math")
+VERIFIERS.add(
+    "code",
+    "redstar_data.verify.code.judge:CodeVerifier",
+    "runs the final program against the problem's tests in a bubblewrap sandbox",
+)
 
 # recipes / export: every pick policy is one entry
 for _name, _help in (

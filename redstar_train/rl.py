@@ -99,6 +99,12 @@ def _rl_trainer_kwargs(
             key="data.path",
             hint="export with format rl (prompt + answer)",
         )
+    if "code" in cfg.rl.rewards and "tests" not in ds.column_names:
+        raise ConfigError(
+            f"{rep.source}: the code reward needs a 'tests' column",
+            key="data.path",
+            hint="export code problems with format rl (prompt + answer + tests)",
+        )
     if extra_rewards and "reward_weights" in fields:
         fields["reward_weights"] = fields["reward_weights"] + [1.0] * len(extra_rewards)
     return {"reward_funcs": list(rewards) + list(extra_rewards)}

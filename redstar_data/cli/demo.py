@@ -40,6 +40,8 @@ def demo(
         ["stage", "what", "count", "seconds"],
         summary_rows(rep),
     )
+    for note in rep.notes:
+        console.print(f"[yellow]note:[/] {note}")
     if rep.labels:
         console.print("labels: " + ", ".join(f"{k} {v}" for k, v in sorted(rep.labels.items())))
     console.print(f"catalog: {cat_path}    exports: {out}/demo_sft, {out}/demo_dpo, {out}/demo_rl")

@@ -23,6 +23,23 @@ def verify(
         int | None,
         typer.Option("--workers", help="Worker processes (default: all cores).", show_default=False),
     ] = None,
+    code_timeout: Annotated[
+        float,
+        typer.Option("--code-timeout", help="Code: seconds per test case (a problem's own limit wins)."),
+    ] = 4.0,
+    code_memory: Annotated[
+        int, typer.Option("--code-memory", help="Code: MiB per test case (RLIMIT_AS).")
+    ] = 1024,
+    all_tests: Annotated[
+        bool, typer.Option("--all-tests", help="Code: run every test, not only up to the first failure.")
+    ] = False,
+    unsafe_no_sandbox: Annotated[
+        bool,
+        typer.Option(
+            "--unsafe-no-sandbox",
+            help="Code: run programs WITHOUT the bubblewrap sandbox. UNSAFE: trusted code only.",
+        ),
+    ] = False,
 ) -> None:
     """Label every trace that has no label from the current verifier version, and flag quality problems.
 
@@ -30,9 +47,13 @@ def verify(
 
     Quality flags (truncated, no_final_answer, repetition, language_mixing, too_short, too_long) go to `trace_flags`. Re-running only does what is missing.
 
+    Each problem's domain picks the verifier: math traces by final-answer equivalence, code traces by running their last program against the problem's tests in a bubblewrap sandbox (docs/code.md). Code labels add timeout/error per test, unverifiable (special judge) and infra_error (sandbox failure: not stored, retried next run).
+
     Example:
 
       redstar verify --run sky-t1-aime24 --workers 8
+
+      redstar verify --run taco-qwq --code-timeout 6 --all-tests
     """
     from redstar_data.catalog import Catalog
     from redstar_data.cli._output import print_table, progress_bar
@@ -41,7 +62,16 @@ def verify(
     cat = Catalog.open(catalog)
     try:
         with progress_bar() as bar:
-            report = run_verify(cat, run=run, verifier=verifier, workers=workers, progress=bar)
+            if unsafe_no_sandbox:
+                from redstar_data.cli._output import err_console
+
+                err_console.print(
+                    "[bold red]UNSAFE[/]: --unsafe-no-sandbox runs model-written programs WITHOUT isolation"
+                )
+            code = {"timeout_s": code_timeout, "memory_mb": code_memory, "all_tests": all_tests,
+                    "unsafe_no_sandbox": unsafe_no_sandbox}  # fmt: skip
+            report = run_verify(cat, run=run, verifier=verifier, workers=workers, progress=bar,
+                                verifier_options={"code": code})  # fmt: skip
     finally:
         cat.close()
     rows = [("label", k, v) for k, v in sorted(report.labels.items())]

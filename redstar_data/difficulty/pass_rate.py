@@ -19,5 +19,5 @@ PASS_RATE_SQL = """
     LEFT JOIN labels_of(?, NULL) l USING (trace_id)
     WHERE t.run_id = ?
     GROUP BY t.problem_id
-    HAVING count(l.label) > 0
+    HAVING count(l.label) FILTER (WHERE l.label <> 'unverifiable') > 0
 """

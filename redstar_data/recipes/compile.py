@@ -40,6 +40,14 @@ def _labels(r: Recipe) -> str:
             "CASE WHEN label = 'correct' AND coalesce(TRY_CAST(json_extract(details, '$.weak') AS BOOLEAN), "
             "FALSE) THEN 'correct_weak' ELSE label END"
         )
+    if t.verifier == "domain":  # each trace's label from its problem's domain verifier (math, code, ...)
+        return f"""labels AS (
+    SELECT trace_id, {label} AS label, verifier_version FROM (
+        SELECT l.* FROM labels_of(NULL, {version}) l
+        JOIN traces tt USING (trace_id) JOIN problems pp ON pp.problem_id = tt.problem_id
+        WHERE l.verifier = pp.domain
+    )
+)"""
     return f"""labels AS (
     SELECT trace_id, {label} AS label, verifier_version FROM labels_of({literal(t.verifier)}, {version})
 )"""
@@ -154,7 +162,7 @@ def problems_sql(r: Recipe, upto: int | None = None) -> str:
     threshold = int(frac * 2**32)
     where = ("WHERE " + "\n      AND ".join(conds)) if conds else ""
     return f"""prob AS (
-    SELECT p.problem_id, p.source_id, {_bucket(r)} AS difficulty,
+    SELECT p.problem_id, p.source_id, p.domain, {_bucket(r)} AS difficulty,
            md5('{seed}:rank:' || p.problem_id) AS prank,
            (('0x' || substr(md5('{seed}:split:' || p.problem_id), 1, 8))::UBIGINT < {threshold}) AS is_val
     FROM canonical_problems p{joins}
@@ -235,14 +243,15 @@ def selection_sql(r: Recipe) -> Compiled:
         order = "ORDER BY prank, k"
         final = f"SELECT r.*, row_number() OVER ({order}) AS ord FROM rows r"
     else:
+        col = "domain" if r.mix.by == "domain" else "source_id"
         ctes.append(
-            "positioned AS (\n    SELECT r.*, row_number() OVER (PARTITION BY source_id ORDER BY prank, k) AS pos "
+            f"positioned AS (\n    SELECT r.*, row_number() OVER (PARTITION BY {col} ORDER BY prank, k) AS pos "
             "FROM rows r\n)"
         )
-        w = mixmod.weight_case(r.mix)
+        w = mixmod.weight_case(r.mix, col)
         final = (
             f"SELECT * EXCLUDE (pos), row_number() OVER (ORDER BY (pos - 0.5) / ({w}), prank, k) AS ord "
-            f"FROM positioned WHERE {mixmod.source_filter(r.mix)}"
+            f"FROM positioned WHERE {mixmod.source_filter(r.mix, col)}"
         )
     sql = "WITH " + ",\n".join(ctes) + "\n" + final
     return Compiled(selection=sql, problems=prob, where_clause=r.select.where)

@@ -74,7 +74,7 @@ class Select(_Strict):
 class Traces(_Strict):
     """Which traces of each problem (SFT rows; DPO candidates; RL pass rates)."""
 
-    verifier: str = "math"
+    verifier: str = "math"  # a verifier name, or "domain": each problem's own domain verifier
     verifier_version: str = "latest"
     pick: Literal[PICKS] = "shortest_correct"  # type: ignore[valid-type]
     max_per_problem: int | None = Field(default=None, ge=1)  # None: 1, or unlimited for all_correct
@@ -90,12 +90,14 @@ class Traces(_Strict):
 
 
 class Mix(_Strict):
-    """Per-source ``weights`` (shares of every size) or ``quotas`` (row caps, also used as shares).
+    """Per-source ``weights`` (shares of every size) or ``quotas`` (row caps, also used as shares);
+    ``by: domain`` keys them by problem domain instead (a code + math mix, as RedStar-code-math).
 
     Sources not listed are left out. Shares hold for every prefix of the ordered selection, so they hold
     for every rung of a ladder; a source that runs out leaves its share to the others.
     """
 
+    by: Literal["source", "domain"] = "source"  # domain: shares per problem domain (code + math)
     weights: dict[str, Annotated[float, Field(gt=0)]] | None = None
     quotas: dict[str, Annotated[int, Field(ge=0)]] | None = None
 

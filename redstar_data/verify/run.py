@@ -33,7 +33,8 @@ BATCH = 2000
 # $domains/$names/$versions: the verifier of each domain, as parallel lists
 _VERIFIERS = "(SELECT unnest($domains) AS domain, unnest($names) AS vname, unnest($versions) AS vversion)"
 _TODO_SQL = f"""
-SELECT t.trace_id, t.text, t.finish_reason, p.answer, p.domain
+SELECT t.trace_id, t.text, t.finish_reason, p.answer, p.domain, CAST(p.tests AS VARCHAR) AS tests,
+       CAST(p.meta AS VARCHAR) AS meta
 FROM traces t JOIN problems p USING (problem_id) JOIN {_VERIFIERS} d USING (domain)
 WHERE ($run IS NULL OR t.run_id = $run)
   AND NOT EXISTS (SELECT 1 FROM verifications v WHERE v.trace_id = t.trace_id
@@ -77,6 +78,16 @@ def _count(catalog: Catalog, sql: str, params: dict[str, Any]) -> int:
     return int(catalog.scalar(f"SELECT count(*) FROM ({sql})", params))
 
 
+def _reference(v: Verifier, row: dict[str, Any]) -> Any | None:
+    """What the verifier compares against: ``v.reference(row)`` when it defines one (code: the tests and
+    meta), else the problem's answer. None: nothing to verify against."""
+    ref_of = getattr(v, "reference", None)
+    if callable(ref_of):
+        return ref_of(row)
+    ans = row["answer"]
+    return ans if (ans or "").strip() else None
+
+
 def verify(
     catalog: Catalog,
     *,
@@ -85,15 +96,20 @@ def verify(
     workers: int | None = None,
     progress: ProgressCallback = null_progress,
     batch_size: int = BATCH,
+    verifier_options: dict[str, dict[str, Any]] | None = None,
 ) -> VerifyReport:
     """Label unlabelled traces (optionally of one run) and write quality flags; see module docstring.
+
+    ``verifier_options``: keyword arguments per domain's verifier, e.g. ``{"code": {"timeout_s": 6,
+    "all_tests": True}}``.
 
     ``verifier``: only that domain's verifier (a ``registry.VERIFIERS`` name); default every registered one.
     """
     from redstar_data.registry import VERIFIERS
 
     by_domain: dict[str, Verifier] = {
-        d: VERIFIERS.get(d)() for d in ([verifier] if verifier is not None else VERIFIERS.names())
+        d: VERIFIERS.get(d)(**(verifier_options or {}).get(d, {}))
+        for d in ([verifier] if verifier is not None else VERIFIERS.names())
     }
     if run is not None and not catalog.scalar("SELECT count(*) FROM runs WHERE run_id = ?", [run]):
         if not catalog.scalar("SELECT count(*) FROM traces WHERE run_id = ?", [run]):
@@ -125,10 +141,11 @@ def verify(
         chunk = batch.to_pylist()
         by_id: dict[str, Verdict] = {}
         for domain, v in by_domain.items():
-            with_ref = [r for r in chunk if r["domain"] == domain and (r["answer"] or "").strip()]
+            refs = [(r, _reference(v, r)) for r in chunk if r["domain"] == domain]
+            with_ref = [(r, ref) for r, ref in refs if ref is not None]
             if with_ref:
-                verdicts = v.check_many([(r["text"] or "", r["answer"]) for r in with_ref], workers=workers)
-                by_id.update((r["trace_id"], vd) for r, vd in zip(with_ref, verdicts, strict=True))
+                verdicts = v.check_many([(r["text"] or "", ref) for r, ref in with_ref], workers=workers)
+                by_id.update((r["trace_id"], vd) for (r, _), vd in zip(with_ref, verdicts, strict=True))
         out = {
             "trace_id": [],
             "verifier": [],
@@ -139,6 +156,10 @@ def verify(
         }
         for r in chunk:
             vd = by_id.get(r["trace_id"])
+            if vd is not None and vd.label == "infra_error":
+                # the sandbox failed, not the trace: no row, so the next run retries it (never a zero)
+                labels["infra_error"] += 1
+                continue
             if vd is None:
                 label, extracted, details = "error", None, {"error": "no reference answer"}
             else:
@@ -157,7 +178,7 @@ def verify(
             out["extracted"].append(extracted)
             out["details"].append(json.dumps(details, default=str))
             labels[label] += 1
-        report.labelled += len(chunk)
+        report.labelled += len(out["trace_id"])
         del chunk, batch  # one batch of texts at a time
         if out["trace_id"]:
             with catalog.transaction():

@@ -180,7 +180,8 @@ class ScriptedTeacher:
     ) -> Completion:
         """A code problem with scripted programs (the demo's): think, then one fenced program, right or
         (at the level's wrong rate) one of the wrong ones."""
-        wrong = bool(programs.get("wrong")) and rng.random() < wrong_rate(level)
+        # a higher wrong rate than for maths, so a few samples already show every code label
+        wrong = bool(programs.get("wrong")) and rng.random() < wrong_rate(level) + 0.25
         prog = rng.choice(list(programs["wrong"])) if wrong else str(programs["right"])
         short = problem if len(problem) < 400 else problem[:400] + " ..."
         parts = ["<think>", rng.choice(_OPENERS), f"The problem says: {short}"]

@@ -411,7 +411,9 @@ def judge(p: Program, probe: Probe, res: RunResult | None, wall_s: float, *, tim
     if left:
         esc.append(f"{len(left)} processes outlived the run")
     host_files = glob.glob(f"/tmp/fill-{probe.nonce}-*") + glob.glob(f"/dev/shm/fill-{probe.nonce}-*")
-    host_files += glob.glob(os.path.expanduser(f"~/fill-{probe.nonce}-*")) + glob.glob(f"fill-{probe.nonce}-*")
+    host_files += glob.glob(os.path.expanduser(f"~/fill-{probe.nonce}-*")) + glob.glob(
+        f"fill-{probe.nonce}-*"
+    )
     if host_files:
         size = sum(os.path.getsize(f) for f in host_files if os.path.exists(f))
         esc.append(f"left {size >> 20} MiB in {len(host_files)} files on the host")

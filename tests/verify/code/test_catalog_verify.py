@@ -1,0 +1,83 @@
+"""`redstar verify` on a catalog with math and code traces, and a code + math export: the real stages."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+
+from redstar_data.demo_code import CODE_PROBLEMS, write_code_problems
+from redstar_data.difficulty.run import score
+from redstar_data.export.run import export
+from redstar_data.generate.backends import get_backend
+from redstar_data.generate.backends.base import SamplingParams
+from redstar_data.generate.run import generate
+from redstar_data.ingest.run import ingest
+from redstar_data.recipes.load import REPO_RECIPES
+from redstar_data.verify.run import verify
+
+
+def _pipeline(catalog, tmp_path):
+    ingest(catalog, "synthetic:math?n=40&seed=1")
+    ingest(catalog, str(write_code_problems(tmp_path / "code.jsonl")))
+    generate(catalog, get_backend("scripted", seed=0), n=4, run_id="mix",
+             params=SamplingParams(n=4, temperature=0.7, max_tokens=4096, seed=0))  # fmt: skip
+    return verify(catalog, run="mix", workers=2)
+
+
+def test_verify_dispatches_on_domain_and_stores_details(sandbox, catalog, tmp_path):
+    rep = _pipeline(catalog, tmp_path)
+    rows = catalog.con.sql(
+        "SELECT p.domain, v.verifier, v.verifier_version, v.label, v.details FROM verifications v "
+        "JOIN traces t USING (trace_id) JOIN problems p USING (problem_id)"
+    ).fetchall()
+    by = {(d, ver) for d, ver, _, _, _ in rows}
+    assert by == {("math", "math"), ("code", "code")}  # each domain's own verifier, nothing crossed
+    code = [(lbl, json.loads(det), vv) for d, _, vv, lbl, det in rows if d == "code"]
+    assert len(code) == len(CODE_PROBLEMS) * 4
+    assert {lbl for lbl, _, _ in code} >= {"correct", "incorrect"}
+    for lbl, det, vv in code:
+        assert vv.startswith("1.") and det["sandbox"] == "bwrap" and det["tests_run"] >= 1
+        assert set(det["outcomes"]) <= {
+            "passed",
+            "wrong_answer",
+            "timeout",
+            "error",
+            "memory",
+            "output_limit",
+        }
+        if lbl == "correct":
+            assert det["first_failure"] is None and det["outcomes"] == {"passed": det["tests_total"]}
+        elif lbl in ("incorrect", "timeout", "error"):
+            assert det["first_failure"]["index"] >= 0
+    assert rep.labelled == len(rows)
+    assert verify(catalog, run="mix").labelled == 0  # idempotent: nothing left to do
+
+    # the named code pass-rate query and the per-domain trace_labels view
+    q = (REPO_RECIPES.parent / "catalog" / "queries" / "code_pass_rate.sql").read_text()
+    (src, run, n, n_ok, rate, *_rest) = catalog.con.sql(q).fetchall()[0]
+    assert run == "mix" and n == len(code) and rate == round(n_ok / n, 4)
+    n_lab = catalog.scalar("SELECT count(*) FROM trace_labels t JOIN problems p USING (problem_id) "
+                           "WHERE p.domain = 'code' AND t.label IS NOT NULL")  # fmt: skip
+    assert n_lab == len(code)
+
+    # difficulty for code problems: by pass rate (code verifier) and by the TACO labels
+    pr = score(catalog, method="pass_rate", run="mix", verifier="code")
+    assert pr.n_scored == len(CODE_PROBLEMS)
+    score(catalog, method="label")
+    levels = dict(catalog.con.sql("SELECT p.level, d.score FROM difficulty d JOIN problems p USING (problem_id) "
+                                  "WHERE d.method = 'label' AND p.domain = 'code'").fetchall())  # fmt: skip
+    assert levels["EASY"] < levels["MEDIUM"] < levels["HARD"]
+
+
+def test_export_mixes_code_and_math_by_domain(sandbox, catalog, tmp_path):
+    _pipeline(catalog, tmp_path)
+    rep = export(catalog, REPO_RECIPES / "demo-code-math.yaml", out_dir=tmp_path / "mix")
+    files = sorted((tmp_path / "mix").rglob("*.parquet"))
+    rows = [r for f in files for r in pq.read_table(f).to_pylist()]
+    assert rep.n_rows == len(rows) > 0
+    domains = [r.get("domain") for r in rows]
+    n_code = sum(1 for r in rows if "```python" in r["messages"][-1]["content"])
+    assert n_code >= 1 and len(rows) - n_code >= 3
+    if domains[0] is not None:
+        assert set(domains) == {"math", "code"}
