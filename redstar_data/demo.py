@@ -49,15 +49,15 @@ def run_demo(
     progress: ProgressCallback = null_progress,
 ) -> DemoReport:
     """Run the whole pipeline on ``catalog``; exports go to ``out_dir/<recipe name>``. ``code``: add the
-    handful of code problems (redstar_data.demo_code), verified in the code sandbox, and the code + math
+    handful of code problems (redstar_data.ingest.demo_code), verified in the code sandbox, and the code + math
     mix export."""
     from redstar_data.dedup.run import dedup
-    from redstar_data.demo_code import write_code_problems
     from redstar_data.difficulty.run import score
     from redstar_data.export.run import export
     from redstar_data.generate.backends import get_backend
     from redstar_data.generate.backends.base import SamplingParams
     from redstar_data.generate.run import generate
+    from redstar_data.ingest.demo_code import write_code_problems
     from redstar_data.ingest.run import ingest
     from redstar_data.recipes.load import REPO_RECIPES, load_recipe
     from redstar_data.verify.run import verify

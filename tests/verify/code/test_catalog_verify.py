@@ -6,12 +6,12 @@ import json
 
 import pyarrow.parquet as pq
 
-from redstar_data.demo_code import CODE_PROBLEMS, write_code_problems
 from redstar_data.difficulty.run import score
 from redstar_data.export.run import export
 from redstar_data.generate.backends import get_backend
 from redstar_data.generate.backends.base import SamplingParams
 from redstar_data.generate.run import generate
+from redstar_data.ingest.demo_code import CODE_PROBLEMS, write_code_problems
 from redstar_data.ingest.run import ingest
 from redstar_data.recipes.load import REPO_RECIPES
 from redstar_data.verify.run import verify
