@@ -23,10 +23,10 @@ def test_demo_end_to_end_and_rerun_does_nothing(catalog, tmp_path):
     n_exports = 3 if rep.notes else 4
     assert catalog.count("exports") == n_exports
     if not rep.notes:
-        code = catalog.con.sql(
+        code = catalog.rows(
             "SELECT v.label, count(*) FROM verifications v JOIN traces t USING (trace_id) "
             "JOIN problems p USING (problem_id) WHERE p.domain = 'code' AND v.verifier = 'code' GROUP BY ALL"
-        ).fetchall()
+        )
         assert sum(n for _, n in code) == 3 * 6 and {"correct"} <= {lbl for lbl, _ in code}
         mix = pq.read_table(tmp_path / "ex" / "demo_code_math" / "train.parquet").to_pylist()
         assert any("```python" in r["messages"][-1]["content"] for r in mix)

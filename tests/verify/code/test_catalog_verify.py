@@ -27,10 +27,10 @@ def _pipeline(catalog, tmp_path):
 
 def test_verify_dispatches_on_domain_and_stores_details(sandbox, catalog, tmp_path):
     rep = _pipeline(catalog, tmp_path)
-    rows = catalog.con.sql(
+    rows = catalog.rows(
         "SELECT p.domain, v.verifier, v.verifier_version, v.label, v.details FROM verifications v "
         "JOIN traces t USING (trace_id) JOIN problems p USING (problem_id)"
-    ).fetchall()
+    )
     by = {(d, ver) for d, ver, _, _, _ in rows}
     assert by == {("math", "math"), ("code", "code")}  # each domain's own verifier, nothing crossed
     code = [(lbl, json.loads(det), vv) for d, _, vv, lbl, det in rows if d == "code"]
@@ -55,7 +55,7 @@ def test_verify_dispatches_on_domain_and_stores_details(sandbox, catalog, tmp_pa
 
     # the named code pass-rate query and the per-domain trace_labels view
     q = (REPO_RECIPES.parent / "catalog" / "queries" / "code_pass_rate.sql").read_text()
-    (src, run, n, n_ok, rate, *_rest) = catalog.con.sql(q).fetchall()[0]
+    (src, run, n, n_ok, rate, *_rest) = catalog.rows(q)[0]
     assert run == "mix" and n == len(code) and rate == round(n_ok / n, 4)
     n_lab = catalog.scalar("SELECT count(*) FROM trace_labels t JOIN problems p USING (problem_id) "
                            "WHERE p.domain = 'code' AND t.label IS NOT NULL")  # fmt: skip
@@ -65,8 +65,8 @@ def test_verify_dispatches_on_domain_and_stores_details(sandbox, catalog, tmp_pa
     pr = score(catalog, method="pass_rate", run="mix", verifier="code")
     assert pr.n_scored == len(CODE_PROBLEMS)
     score(catalog, method="label")
-    levels = dict(catalog.con.sql("SELECT p.level, d.score FROM difficulty d JOIN problems p USING (problem_id) "
-                                  "WHERE d.method = 'label' AND p.domain = 'code'").fetchall())  # fmt: skip
+    levels = dict(catalog.rows("SELECT p.level, d.score FROM difficulty d JOIN problems p USING (problem_id) "
+                                  "WHERE d.method = 'label' AND p.domain = 'code'"))  # fmt: skip
     assert levels["EASY"] < levels["MEDIUM"] < levels["HARD"]
 
 

@@ -12,9 +12,7 @@ from redstar_data.verify.code.formats import spec_from_catalog
 
 
 def _specs(catalog):
-    rows = catalog.con.sql(
-        "SELECT source_key, domain, level, tests, meta FROM problems ORDER BY source_key"
-    ).fetchall()
+    rows = catalog.rows("SELECT source_key, domain, level, tests, meta FROM problems ORDER BY source_key")
     return {k: (d, lvl, spec_from_catalog(t, m)) for k, d, lvl, t, m in rows}
 
 
