@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from redstar_data.cli._options import CatalogOpt
-from redstar_data.errors import IngestError
+from redstar_data.errors import ConfigError, IngestError
 
 
 def _parse_maps(items: list[str]) -> dict[str, str]:
@@ -21,11 +22,13 @@ def _parse_maps(items: list[str]) -> dict[str, str]:
 
 
 def ingest(
-    source: Annotated[
-        str,
+    sources: Annotated[
+        list[str],
         typer.Argument(
-            help="File (.jsonl .json .parquet .csv), save_to_disk folder[:split], "
-            "hf:org/name[:split], or synthetic:math?n=N&seed=S[&dups=PERCENT]."
+            help="One or more: file (.jsonl .json .parquet .csv), glob ('out/*.jsonl'), folder of such files, "
+            "save_to_disk folder[:split], hf:org/name[:split], or synthetic:math?n=N&seed=S[&dups=PERCENT]. "
+            "Each file is its own source (named by its stem).",
+            show_default=False,
         ),
     ],  # fmt: skip
     name: Annotated[str | None, typer.Option("--name", help="Source id (default: the file stem).")] = None,
@@ -80,12 +83,25 @@ def ingest(
       redstar ingest qa.csv --map problem=question --map answer=gt --name my_qa
       redstar ingest hf:AI-MO/NuminaMath-CoT:train --preset prompt_response
     """
+    maps = _parse_maps(map_ or [])
+    from redstar_data.ingest.run import expand_sources
+
+    paths = expand_sources(sources)
+    if name and len(paths) > 1:
+        raise ConfigError(f"--name names one source; {len(paths)} were given", key="--name",
+                          hint="leave --name out: each file is named by its stem")  # fmt: skip
+    for source in paths:
+        _ingest_one(catalog, source, name, maps, preset, model, benchmark, domain, max_field_mb, tokenizer)
+
+
+def _ingest_one(catalog: Any, source: str, name: str | None, maps: dict[str, str], preset: str | None,
+                model: str | None, benchmark: bool, domain: str | None, max_field_mb: float,
+                tokenizer: str | None) -> None:  # fmt: skip
     from redstar_data.catalog import Catalog
     from redstar_data.cli._output import console, progress_bar
     from redstar_data.cli._output import table as make_table
     from redstar_data.ingest.run import ingest as run_ingest
 
-    maps = _parse_maps(map_ or [])
     with Catalog.open(catalog) as cat, progress_bar(transient=True) as progress:
         report = run_ingest(cat, source, name=name, mapping=maps, preset=preset, model=model, benchmark=benchmark,
                             domain=domain, max_field_bytes=int(max_field_mb * 1_000_000), tokenizer=tokenizer,
@@ -101,9 +117,9 @@ def ingest(
     how = f"preset {report.preset}" + (" (detected)" if report.preset_auto else "")
     console.print(make_table(f"ingest {report.source_id} ({how})", ["", "rows"], rows))
     if report.mapping:
-        console.print("mapping: " + ", ".join(f"{k}←{v}" for k, v in report.mapping.items()))
+        console.print("mapping: " + escape(", ".join(f"{k}←{v}" for k, v in report.mapping.items())))
     for rid in report.run_ids:
-        console.print(f"import run: {rid}")
+        console.print(f"import run: {escape(rid)}")
     console.print(f"{report.n_new} new, {report.n_present} already present"
                   + (f", {report.n_rejected} rejected (see: redstar sql --named rejects_by_reason)"
                      if report.n_rejected else ""))  # fmt: skip

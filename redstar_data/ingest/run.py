@@ -12,13 +12,16 @@ again; running it twice adds nothing.
 
 from __future__ import annotations
 
+import glob
 import json
 import queue
+import re
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -475,6 +478,40 @@ class _Run:
         ):
             self.cat.execute(f"DROP TABLE IF EXISTS {t}")
         self.cat.execute("DROP TABLE IF EXISTS __rs_tr")
+
+
+DATA_SUFFIXES = (".jsonl", ".json", ".parquet", ".csv")
+
+
+def _is_saved_dataset(p: Path) -> bool:
+    return any((p / f).is_file() for f in ("dataset_info.json", "state.json", "dataset_dict.json"))
+
+
+def expand_sources(args: Sequence[str]) -> list[str]:
+    """Several sources in one call: each argument is a source as ``ingest`` reads it, a glob
+    (``out/*.jsonl``), or a folder of data files (a save_to_disk folder stays one source). In order,
+    files of a glob or folder sorted by name."""
+    out: list[str] = []
+    for a in args:
+        p = Path(a).expanduser()
+        if re.match(r"[A-Za-z][\w+-]*:", a) and not p.exists():  # hf:org/name, synthetic:math?n=..
+            out.append(a)
+        elif any(c in a for c in "*?[") and not p.exists():
+            hits = sorted(glob.glob(str(p)))
+            if not hits:
+                raise IngestError(
+                    f"no file matches {a!r}", hint="check the pattern (quote it so the shell leaves it)"
+                )
+            out += hits
+        elif p.is_dir() and not _is_saved_dataset(p):
+            files = sorted(str(f) for f in p.iterdir() if f.is_file() and f.name.endswith(DATA_SUFFIXES))
+            if not files:
+                raise IngestError(f"folder {a} holds no data files ({', '.join(DATA_SUFFIXES)})",
+                                  hint="give the files, or a save_to_disk folder")  # fmt: skip
+            out += files
+        else:
+            out.append(a)
+    return out
 
 
 def ingest(
