@@ -102,6 +102,9 @@ def _ingest_one(catalog: Any, source: str, name: str | None, maps: dict[str, str
     from redstar_data.cli._output import table as make_table
     from redstar_data.ingest.run import ingest as run_ingest
 
+    if not 0 < max_field_mb < float("inf"):  # nan and inf too
+        raise ConfigError(f"the field size limit must be positive, got {max_field_mb} MB", key="--max-field-mb",
+                          hint="e.g. --max-field-mb 1 (the default) or 4")  # fmt: skip
     with Catalog.open(catalog) as cat, progress_bar(transient=True) as progress:
         report = run_ingest(cat, source, name=name, mapping=maps, preset=preset, model=model, benchmark=benchmark,
                             domain=domain, max_field_bytes=int(max_field_mb * 1_000_000), tokenizer=tokenizer,
@@ -110,6 +113,8 @@ def _ingest_one(catalog: Any, source: str, name: str | None, maps: dict[str, str
             ("rejected", report.n_rejected)]  # fmt: skip
     rows += [(f"  rejected: {k}", v) for k, v in sorted(report.rejects_by_reason.items())]
     rows.append(("seconds", f"{report.seconds:.1f}"))
+    if report.n_skipped:
+        rows.append(("skipped: blank lines", report.n_skipped))
     if report.n_traces or report.run_ids:
         rows.append(("imported traces", report.n_traces))
         rows.append(("traces already present", report.n_traces_present))
@@ -120,10 +125,12 @@ def _ingest_one(catalog: Any, source: str, name: str | None, maps: dict[str, str
         console.print("mapping: " + escape(", ".join(f"{k}←{v}" for k, v in report.mapping.items())))
     for rid in report.run_ids:
         console.print(f"import run: {escape(rid)}")
+    for note in report.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")
     console.print(f"{report.n_new} new, {report.n_present} already present"
                   + (f", {report.n_rejected} rejected (see: redstar sql --named rejects_by_reason)"
                      if report.n_rejected else ""))  # fmt: skip
-    if report.n_good == 0 and report.n_read:
+    if report.n_good == 0 and report.n_rejected:
         raise IngestError(f"nothing could be read from {source}: {report.n_read} rows, all rejected",
                           hint="see why with: redstar sql \"SELECT row_number, reason, detail FROM rejects "
                                f"WHERE source_id = '{report.source_id}'\"")  # fmt: skip

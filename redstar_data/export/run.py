@@ -22,11 +22,12 @@ from redstar_data.ids import stable_hash
 from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
 from redstar_data.recipes.compile import funnel_sql, selection_sql
 from redstar_data.recipes.ladder import resolve_sizes, size_label
-from redstar_data.recipes.load import canonical_text, load_recipe
+from redstar_data.recipes.load import REPO_RECIPES, canonical_text, load_recipe
 from redstar_data.recipes.schema import Recipe
 
 STAGE = "export"
 SEL = "__rs_sel"
+PARTIAL_MARKER = ".redstar-partial"  # inside <dir>.partial: made by redstar, safe to remove when stale
 
 
 @dataclass
@@ -143,19 +144,94 @@ def _funnel(cat: Catalog, recipe: Recipe, available: int) -> list[tuple[str, int
     return out
 
 
-def _prepare_dir(out: Path) -> Path:
-    """A fresh staging dir beside ``out``; refuse to replace a non-empty folder that is not an export."""
-    if out.exists() and any(out.iterdir()) and not (out / "manifest.json").is_file():
+def output_dir(recipe: Recipe, recipe_path: Path, out_dir: str | Path | None) -> Path:
+    """Where the export goes: ``--out`` (relative to the current directory), else ``output.dir`` relative to
+    the recipe's own folder (a downloaded recipe writes beside itself, wherever it is run from), else
+    ``exports/<name>``. Recipes shipped with redstar live inside the installation, so their relative
+    ``output.dir`` is taken from the current directory. ``~`` is expanded in both."""
+    if out_dir is not None and str(out_dir) != "":
+        return Path(out_dir).expanduser()
+    if not recipe.output.dir:
+        return Path("exports") / recipe.name
+    d = Path(recipe.output.dir).expanduser()
+    if d.is_absolute() or recipe_path.resolve().is_relative_to(REPO_RECIPES.resolve()):
+        return d
+    return recipe_path.parent / d
+
+
+def _partial(out: Path) -> Path:
+    return out.with_name(out.name + ".partial")
+
+
+def _ours(stage: Path) -> bool:
+    """A staging folder this code made: it holds the marker (a plain file, not a link)."""
+    m = stage / PARTIAL_MARKER
+    return stage.is_dir() and not stage.is_symlink() and m.is_file() and not m.is_symlink()
+
+
+def _prepare_dir(out: Path, file: str) -> Path:
+    """A fresh, marked staging dir beside ``out``. Refuses: a file at ``out``, a non-empty folder that is not
+    an export, and a ``.partial`` folder that redstar did not make; removes only its own stale partials."""
+    if out.exists() and not out.is_dir():
+        raise RecipeError(f"output path {out} is a file, not a folder", file=file, key="output.dir",
+                          hint="choose another --out, or move the file")  # fmt: skip
+    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
         raise RecipeError(
             f"output folder {out} exists and is not a redstar export (no manifest.json)",
+            file=file,
             key="output.dir",
             hint="choose another --out, or empty the folder",
         )
-    stage = out.with_name(out.name + ".partial")
-    if stage.exists():
-        shutil.rmtree(stage)
-    stage.mkdir(parents=True)
+    stage = _partial(out)
+    if stage.exists() or stage.is_symlink():
+        if not _ours(stage):
+            raise RecipeError(f"{stage} exists and was not made by redstar (no {PARTIAL_MARKER})",
+                              file=file, key="output.dir",
+                              hint="redstar stages an export in <dir>.partial; move that folder away")  # fmt: skip
+        shutil.rmtree(stage)  # a stale partial of an export that was killed
+    try:
+        stage.mkdir(parents=True)
+    except OSError as e:
+        raise RecipeError(f"cannot create {stage}: {e.strerror}", file=file, key="output.dir") from e
+    (stage / PARTIAL_MARKER).write_text("an unfinished redstar export; safe to delete\n", encoding="utf-8")
     return stage
+
+
+def _swap_into_place(stage: Path, out: Path) -> None:
+    """Put the finished ``stage`` at ``out`` with no moment where ``out`` is missing: a plain rename when
+    ``out`` is new, else an atomic exchange of the two folders (Linux ``renameat2(RENAME_EXCHANGE)``), after
+    which the old export (now under the ``.partial`` name) is deleted. Where the exchange is not available
+    the old export is renamed aside first (a moment without ``out``, never a moment without either)."""
+    if not out.exists():
+        stage.rename(out)
+        (out / PARTIAL_MARKER).unlink()
+        return
+    # the old export is marked first: wherever a crash leaves it, it is a partial redstar may remove
+    (out / PARTIAL_MARKER).write_text("a replaced redstar export; safe to delete\n", encoding="utf-8")
+    old = stage
+    if not _exchange(stage, out):
+        old = out.with_name(out.name + ".old.partial")
+        if old.exists() and _ours(old):
+            shutil.rmtree(old)
+        out.rename(old)
+        stage.rename(out)
+    (out / PARTIAL_MARKER).unlink()
+    shutil.rmtree(old)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    import ctypes
+    import os
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    rc = fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return rc == 0
 
 
 def _check_pushable(recipe: Recipe, repo: str | None, file: str) -> None:
@@ -238,16 +314,18 @@ def export(
         catalog.execute(f"DROP TABLE IF EXISTS {SEL}")
         return report
 
-    out = Path(out_dir or recipe.output.dir or Path("exports") / recipe.name)
+    out = output_dir(recipe, path, out_dir)
     report.out_dir = str(out)
-    stage = _prepare_dir(out)
-    _write_files(catalog, recipe, report, stage, progress)
-    manifest = _manifest(report, recipe)
-    (stage / "README.md").write_text(card.render_card(manifest, recipe_text), encoding="utf-8")
-    writers.write_json(manifest, stage / "manifest.json")
-    if out.exists():
-        shutil.rmtree(out)
-    stage.replace(out)
+    stage = _prepare_dir(out, file)
+    try:
+        _write_files(catalog, recipe, report, stage, progress)
+        manifest = _manifest(report, recipe)
+        (stage / "README.md").write_text(card.render_card(manifest, recipe_text), encoding="utf-8")
+        writers.write_json(manifest, stage / "manifest.json")
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)  # a failed export leaves no partial behind
+        raise
+    _swap_into_place(stage, out)
     catalog.execute(f"DROP TABLE IF EXISTS {SEL}")
     _record(catalog, report, recipe_text, hub_repo=None)
     if report.hub_repo:

@@ -312,6 +312,8 @@ def extract_sql(m: Mapping_, parsed: str, *, max_field_bytes: int, meta_keys: It
     for f in SIZE_CHECKED:
         if f in val:
             checks.append((_json_over(val[f], max_field_bytes), f"oversize_field:{m.sources.get(f, f)}"))
+    for i, k in enumerate(meta_columns(m, meta_keys)):  # columns kept in meta obey the same limit
+        checks.append((_json_over(f"v[{len(present) + 1 + i}]", max_field_bytes), f"oversize_field:{k}"))
     case = " ".join(f"WHEN {c} THEN {literal(r)}" for c, r in checks)
     reason = f"coalesce(reason0, CASE {case} END)"
 
@@ -416,6 +418,8 @@ def extract_fast_sql(
                 else f"strlen({val[f]}) > {int(max_field_bytes)}"
             )
             checks.append((over, f"oversize_field:{m.sources.get(f, f)}"))
+    for k in meta_columns(m, meta_keys):  # columns kept in meta obey the same limit
+        checks.append((_json_over(f"struct_extract(s, {literal(k)})", max_field_bytes), f"oversize_field:{k}"))
     case = " ".join(f"WHEN {c} THEN {literal(r)}" for c, r in checks)
 
     def t(f: str) -> str:

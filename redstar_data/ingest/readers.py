@@ -35,6 +35,7 @@ DEFAULT_CHUNK_BYTES = 256 * 1024 * 1024
 FIRST_CHUNK_BYTES = 16 * 1024 * 1024
 DEFAULT_BATCH_ROWS = 50_000  # rows per batch for Arrow-backed formats
 SCAN_CHUNK_ROWS = 8_192  # rows per Arrow record batch handed to DuckDB (its parallel scan unit)
+CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's cap lifted; max_field_bytes decides (see read_csv)
 FILE_KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
 
 
@@ -46,6 +47,7 @@ class RawBatch:
     table: pa.Table | None = None
     pre_rejects: list[dict[str, Any]] = field(default_factory=list)
     n_rows: int = 0
+    n_skipped: int = 0  # blank (or white-space-only) lines: counted, never rows and never rejects
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,8 @@ def read_jsonl(path: Path, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Iterator[R
     192 MiB block into a fresh buffer took 0.9 s of single-threaded time before DuckDB could start). A block is unmapped when its batch is dropped, so
     memory stays bounded by the blocks alive (two, see run.prefetch). Lines keep their raw bytes (and
     their newline, stripped in SQL) so invalid UTF-8 is found per line later. Lines are numbered from 1;
-    blank lines are skipped but keep their number. The first block is small so that work starts at once."""
+    blank (and white-space-only) lines are skipped, counted in ``n_skipped``, and keep their number; a UTF-8
+    byte-order mark before line 1 is dropped. The first block is small so that work starts at once."""
     row0 = 0
     with path.open("rb") as f:
         total = os.fstat(f.fileno()).st_size
@@ -184,6 +187,8 @@ def _lines_batch(data: memoryview, row0: int) -> tuple[RawBatch, int]:
     if len(buf) and buf[-1] != 10:
         ends = np.append(ends, len(buf))
     offsets = np.concatenate(([0], ends)).astype(np.int64)
+    if row0 == 0 and bytes(buf[:3]) == b"\xef\xbb\xbf":
+        offsets[0] = 3  # a UTF-8 byte-order mark starts line 1, not its JSON
     n = len(offsets) - 1
     bufs = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     lines = pa.Array.from_buffers(pa.large_string(), n, bufs)
@@ -193,16 +198,20 @@ def _lines_batch(data: memoryview, row0: int) -> tuple[RawBatch, int]:
         lines = pa.Array.from_buffers(pa.large_binary(), n, bufs)
     lengths = np.diff(offsets)
     blank = lengths <= 1  # "\n" alone (or an unterminated empty tail)
-    two = np.flatnonzero(lengths == 2)
-    if len(two):
-        blank[two] = buf[offsets[two]] == 13  # "\r\n" of a CRLF file
+    if n:
+        # a line that starts with white space may be white space only (rare: checked one by one)
+        first = buf[np.minimum(offsets[:-1], len(buf) - 1)]
+        cand = np.flatnonzero(~blank & ((first == 32) | (first == 9) | (first == 13)))
+        for i in cand.tolist():
+            blank[i] = not bytes(buf[offsets[i] : offsets[i + 1]]).strip()
+    n_blank = int(blank.sum())
     t = pa.table({"row_number": _row_numbers(row0, n), "line": lines})
-    if blank.any():
+    if n_blank:
         keep = np.packbits(~blank, bitorder="little")
         t = t.filter(pa.Array.from_buffers(pa.bool_(), n, [None, pa.py_buffer(keep)]))
     # several record batches, not one: DuckDB scans an Arrow table in parallel one batch per thread
     t = pa.Table.from_batches(t.combine_chunks().to_batches(max_chunksize=SCAN_CHUNK_ROWS), schema=t.schema)
-    return RawBatch(lines=t, n_rows=t.num_rows), n
+    return RawBatch(lines=t, n_rows=t.num_rows, n_skipped=n_blank), n
 
 
 def read_json_array(path: Path) -> Iterator[RawBatch]:
@@ -226,24 +235,59 @@ def read_json_array(path: Path) -> Iterator[RawBatch]:
         ):
             t = pa.Table.from_batches([b])
             yield RawBatch(lines=t, n_rows=t.num_rows)
-    except SqlError as e:
-        raise IngestError(f"{path} is not a valid JSON array: {e.duckdb_message.splitlines()[0]}",
+    except (SqlError, OSError, pa.ArrowException) as e:  # pyarrow re-raises DuckDB's error as OSError
+        msg = e.duckdb_message if isinstance(e, SqlError) else str(e)
+        raise IngestError(f"{path} is not a valid JSON array: {' '.join(msg.split())}",
                           hint="fix the file, or write it as JSON lines (.jsonl) so that one bad row "
                                "does not stop the rest") from e  # fmt: skip
 
 
+def _one_line(e: BaseException) -> str:
+    """An exception's message on one line (DuckDB's and pyarrow's run over several), without the
+    ``Invalid Input Error:``-style prefix duplicated by pyarrow's re-raise."""
+    return " ".join(str(e).split())
+
+
 # ------------------------------------------------------------------------------------------ Arrow ones
+def column_names(names: list[str], where: str) -> list[str]:
+    """Column names every reader can hand on: an empty name becomes ``column_<position>`` (pandas writes
+    its index so), and two columns whose names differ only in case (or not at all) are refused, naming
+    both positions: one of them would otherwise be silently lost."""
+    out = [n if n != "" else f"column_{i + 1}" for i, n in enumerate(names)]
+    seen: dict[str, int] = {}
+    for i, n in enumerate(out):
+        j = seen.setdefault(n.lower(), i)
+        if j != i:
+            raise IngestError(f"{where}: columns {j + 1} ({out[j]!r}) and {i + 1} ({n!r}) have the same name",
+                              hint="rename one of them; a catalog row cannot hold both")  # fmt: skip
+    return out
+
+
 def _with_rows(batch: pa.RecordBatch | pa.Table, row0: int) -> pa.Table:
     t = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
     t = pa.Table.from_batches(t.combine_chunks().to_batches(max_chunksize=SCAN_CHUNK_ROWS))
     return t.append_column("__row", _row_numbers(row0, t.num_rows))
 
 
-def _from_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[RawBatch]:
+def _from_batches(batches: Iterator[pa.RecordBatch], where: str) -> Iterator[RawBatch]:
+    """Batches with their row numbers; a batch that cannot be decoded (a corrupt page, a cut-off shard)
+    ends the read with one line naming ``where`` and the first row it could not read."""
     row0 = 0
-    for b in batches:
+    names: list[str] | None = None
+    while True:
+        try:
+            b = next(batches, None)
+        except (OSError, pa.ArrowException) as e:
+            raise IngestError(f"{where}: cannot read the rows after row {row0:,}: {_one_line(e)}",
+                              hint=f"the file is damaged; the first {row0:,} rows were read") from e  # fmt: skip
+        if b is None:
+            return
         if b.num_rows == 0:
             continue
+        if names is None:
+            names = column_names(list(b.schema.names), where)
+        if names != b.schema.names:
+            b = b.rename_columns(names)
         t = _with_rows(b, row0)
         row0 += b.num_rows
         yield RawBatch(table=t, n_rows=t.num_rows)
@@ -255,15 +299,25 @@ def read_parquet(path: Path, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[R
     try:
         pf = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as e:
-        raise IngestError(f"{path} is not a readable parquet file: {e}") from e
-    yield from _from_batches(pf.iter_batches(batch_size=batch_rows))
+        raise IngestError(f"{path} is not a readable parquet file: {_one_line(e)}") from e
+    yield from _from_batches(pf.iter_batches(batch_size=batch_rows), str(path))
 
 
 def read_csv(path: Path, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[RawBatch]:
     """CSV with a header row. Python's C csv parser is used (not pyarrow's) because it reports the exact
     record number of a row with the wrong column count, which pyarrow's invalid_row_handler does not
     (its ``number`` is None when values may contain newlines). Bytes that are not UTF-8 are kept as
-    surrogates and the row is rejected as undecodable, naming the field."""
+    surrogates and the row is rejected as undecodable, naming the field. The csv module's own field limit
+    (128 KiB) is lifted: a field's size is judged by ``max_field_bytes``, like every other format's."""
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    try:
+        yield from _read_csv(path, batch_rows)
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def _read_csv(path: Path, batch_rows: int) -> Iterator[RawBatch]:
     with path.open("r", encoding="utf-8", errors="surrogateescape", newline="") as f:
         reader = csv.reader(f)
         try:
@@ -271,14 +325,15 @@ def read_csv(path: Path, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[RawBa
         except StopIteration:
             return
         except csv.Error as e:
-            raise IngestError(f"{path}: cannot read the CSV header: {e}") from e
+            raise IngestError(f"{path}: cannot read the CSV header (line 1): {e}") from e
         if header and header[0].startswith("\ufeff"):
             header[0] = header[0][1:]
+        header = column_names(header, f"{path}: header")
         width = len(header)
         cols: list[list[str | None]] = [[] for _ in header]
         rows: list[int] = []
         pre: list[dict[str, Any]] = []
-        n = 0
+        n = skipped = 0
         while True:
             try:
                 rec = next(reader)
@@ -290,7 +345,8 @@ def read_csv(path: Path, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[RawBa
                             "raw": None})  # fmt: skip
                 continue
             n += 1
-            if not rec:
+            if not rec or (width > 1 and len(rec) == 1 and not rec[0].strip()):  # blank: counted, not a row
+                skipped += 1
                 continue
             if len(rec) != width:
                 pre.append({"row_number": n, "field": None, "reason": "wrong_column_count",
@@ -306,10 +362,10 @@ def read_csv(path: Path, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[RawBa
             for c, v in zip(cols, rec, strict=False):
                 c.append(v)
             if len(rows) >= batch_rows:
-                yield _csv_batch(header, cols, rows, pre)
-                cols, rows, pre = [[] for _ in header], [], []
-        if rows or pre:
-            yield _csv_batch(header, cols, rows, pre)
+                yield _csv_batch(header, cols, rows, pre, skipped)
+                cols, rows, pre, skipped = [[] for _ in header], [], [], 0
+        if rows or pre or skipped:
+            yield _csv_batch(header, cols, rows, pre, skipped)
 
 
 def _has_surrogates(s: str) -> bool:
@@ -326,10 +382,12 @@ def _csv_line(rec: list[str]) -> str:
     return buf.getvalue().rstrip("\r\n").encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _csv_batch(header: list[str], cols: list[list[str | None]], rows: list[int], pre: list) -> RawBatch:
+def _csv_batch(
+    header: list[str], cols: list[list[str | None]], rows: list[int], pre: list, skipped: int
+) -> RawBatch:
     t = pa.table({**{h: pa.array(c, pa.string()) for h, c in zip(header, cols, strict=False)},
                   "__row": pa.array(rows, pa.int64())})  # fmt: skip
-    return RawBatch(table=t, pre_rejects=pre, n_rows=len(rows) + len(pre))
+    return RawBatch(table=t, pre_rejects=pre, n_rows=len(rows) + len(pre), n_skipped=skipped)
 
 
 def read_hf_disk(path: Path, split: str | None) -> Iterator[RawBatch]:
@@ -338,7 +396,8 @@ def read_hf_disk(path: Path, split: str | None) -> Iterator[RawBatch]:
     try:
         ds = datasets.load_from_disk(str(path))
     except Exception as e:  # datasets raises several types here; all mean "cannot read"
-        raise IngestError(f"cannot load the datasets folder {path}: {e}") from e
+        raise IngestError(f"cannot load the datasets folder {path}: {_one_line(e)}",
+                          hint="the folder is damaged or not complete; save it again with save_to_disk") from e  # fmt: skip
     if isinstance(ds, datasets.DatasetDict):
         splits = list(ds)
         if split is None:
@@ -349,7 +408,7 @@ def read_hf_disk(path: Path, split: str | None) -> Iterator[RawBatch]:
         if split not in ds:
             raise IngestError(f"{path} has no split {split!r}", hint=f"available: {', '.join(splits)}")
         ds = ds[split]
-    yield from _from_batches(iter(ds.data.to_batches(max_chunksize=DEFAULT_BATCH_ROWS)))
+    yield from _from_batches(iter(ds.data.to_batches(max_chunksize=DEFAULT_BATCH_ROWS)), str(path))
 
 
 def hub_offline() -> bool:
@@ -373,7 +432,7 @@ def read_hub(uri: str, split: str | None) -> Iterator[RawBatch]:
         raise IngestError(f"cannot load {uri} from the Hugging Face Hub (unreachable or missing): {e}",
                           hint="check the dataset id and your network; offline, ingest a save_to_disk "
                                "folder instead") from e  # fmt: skip
-    yield from _from_batches(iter(ds.data.to_batches(max_chunksize=DEFAULT_BATCH_ROWS)))
+    yield from _from_batches(iter(ds.data.to_batches(max_chunksize=DEFAULT_BATCH_ROWS)), uri)
 
 
 def read_synthetic(spec: SourceSpec) -> Iterator[RawBatch]:
@@ -384,7 +443,7 @@ def read_synthetic(spec: SourceSpec) -> Iterator[RawBatch]:
     dups = int(spec.options.get("dups", "0"))
     if dups > 100:
         raise IngestError(f"dups={dups} in {spec.uri!r} is not a percentage", hint="use 0..100, e.g. dups=5")
-    yield from _from_batches(generate_math(n, seed, batch_size=DEFAULT_BATCH_ROWS, dups=dups))
+    yield from _from_batches(generate_math(n, seed, batch_size=DEFAULT_BATCH_ROWS, dups=dups), spec.uri)
 
 
 def _file(spec: SourceSpec) -> Path:

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from redstar_data.catalog import Catalog, quote
-from redstar_data.errors import IngestError, SqlError
+from redstar_data.errors import ConfigError, IngestError, SqlError
 from redstar_data.ids import trace_id_sql
 from redstar_data.ingest import mapping as mp
 from redstar_data.ingest.readers import RawBatch, SourceSpec, parse_source, read
@@ -54,16 +54,35 @@ class IngestReport:
     # response rows that made no trace, by reason (each also a `rejects` row; its problem was still ingested):
     # good rows of a response source = n_traces + n_traces_present + sum(traces_skipped)
     traces_skipped: dict[str, int] = field(default_factory=dict)
+    n_skipped: int = 0  # blank / white-space-only lines: read and counted, neither rows nor rejects
     kind: str = ""
     preset: str | None = None
     preset_auto: bool = False
     mapping: dict[str, str] = field(default_factory=dict)
     run_ids: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def n_good(self) -> int:
-        return self.n_read - self.n_rejected
+        """Rows that became (new or already present) problems: read = new + present + rejected + skipped."""
+        return self.n_read - self.n_rejected - self.n_skipped
+
+
+# a \uD800-\uDBFF escape not followed by a \uDC00-\uDFFF one, or a low half with no high half before it
+_LONE_SURROGATE = re.compile(
+    r"(?<!\\)\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<![0-9a-fA-F]{2})(?<!\\u[dD][89abAB])\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
+def _json_detail(raw: str) -> str:
+    """Why DuckDB refused JSON that Python's json module accepts (the usual case: a lone surrogate escape)."""
+    m = _LONE_SURROGATE.search(raw)
+    if m:
+        return (f"{m.group(0)} at character {m.start() + 1} is half of a UTF-16 surrogate pair with no other "
+                "half: it is not a character, so the text cannot be stored as UTF-8")  # fmt: skip
+    return "not JSON the catalog can store (DuckDB's JSON parser refused it; Python's json module reads it)"
 
 
 def _table_to_lines_sql(schema: pa.Schema) -> str:
@@ -191,6 +210,27 @@ class _Run:
         )
         return list(rows[0] or []) if rows else []
 
+    def _late_columns(self, new: set[str]) -> None:
+        """Columns first seen after the sample: a field that had no column yet takes its column from here on
+        (rows before did not have it, so they read the same either way): a late ``response`` becomes traces,
+        a late ``solution`` is size-checked as one. A field already mapped keeps its column (the rows before
+        used it); the late column goes to meta, under the same size limit."""
+        m = self.m
+        assert m is not None
+        fixed = {f: m.sources[f] for f in mp.FIELDS if m.paths[f]}
+        m2 = mp.resolve(sorted(self.meta_keys), mapping=fixed, preset=m.preset, domain=self.opts["domain"])
+        added = {f: m2.sources[f] for f in mp.FIELDS if m2.paths[f] and not m.paths[f]}
+        if not added:
+            return
+        m2.auto_detected = m.auto_detected
+        self.m = m2
+        self.report.mapping = dict(m2.sources)
+        for f, col in added.items():
+            n = self.cat.scalar("SELECT min(row_number) FROM __rs_stage WHERE list_contains(keys, ?)",
+                                [col.split(".")[0]])  # fmt: skip
+            first = f" (first seen at row {n:,})" if n else ""
+            self.report.notes.append(f"column {col!r} appears after the first rows{first}: mapped to {f}")
+
     # -- one batch ---------------------------------------------------------------------------------
     def batch(self, batch: RawBatch) -> None:
         cat = self.cat
@@ -221,12 +261,12 @@ class _Run:
                 self.meta_keys = set(cols)
                 parsed = _PARSE.format(decoded=decoded, common=self.common_keys)
             self._stage(parsed)
-            if batch.lines is not None:  # a key not seen in the sample: redo this batch with it in meta
-                row = cat.one("SELECT list(DISTINCT k) FROM (SELECT unnest(keys) AS k FROM __rs_stage "
-                              "WHERE reason IS NULL)")  # fmt: skip
+            if batch.lines is not None:  # a key not seen in the sample: map it or keep it in meta, redo the batch
+                row = cat.one("SELECT list(DISTINCT k) FROM (SELECT unnest(keys) AS k FROM __rs_stage)")
                 new = set(row[0] or []) - self.meta_keys if row else set()
                 if new:
                     self.meta_keys |= new
+                    self._late_columns(new)
                     self._stage(parsed)
         m = self.m
         if m.paths["id"]:
@@ -236,7 +276,8 @@ class _Run:
             self._write_problems()
             if m.paths["response"] or m.conversation_key:
                 self._write_traces()
-        self.report.n_read += batch.n_rows
+        self.report.n_read += batch.n_rows + batch.n_skipped
+        self.report.n_skipped += batch.n_skipped
 
     def _stage(self, parsed: str) -> None:
         """Map and check every row of the batch into ``__rs_stage``: the one-parse fast path where the mapping
@@ -305,6 +346,8 @@ class _Run:
                     json.loads(raw)
                 except ValueError as e:
                     detail = str(e)
+                else:  # Python's json reads it; DuckDB's does not
+                    detail = _json_detail(raw)
             elif reason == "undecodable_text":
                 b = raw_bytes.get(rn)
                 if isinstance(b, bytes):
@@ -464,7 +507,8 @@ class _Run:
         """, [self.sid, self.spec.kind, self.spec.uri, bool(self.opts["benchmark"]), mapping_json, final,
               r.n_read, r.n_new, r.n_rejected,
               json.dumps({"n_present": r.n_present, "n_traces": r.n_traces, "rejects_by_reason": r.rejects_by_reason,
-                          "run_ids": sorted(self.run_ids), "complete": final})])  # fmt: skip
+                          "n_skipped": r.n_skipped, "run_ids": sorted(self.run_ids), "notes": r.notes,
+                          "complete": final})])  # fmt: skip
 
     def close(self) -> None:
         for t in (
@@ -531,6 +575,9 @@ def ingest(
     """Ingest ``source`` (a file, a save_to_disk folder, ``hf:org/name[:split]`` or ``synthetic:math?n=..``)
     into ``catalog`` under ``name`` (default: the file stem). Idempotent: a second run adds nothing."""
     t0 = time.perf_counter()
+    if not max_field_bytes >= 1:
+        raise ConfigError(f"the field size limit must be positive, got {max_field_bytes:,} bytes",
+                          key="--max-field-mb", hint="e.g. --max-field-mb 1 (the default) or 4")  # fmt: skip
     spec = parse_source(source)
     source_id = name or spec.default_name
     if not source_id or any(c in source_id for c in "\n\r\t"):
