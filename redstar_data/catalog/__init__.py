@@ -20,6 +20,7 @@ from redstar_data.catalog import lineage, migrate, store
 from redstar_data.catalog.connection import (
     Params,
     connect,
+    lock_down,
     params_of,
     resolve_path,
     run_user_sql,
@@ -95,6 +96,10 @@ class Catalog:
         finally:
             for k, v in old.items():
                 self.execute(f"SET {k} = {_setting(v)}")
+
+    def lock_down(self) -> None:
+        """From now on: no files, no ATTACH, no extensions, no settings changes (see connection.lock_down)."""
+        lock_down(self.con)
 
     # -- reads -------------------------------------------------------------------------------------
     @property

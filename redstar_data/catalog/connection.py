@@ -84,6 +84,16 @@ def sql_errors(query: str, *, where: str | None = None) -> Iterator[None]:
         raise SqlError(str(e), query, where=where) from e
 
 
+def lock_down(con: duckdb.DuckDBPyConnection) -> None:
+    """No files, no other databases, no extensions and no settings changes on ``con`` from now on.
+
+    A read-only connection cannot write the catalog, but DuckDB SQL can still ``ATTACH`` another file (or the
+    same one) for writing, ``COPY`` to any path and read any file; for user SQL that is not read-only.
+    ``lock_configuration`` stops a query from turning it back on."""
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+
+
 def run_user_sql(
     con: duckdb.DuckDBPyConnection,
     query: str,

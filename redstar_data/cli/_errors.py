@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from redstar_data.errors import RedstarError
+from redstar_data.redact import redact_text
 
 
 def run_guarded(fn: Callable[[], Any]) -> Any:
@@ -24,9 +25,9 @@ def run_guarded(fn: Callable[[], Any]) -> Any:
     except RedstarError as e:
         if os.environ.get("REDSTAR_DEBUG") == "1":
             raise
-        err.print(f"[bold red]error:[/] {escape(e.message)}")
+        err.print(f"[bold red]error:[/] {escape(redact_text(e.message))}")
         if e.hint:
-            err.print(f"[yellow]hint:[/] {escape(e.hint)}")
+            err.print(f"[yellow]hint:[/] {escape(redact_text(e.hint))}")
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]: finished batches are saved; run the same command again to resume")

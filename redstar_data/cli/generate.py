@@ -263,12 +263,16 @@ def generate(
             ],
         )
     if report.failures:
+        from rich.markup import escape
+
+        from redstar_data.redact import redact_text
+
         err_console.print(
             f"[red]{report.n_failed} samples failed on {len(report.failures)} problems "
             "(not written; run the same command again to retry):"
         )
         for pid, err in report.failures[:20]:
-            err_console.print(f"  {pid}: {err}")
+            err_console.print(f"  {pid}: {escape(redact_text(err))}")
         if len(report.failures) > 20:
             err_console.print(f"  ... and {len(report.failures) - 20} more (see runs.stats)")
         raise typer.Exit(3)

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from redstar_data.catalog.quote import literal
 from redstar_data.cli._options import CatalogOpt
 from redstar_data.errors import ConfigError
-
-if TYPE_CHECKING:
-    from redstar_data.catalog import Catalog
 
 FORMATS = ("table", "csv", "json", "parquet")
 MAX_CELL = 80
@@ -35,7 +31,7 @@ def _cell(v: Any) -> str:
     return s if len(s) <= MAX_CELL else s[: MAX_CELL - 1] + "…"
 
 
-def _write(cat: Catalog, rel: Any, fmt: str, out: Path | None, max_rows: int) -> None:
+def _write(rel: Any, fmt: str, out: Path | None, max_rows: int) -> None:
     from redstar_data.cli._output import console, print_table
 
     if fmt == "table":
@@ -61,9 +57,32 @@ def _write(cat: Catalog, rel: Any, fmt: str, out: Path | None, max_rows: int) ->
             sys.stdout.write(json.dumps(tbl.to_pylist(), default=str, ensure_ascii=False, indent=1) + "\n")
         return
     out.parent.mkdir(parents=True, exist_ok=True)
-    opts = {"csv": "FORMAT csv, HEADER", "json": "FORMAT json, ARRAY true", "parquet": "FORMAT parquet"}[fmt]
-    # COPY streams the result to the file (no full materialisation in Python); the query runs again inside it
-    cat.execute(f"COPY ({rel.sql_query()}) TO {literal(str(out))} ({opts})")
+    # streamed in Arrow batches by this process (no full materialisation), not by DuckDB's COPY: the
+    # connection has no file access (see --external-access)
+    reader = rel.to_arrow_reader(65_536)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        with pq.ParquetWriter(out, reader.schema) as w:
+            for b in reader:
+                w.write_batch(b)
+    elif fmt == "csv":
+        import pyarrow.csv as pacsv
+
+        with pacsv.CSVWriter(out, reader.schema) as w:
+            for b in reader:
+                w.write_batch(b)
+    else:
+        import json
+
+        with out.open("w", encoding="utf-8") as f:
+            f.write("[")
+            sep = "\n"
+            for b in reader:
+                for row in b.to_pylist():
+                    f.write(sep + json.dumps(row, default=str, ensure_ascii=False))
+                    sep = ",\n"
+            f.write("\n]\n")
     console.print(f"wrote {out}")
 
 
@@ -74,9 +93,21 @@ def sql(
     fmt: Annotated[str, typer.Option("--format", help="table | csv | json | parquet.")] = "table",
     out: Annotated[Path | None, typer.Option("--out", help="Write the result to this file.")] = None,
     max_rows: Annotated[int, typer.Option("--max-rows", help="Rows shown in table format.")] = 100,
+    external_access: Annotated[
+        bool,
+        typer.Option(
+            "--external-access",
+            help="Let the SQL read and write files, ATTACH databases and load extensions (off by default).",
+        ),
+    ] = False,
     catalog: CatalogOpt = None,
 ) -> None:
     """Run SQL over the catalog (read-only): a rich table, or CSV / JSON / parquet output.
+
+    Read-only means: the catalog file is opened read-only, and the SQL has no access outside it: no
+    ATTACH (of another file, or of the catalog again for writing), no COPY TO/FROM or read_csv/read_json
+    of files, no extensions, and no SET to undo this. --external-access lifts the second part (the catalog
+    file itself stays read-only); --out is written by redstar, not by the SQL, so it works either way.
 
     Tables: sources, problems, problem_sources, rejects, runs, traces, verifications, trace_flags, dedup,
     contamination, difficulty, exports, eval_results; views: latest_labels, trace_labels, problem_stats,
@@ -118,10 +149,12 @@ def sql(
             "no query given", hint='redstar sql "SELECT count(*) FROM problems" (or --named NAME)'
         )
     with Catalog.open(catalog, read_only=True) as cat:
+        if not external_access:
+            cat.lock_down()
         rel = cat.sql(query, where=f"named query {named}" if named else None)
         if rel is None:
             return
-        _write(cat, rel, fmt, out, max_rows)
+        _write(rel, fmt, out, max_rows)
 
 
 def stats(catalog: CatalogOpt = None) -> None:
@@ -139,6 +172,7 @@ def stats(catalog: CatalogOpt = None) -> None:
 
     queries = named_queries()
     with Catalog.open(catalog, read_only=True) as cat:
+        cat.lock_down()
         console.print(f"catalog {cat.path} (schema v{cat.schema_version}): "
                       + ", ".join(f"{t} {cat.count(t):,}" for t in ("problems", "traces", "verifications", "rejects")))  # fmt: skip
         for title, name in STATS_QUERIES:

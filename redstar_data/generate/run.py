@@ -37,6 +37,7 @@ from redstar_data.generate.backends.base import (
 from redstar_data.generate.prompts import PromptTemplates, resolve_templates
 from redstar_data.ids import stable_hash, trace_id
 from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
+from redstar_data.redact import redact, redact_text
 
 STAGE = "generate"
 _PROBLEM_COLS = "problem_id, domain, problem, answer, level, meta"
@@ -105,7 +106,7 @@ def _now() -> datetime:
 def _params_json(params: SamplingParams) -> str:
     d = params.to_dict()
     d.pop("n", None)  # n lives in runs.n_samples; it may grow when a run is continued
-    return json.dumps(d, sort_keys=True)
+    return json.dumps(redact(d), sort_keys=True)  # an -x api_key=... is sent, never stored
 
 
 def _open_run(
@@ -124,7 +125,7 @@ def _open_run(
         [run_id],
     )
     pjson = _params_json(params)
-    meta = json.dumps({"backend_options": backend.describe()}, sort_keys=True, default=str)
+    meta = json.dumps({"backend_options": redact(backend.describe())}, sort_keys=True, default=str)
     if row is None:
         catalog.execute(
             "INSERT INTO runs (run_id, kind, backend, model, prompt_template, system_prompt, sampling_params, "
@@ -487,7 +488,7 @@ def _check(
         seen.add(k)
         if c.finish_reason == "error":
             report.n_failed += 1
-            failed.setdefault(c.key, c.error or "unknown error")
+            failed.setdefault(c.key, redact_text(c.error or "unknown error"))
         else:
             good.append(c)
     for key, idx in sorted(wanted - seen):
@@ -511,7 +512,7 @@ def _close_run(catalog: Catalog, run_id: str, report: GenerateReport, status: st
     report.status = status
     try:
         n_total = catalog.scalar("SELECT count(*) FROM traces WHERE run_id = ?", [run_id])
-        stats = {**report.to_dict(), "n_traces_total": int(n_total or 0)}
+        stats = redact({**report.to_dict(), "n_traces_total": int(n_total or 0)})
         stats["failures"] = stats["failures"][:100]
         catalog.execute(
             "UPDATE runs SET status = ?, finished_at = ?, stats = ? WHERE run_id = ?",

@@ -419,7 +419,9 @@ def extract_fast_sql(
             )
             checks.append((over, f"oversize_field:{m.sources.get(f, f)}"))
     for k in meta_columns(m, meta_keys):  # columns kept in meta obey the same limit
-        checks.append((_json_over(f"struct_extract(s, {literal(k)})", max_field_bytes), f"oversize_field:{k}"))
+        checks.append(
+            (_json_over(f"struct_extract(s, {literal(k)})", max_field_bytes), f"oversize_field:{k}")
+        )
     case = " ".join(f"WHEN {c} THEN {literal(r)}" for c, r in checks)
 
     def t(f: str) -> str:

@@ -261,7 +261,9 @@ class _Run:
                 self.meta_keys = set(cols)
                 parsed = _PARSE.format(decoded=decoded, common=self.common_keys)
             self._stage(parsed)
-            if batch.lines is not None:  # a key not seen in the sample: map it or keep it in meta, redo the batch
+            if (
+                batch.lines is not None
+            ):  # a key not seen in the sample: map it or keep it in meta, redo the batch
                 row = cat.one("SELECT list(DISTINCT k) FROM (SELECT unnest(keys) AS k FROM __rs_stage)")
                 new = set(row[0] or []) - self.meta_keys if row else set()
                 if new:

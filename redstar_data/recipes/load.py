@@ -37,11 +37,60 @@ def resolve_recipe_path(path: str | Path) -> Path:
     raise RecipeError(f"recipe file {p} not found", hint=f"shipped recipes are in {REPO_RECIPES}")
 
 
+MAX_RECIPE_BYTES = 1_000_000
+MAX_RECIPE_NODES = 100_000  # values after aliases are expanded; a real recipe has a few hundred
+
+
+def _expanded_size(root: yaml.Node, file: str) -> int:
+    """How many values the document holds once every alias is expanded (aliases share nodes, so a few
+    lines of ``&a [*b, *b, ...]`` can stand for billions); refuses a recursive alias."""
+    memo: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in memo:
+            return memo[key]
+        if key in active:
+            raise RecipeError("a YAML alias refers to itself (a recursive structure)", file=file)
+        active.add(key)
+        n = 1
+        if isinstance(node, yaml.SequenceNode):
+            n += sum(size(c) for c in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            n += sum(size(k) + size(v) for k, v in node.value)
+        active.discard(key)
+        memo[key] = n = min(n, MAX_RECIPE_NODES + 1)
+        return n
+
+    return size(root)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
+    """A recipe file's mapping. Bounded: a file over 1 MB, or one whose aliases expand to more than
+    100,000 values (a "billion laughs" mapping bomb), is refused before it is built."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+    except OSError as e:
+        raise RecipeError(f"cannot read the recipe: {e.strerror}", file=str(path)) from e
+    if len(raw) > MAX_RECIPE_BYTES:
+        raise RecipeError(f"the recipe is {len(raw):,} bytes; at most {MAX_RECIPE_BYTES:,}", file=str(path))
+    try:
+        text = raw.decode("utf-8")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None and _expanded_size(node, str(path)) > MAX_RECIPE_NODES:
+            raise RecipeError(
+                f"the YAML expands to more than {MAX_RECIPE_NODES:,} values through its aliases (&/*)",
+                file=str(path),
+                hint="a recipe needs a few hundred; write the values out, or use include:",
+            )
+        data = yaml.safe_load(text)
+    except UnicodeDecodeError as e:
+        raise RecipeError(
+            f"the recipe is not UTF-8 text: {e.reason} at byte {e.start}", file=str(path)
+        ) from e
     except yaml.YAMLError as e:
-        raise RecipeError(f"invalid YAML: {e}", file=str(path)) from e
+        raise RecipeError(f"invalid YAML: {' '.join(str(e).split())}", file=str(path)) from e
     if data is None:
         data = {}
     if not isinstance(data, dict):

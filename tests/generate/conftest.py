@@ -73,7 +73,8 @@ class FakeChatServer(ThreadingHTTPServer):
 
     Markers in the last user message: ``[429xK]`` / ``[500xK]`` fail the first K attempts, ``[slow]`` sleeps
     ``slow_s``, ``[sleep=S]`` sleeps S seconds, ``[hang]`` sleeps ``hang_s`` on the first attempt,
-    ``[bad]`` always answers 400, ``[len]`` finishes with "length". ``reject_n`` answers 400 to n>1,
+    ``[bad]`` always answers 400, ``[echo]`` answers 401 echoing the request's path and headers, ``[len]``
+    finishes with "length". ``reject_n`` answers 400 to n>1,
     ``cap_n`` returns one choice. ``log`` holds (prompt, start, end) per answered request, in
     ``time.perf_counter`` seconds, so tests can see what ran while something else was in flight.
     """
@@ -159,6 +160,9 @@ class _Handler(BaseHTTPRequestHandler):
                     )
         if "[bad]" in prompt:
             return self._send(400, {"error": {"message": "context length exceeded"}})
+        if "[echo]" in prompt:  # like servers that echo the request (headers included) in an error body
+            echoed = {"path": self.path, "headers": dict(self.headers.items())}
+            return self._send(401, {"error": {"message": "invalid API key", "request": echoed}})
         if "[hang]" in prompt and attempt == 1:
             time.sleep(s.hang_s)
         if "[slow]" in prompt:

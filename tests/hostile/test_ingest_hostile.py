@@ -20,10 +20,6 @@ from redstar_data.ingest.run import ingest
 from .conftest import one_line_error, snapshot
 
 
-def _accounted(r) -> None:
-    assert r.n_read == r.n_new + r.n_present + r.n_rejected + r.n_skipped, r
-
-
 def _lines(rows: list[dict]) -> str:
     return "".join(json.dumps(x) + "\n" for x in rows)
 
@@ -40,10 +36,10 @@ def _late_file(tmp_path: Path, late: dict) -> Path:
     return p
 
 
-def test_a_response_first_seen_at_row_20000_becomes_a_trace(catalog, tmp_path):
+def test_a_response_first_seen_at_row_20000_becomes_a_trace(accounted, catalog, tmp_path):
     p = _late_file(tmp_path, {"response": "1 + 19999 = 20000. \\boxed{20000}", "model": "m"})
     r = ingest(catalog, str(p))
-    _accounted(r)
+    accounted(r)
     assert r.n_traces == 1 and r.mapping.get("response") == "response"
     assert any("response" in n and "20,000" in n for n in r.notes), r.notes
     got = catalog.arrow(
@@ -55,10 +51,10 @@ def test_a_response_first_seen_at_row_20000_becomes_a_trace(catalog, tmp_path):
 
 
 @pytest.mark.parametrize("column", ["solution", "notes_blob"])  # a late mapped field, a late meta column
-def test_a_10mb_late_value_is_rejected_by_the_field_limit_not_stored(catalog, tmp_path, column):
+def test_a_10mb_late_value_is_rejected_by_the_field_limit_not_stored(accounted, catalog, tmp_path, column):
     p = _late_file(tmp_path, {column: "x" * 10_000_000})
     r = ingest(catalog, str(p))
-    _accounted(r)
+    accounted(r)
     assert r.n_rejected == 1 and r.rejects_by_reason == {"oversize_field": 1}
     rej = catalog.arrow("SELECT row_number, field, detail, length(raw) AS n FROM rejects").to_pylist()[0]
     assert rej["row_number"] == LATE_AT and rej["field"] == column and "1000000 bytes" in rej["detail"]
@@ -69,27 +65,27 @@ def test_a_10mb_late_value_is_rejected_by_the_field_limit_not_stored(catalog, tm
     assert biggest < 1_000_000
 
 
-def test_a_late_column_for_a_field_already_mapped_stays_in_meta(catalog, tmp_path):
+def test_a_late_column_for_a_field_already_mapped_stays_in_meta(accounted, catalog, tmp_path):
     # the sample maps problem <- problem; a late 'question' is another column, kept in meta
     p = _late_file(tmp_path, {"question": "an alias that came late"})
     r = ingest(catalog, str(p))
-    _accounted(r)
+    accounted(r)
     assert r.mapping["problem"] == "problem" and r.n_new == LATE_AT + 5
     meta = json.loads(catalog.scalar("SELECT meta FROM problems WHERE row_number = ?", [LATE_AT]))
     assert meta == {"question": "an alias that came late"}
 
 
 # -- small gaps ----------------------------------------------------------------------------------------------
-def test_bom_blank_and_white_space_lines_in_jsonl(catalog, tmp_path):
+def test_bom_blank_and_white_space_lines_in_jsonl(accounted, catalog, tmp_path):
     p = tmp_path / "bom.jsonl"
     p.write_bytes(b'\xef\xbb\xbf{"problem": "p1"}\r\n   \r\n\t\n\n{"problem": "p2"}\n \n{"problem": "p3"}')
     r = ingest(catalog, str(p))
-    _accounted(r)
+    accounted(r)
     assert (r.n_read, r.n_new, r.n_rejected, r.n_skipped) == (7, 3, 0, 4)
     assert catalog.arrow("SELECT row_number FROM problems ORDER BY 1").column(0).to_pylist() == [1, 5, 7]
 
 
-def test_csv_fields_up_to_the_limit_are_read_and_over_it_rejected(catalog, tmp_path):
+def test_csv_fields_up_to_the_limit_are_read_and_over_it_rejected(accounted, catalog, tmp_path):
     p = tmp_path / "big.csv"
     p.write_text(
         "problem,answer,extra\n"
@@ -101,7 +97,7 @@ def test_csv_fields_up_to_the_limit_are_read_and_over_it_rejected(catalog, tmp_p
         encoding="utf-8",
     )
     r = ingest(catalog, str(p))
-    _accounted(r)
+    accounted(r)
     assert (r.n_new, r.n_rejected, r.n_skipped) == (2, 2, 1)
     got = catalog.arrow("SELECT row_number, field, reason FROM rejects ORDER BY 1").to_pylist()
     assert got == [
@@ -110,11 +106,11 @@ def test_csv_fields_up_to_the_limit_are_read_and_over_it_rejected(catalog, tmp_p
     ]
 
 
-def test_a_lone_surrogate_is_rejected_with_a_detail(catalog, tmp_path):
+def test_a_lone_surrogate_is_rejected_with_a_detail(accounted, catalog, tmp_path):
     p = tmp_path / "s.jsonl"
     p.write_text('{"problem": "a\\ud800b"}\n{"problem": "pair \\ud83d\\ude00 ok"}\n', encoding="utf-8")
     r = ingest(catalog, str(p))
-    _accounted(r)
+    accounted(r)
     rej = catalog.arrow("SELECT row_number, reason, detail FROM rejects").to_pylist()
     assert len(rej) == 1 and rej[0]["row_number"] == 1 and rej[0]["reason"] == "invalid_json"
     assert "\\ud800" in rej[0]["detail"] and "surrogate" in rej[0]["detail"]
@@ -190,12 +186,13 @@ def _hf_folders(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     return out
 
 
-def test_every_malformed_file_is_one_line_naming_file_and_position(tmp_path, run_cli):
-    cases = {**_malformed(tmp_path), **_hf_folders(tmp_path)}
+def test_every_malformed_file_is_one_line_naming_file_and_position(tmp_path, run_cli, cases):
+    files = {**_malformed(tmp_path), **_hf_folders(tmp_path)}
+    cases(len(files))
     cat = tmp_path / "c.duckdb"
     Catalog.open(cat).close()
     before = snapshot(cat)
-    for name, (src, says) in cases.items():
+    for name, (src, says) in files.items():
         res = run_cli(["ingest", src, "--catalog", cat])
         err = " ".join(one_line_error(res).split())
         assert str(src) in err and says in err, (name, err)

@@ -96,7 +96,8 @@ def test_checker_refuses_and_says_why(frag, why):
 
 # every entry point, for the attack and the two other shapes (statements; escaping the AND)
 @pytest.mark.parametrize(("frag", "why"), [INJECTIONS[0], INJECTIONS[2], INJECTIONS[4]])
-def test_injection_is_refused_everywhere_and_changes_nothing(tmp_path, cat_file, run_cli, frag, why):
+def test_injection_is_refused_everywhere_and_changes_nothing(tmp_path, cat_file, run_cli, cases, frag, why):
+    cases(9)  # recipe validate, show, dry run, export, generate and difficulty CLI, three library calls
     before = snapshot(cat_file)
     rec = _recipe(tmp_path, frag)
     for args in (
@@ -132,7 +133,10 @@ def test_legitimate_conditions_select_what_they_say(built_file, frag, sources):
     assert rep.available > 0 and set(rep.rungs[0].by_source) == sources
 
 
-def test_legitimate_conditions_run_in_every_stage_and_change_only_their_rows(tmp_path, cat_file, run_cli):
+def test_legitimate_conditions_run_in_every_stage_and_change_only_their_rows(
+    tmp_path, cat_file, run_cli, cases
+):
+    cases(5)
     before = snapshot(cat_file)
     for i, (frag, _) in enumerate(LEGIT[:3]):
         rec = _recipe(tmp_path / str(i), frag)

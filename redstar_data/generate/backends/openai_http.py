@@ -35,6 +35,7 @@ except ImportError:  # pragma: no cover - Python 3.10, or httpx2 not installed
 
 from redstar_data.errors import BackendError, ConfigError
 from redstar_data.generate.backends.base import Completion, GenerationRequest, SamplingParams, contiguous_runs
+from redstar_data.redact import redact_text
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
@@ -302,9 +303,10 @@ class OpenAIBackend:
                     except ValueError as e:
                         err = BackendError(f"invalid JSON from server: {e}", transient=True, status=200)
                 else:
-                    msg = resp.text[:300].strip()
+                    # servers echo request headers here: redacted whole, then cut (a cut secret is not found)
+                    msg = redact_text(resp.text[:65536])[:300].strip()
                     err = BackendError(
-                        f"HTTP {resp.status_code} from {self.base_url}: {msg}",
+                        redact_text(f"HTTP {resp.status_code} from {self.base_url}: {msg}"),
                         transient=resp.status_code in RETRY_STATUS,
                         status=resp.status_code,
                     )
@@ -312,7 +314,7 @@ class OpenAIBackend:
             except httpx.TimeoutException as e:
                 err = BackendError(f"timeout after {self.timeout:g}s: {type(e).__name__}", transient=True)
             except httpx.TransportError as e:
-                err = BackendError(f"connection error to {self.base_url}: {e!r}", transient=True)
+                err = BackendError(redact_text(f"connection error to {self.base_url}: {e!r}"), transient=True)
             if not err.transient:
                 raise err
             if attempt >= self.max_retries:
