@@ -131,7 +131,9 @@ def _ingest_one(catalog: Any, source: str, name: str | None, maps: dict[str, str
                   + (f", {report.n_rejected} rejected (see: redstar sql --named rejects_by_reason)"
                      if report.n_rejected else ""))  # fmt: skip
     if report.n_good == 0 and report.n_rejected:
-        raise IngestError(f"nothing could be read from {source}: {report.n_read} rows, all rejected",
+        row, why = report.first_reject or (0, "?")
+        raise IngestError(f"nothing could be read from {source}: {report.n_read} rows, all rejected "
+                          f"(the first, row {row}: {why})",
                           hint="see why with: redstar sql \"SELECT row_number, reason, detail FROM rejects "
                                f"WHERE source_id = '{report.source_id}'\"")  # fmt: skip
     if report.n_good == 0:

@@ -62,6 +62,7 @@ class IngestReport:
     run_ids: list[str] = field(default_factory=list)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    first_reject: tuple[int, str] | None = None  # (row, reason) of the first rejected row, for messages
 
     @property
     def n_good(self) -> int:
@@ -372,6 +373,9 @@ class _Run:
             return
         for r in out:
             self.report.rejects_by_reason[r["reason"]] = self.report.rejects_by_reason.get(r["reason"], 0) + 1
+        first = min(out, key=lambda r: r["row_number"])
+        if self.report.first_reject is None or first["row_number"] < self.report.first_reject[0]:
+            self.report.first_reject = (int(first["row_number"]), str(first["reason"]))
         self.report.n_rejected += len(out)
         t = pa.Table.from_pylist(out, schema=pa.schema([("row_number", pa.int64()), ("field", pa.string()),
                                                         ("reason", pa.string()), ("detail", pa.string()),

@@ -42,7 +42,9 @@ def test_hostile_recipe_yaml_is_one_quick_line(tmp_path, run_cli, files, says):
 
 def test_a_normal_recipe_with_aliases_still_loads(tmp_path, run_cli):
     (tmp_path / "r.yaml").write_text("name: x\nselect: {domains: &d [math]}\nmix: {weights: {a: 1}}\n")
-    assert run_cli(["recipe", "validate", tmp_path / "r.yaml"]).code == 0
+    assert (
+        run_cli(["recipe", "validate", tmp_path / "r.yaml", "--catalog", tmp_path / "none.duckdb"]).code == 0
+    )
 
 
 @pytest.fixture

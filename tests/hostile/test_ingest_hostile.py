@@ -146,7 +146,7 @@ def _malformed(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     out["json neither array nor lines"] = (p, "neither a JSON array")
     p = tmp_path / "gz.jsonl"
     p.write_bytes(gzip.compress(b'{"problem": "x"}\n' * 50))
-    out["jsonl that is gzip bytes"] = (p, "all rejected")
+    out["jsonl that is gzip bytes"] = (p, "all rejected (the first, row 1: ")
     p = tmp_path / "notparquet.parquet"
     p.write_bytes(b"PAR1 this is not parquet PAR1")
     out["parquet footer corrupt"] = (p, "not a readable parquet")
