@@ -246,6 +246,9 @@ def generate(
         ],
     )
     if report.pool:
+        from redstar_data.redact import redact
+
+        pool = redact(report.pool)  # endpoint URLs and servers' error bodies may carry credentials
         print_table(
             "replicas",
             ["replica", "where", "status", "traces", "tokens", "failures", "last error"],
@@ -259,7 +262,7 @@ def generate(
                     r["failures"],
                     r["last_error"] or "",
                 ]
-                for r in report.pool["replicas"]
+                for r in pool["replicas"]
             ],
         )
     if report.failures:
