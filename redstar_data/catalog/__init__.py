@@ -99,7 +99,7 @@ class Catalog:
 
     def lock_down(self) -> None:
         """From now on: no files, no ATTACH, no extensions, no settings changes (see connection.lock_down)."""
-        lock_down(self.con)
+        lock_down(self._con)
 
     # -- reads -------------------------------------------------------------------------------------
     @property

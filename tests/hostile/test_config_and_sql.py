@@ -51,7 +51,7 @@ def test_a_normal_recipe_with_aliases_still_loads(tmp_path, run_cli):
 def cat_file(tmp_path: Path) -> Path:
     p = tmp_path / "c.duckdb"
     with Catalog.open(p) as cat:
-        cat.con.execute(
+        cat.execute(
             "INSERT INTO sources (source_id, kind, uri) VALUES ('s', 'jsonl', 'x'), ('t', 'jsonl', 'y')"
         )
     return p
