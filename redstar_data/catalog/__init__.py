@@ -95,7 +95,10 @@ class Catalog:
             yield
         finally:
             for k, v in old.items():
-                self.execute(f"SET {k} = {_setting(v)}")
+                # RESET first: a default rendered as text ('18.8 GiB') does not round-trip exactly
+                self.execute(f"RESET {k}")
+                if self.scalar(f"SELECT current_setting('{k}')") != v:
+                    self.execute(f"SET {k} = {_setting(v)}")
 
     def lock_down(self) -> None:
         """From now on: no files, no ATTACH, no extensions, no settings changes (see connection.lock_down)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,9 @@ from redstar_data.verify.base import Verdict, Verifier
 from redstar_data.verify.filters import FILTER_VERSION, flag_trace, truncation
 
 BATCH = 2000
+# DuckDB's buffer pool otherwise keeps every trace page it has read (tens of GB on a big catalog); the stage
+# only needs one batch of texts plus the anti-join's keys, so a cap bounds the process without slowing it
+MEMORY_LIMIT = "1GB"
 
 # $domains/$names/$versions: the verifier of each domain, as parallel lists
 _VERIFIERS = "(SELECT unnest($domains) AS domain, unnest($names) AS vname, unnest($versions) AS vversion)"
@@ -97,6 +101,7 @@ def verify(
     progress: ProgressCallback = null_progress,
     batch_size: int = BATCH,
     verifier_options: dict[str, dict[str, Any]] | None = None,
+    memory_limit: str | None = MEMORY_LIMIT,
 ) -> VerifyReport:
     """Label unlabelled traces (optionally of one run) and write quality flags; see module docstring.
 
@@ -104,7 +109,21 @@ def verify(
     "all_tests": True}}``.
 
     ``verifier``: only that domain's verifier (a ``registry.VERIFIERS`` name); default every registered one.
+    ``memory_limit``: DuckDB's memory cap while the stage runs (None: leave the catalog's setting).
     """
+    with catalog.settings(memory_limit=memory_limit) if memory_limit else nullcontext():
+        return _verify(catalog, run, verifier, workers, progress, batch_size, verifier_options)
+
+
+def _verify(
+    catalog: Catalog,
+    run: str | None,
+    verifier: str | None,
+    workers: int | None,
+    progress: ProgressCallback,
+    batch_size: int,
+    verifier_options: dict[str, dict[str, Any]] | None,
+) -> VerifyReport:
     from redstar_data.registry import VERIFIERS
 
     by_domain: dict[str, Verifier] = {
