@@ -1,13 +1,13 @@
-.PHONY: install test test-fast quality style demo bench
+.PHONY: install test test-slow quality style demo bench
 
 install:
 	python3 -m venv .venv && .venv/bin/pip install torch==2.13.0 && .venv/bin/pip install -e '.[train,dev,hub]'
 
-test:
+test:  # the default run: everything but the heavy suites (slow, vllm, ray), each run by CI on its own
 	.venv/bin/python -m pytest -q
 
-test-fast:  # the inner loop: without the tests marked slow (CI runs everything: make test)
-	.venv/bin/python -m pytest -q -m "not slow"
+test-slow:  # multi-process training, subprocess CLI runs: minutes on 2 cores
+	.venv/bin/python -m pytest -q -m "slow and not vllm and not ray"
 
 quality:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -127,13 +127,27 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--keep", type=Path, default=None, help="build the catalog in this folder and keep it")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--build-child", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
         child(a.child, a.batch_size, a.workers)
         return
+    if a.build_child:
+        print(json.dumps(build(Path(a.build_child), a.traces, a.chars, a.problems)))
+        return
     with tempfile.TemporaryDirectory(dir=a.keep) as tmp:
         path = Path(tmp) / "verify_stream.duckdb"
-        built = build(path, a.traces, a.chars, a.problems)
+        # the build runs in a process of its own: Linux carries a process's peak RSS across fork + exec
+        # (ru_maxrss), so a build in this process (4 GB of DuckDB at 200k x 20k) would show up as the
+        # verify child's peak
+        sizes = ["--traces", str(a.traces), "--chars", str(a.chars), "--problems", str(a.problems)]
+        built_out = subprocess.run(
+            [sys.executable, __file__, "--build-child", str(path), *sizes],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        built = json.loads(built_out.strip().splitlines()[-1])
         print(f"built: {built}", file=sys.stderr)
         cmd = [sys.executable, __file__, "--child", str(path)]
         cmd += ["--batch-size", str(a.batch_size)] if a.batch_size else []

@@ -19,7 +19,7 @@ from redstar_data.redact import redact_text
 
 def run_guarded(fn: Callable[[], Any]) -> Any:
     """Call ``fn``; print redstar errors nicely and exit 1 (2 on Ctrl-C)."""
-    err = Console(stderr=True, emoji=False)  # ":train:" in a path stays text
+    err = Console(stderr=True, emoji=False, soft_wrap=True)  # ":train:" stays text; one line, never wrapped
     try:
         return fn()
     except RedstarError as e:

@@ -24,7 +24,7 @@ from redstar_data.progress import ProgressCallback, ProgressEvent
 
 # no emoji codes: a path or text holding ":train:" must print as written, not as a picture
 console = Console(emoji=False)
-err_console = Console(stderr=True, emoji=False)
+err_console = Console(stderr=True, emoji=False, soft_wrap=True)  # messages are lines: the terminal wraps them
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
