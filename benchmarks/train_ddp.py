@@ -39,6 +39,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from train import _export  # noqa: E402  (benchmarks/train.py: the same synthetic SFT export)
+
 DDP_CPU = ROOT / "recipes" / "train" / "distributed" / "ddp_cpu.yaml"
 
 
@@ -74,36 +77,6 @@ def _model(out: Path, hidden: int, layers: int) -> tuple[Path, int]:
     model = Qwen2ForCausalLM(cfg)
     model.save_pretrained(out)
     return out, sum(p.numel() for p in model.parameters())
-
-
-def _export(out: Path, n: int) -> Path:
-    import random
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    rng = random.Random(0)
-    system = "You are a careful reasoner. Think step by step, then give the final answer in \\boxed{}."
-    rows = []
-    for i in range(n):
-        a, b = rng.randint(0, 999), rng.randint(0, 999)
-        think = " ".join(f"Step {k}: {a} + {b} is {a + b}." for k in range(rng.randint(1, 6)))
-        rows.append(
-            {
-                "messages": [
-                    {"role": "system", "content": system},
-                    {"role": "user", "content": f"What is {a} + {b}?"},
-                    {"role": "assistant", "content": f"<think>{think}</think> \\boxed{{{a + b}}}"},
-                ],
-                "problem_id": f"p{i}",
-                "trace_id": f"t{i}",
-                "source_id": "synthetic",
-            }
-        )
-    out.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows), out / "train.parquet")
-    (out / "manifest.json").write_text(json.dumps({"format": "sft", "n_train": n}))
-    return out
 
 
 def _port() -> int:
