@@ -7,6 +7,7 @@ stay acyclic. Layers, bottom to top:
 
   base      errors, ids, progress, deps, registry, tokens, redact (names parts as strings; imports none of them)
   catalog   the DuckDB boundary
+  images    image bytes in the catalog (checked with Pillow, content-addressed)
   stages    ingest, dedup, difficulty, generate, verify, recipes, export (only the few stage-to-stage
             edges listed below)
   views     report, browse (read the catalog and its views; no stage imports)
@@ -34,17 +35,18 @@ ALLOWED: dict[str, set[str]] = {
     "tokens": {"errors", "deps"},  # token counts with a named tokenizer
     "redact": set(),  # masks secrets in text; used wherever text is stored or printed
     "catalog": {"errors", "ids", "progress"},
-    **{s: BASE | {"catalog"} for s in STAGES},
+    "images": {"errors", "catalog"},  # image bytes in the catalog (issue 16): checked, stored, read back
+    **{s: BASE | {"catalog", "images"} for s in STAGES},
     "entry": set(),
 }
 ALLOWED["difficulty"] |= {"generate"}  # the judge method asks a generation backend
 ALLOWED["export"] |= {"recipes"}  # export runs a compiled recipe
 ALLOWED["report"] = BASE | {"catalog"}  # `redstar report`: aggregates over the catalog's views
 ALLOWED["browse"] = BASE | {"catalog"}  # `redstar browse`: read-only pages over the catalog
-ALLOWED["demo"] = BASE | {"catalog"} | STAGES
-ALLOWED["cli"] = BASE | {"catalog", "demo", "report", "browse"} | STAGES
+ALLOWED["demo"] = BASE | {"catalog", "images"} | STAGES
+ALLOWED["cli"] = BASE | {"catalog", "images", "demo", "report", "browse"} | STAGES
 ALLOWED["__main__"] = {"cli"}
-ALLOWED["redstar_train"] = BASE | {"catalog", "cli"} | STAGES
+ALLOWED["redstar_train"] = BASE | {"catalog", "images", "cli"} | STAGES
 del ALLOWED["entry"]
 
 

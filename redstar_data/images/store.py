@@ -1,0 +1,116 @@
+"""Image bytes in the catalog's ``images`` table, keyed by their sha256: put (checked, idempotent) and get.
+
+An image already stored is never checked or written again: ``put_images`` looks its id up first, so a
+re-ingest of a million images hashes them and reads one narrow column, nothing more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import pyarrow as pa
+
+from redstar_data.catalog import Catalog
+from redstar_data.images.validate import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_PIXELS,
+    BadImage,
+    ImageInfo,
+    check_image,
+    image_id,
+)
+
+_INFO = "image_id, format, width, height, n_bytes"
+
+
+def known_images(catalog: Catalog, ids: Iterable[str]) -> dict[str, ImageInfo]:
+    """ImageInfo of the ``ids`` the catalog already holds (the others are absent from the result)."""
+    want = pa.table({"image_id": pa.array(sorted(set(ids)), pa.string())})
+    if not want.num_rows:
+        return {}
+    with catalog.registered("__rs_img_ids", want):
+        rows = catalog.rows(
+            f"SELECT {_INFO} FROM images WHERE image_id IN (SELECT image_id FROM __rs_img_ids)"
+        )
+    return {r[0]: ImageInfo(*r) for r in rows}
+
+
+def check_new(
+    catalog: Catalog,
+    blobs: Sequence[bytes],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> tuple[list[ImageInfo | BadImage], dict[str, bytes]]:
+    """(per blob: its ImageInfo or the BadImage saying why not, {id: bytes} of the good ones not yet stored).
+
+    Blobs already in the catalog are taken as they are (they were checked when stored); each new distinct
+    blob is checked once. Nothing is written: ``write_images`` stores what the caller keeps."""
+    ids = [image_id(b) for b in blobs]
+    seen: dict[str, ImageInfo | BadImage] = dict(known_images(catalog, ids))
+    new: dict[str, bytes] = {}
+    out: list[ImageInfo | BadImage] = []
+    for i, (blob, iid) in enumerate(zip(blobs, ids, strict=True)):
+        res = seen.get(iid)
+        if res is None:
+            try:
+                res = check_image(blob, max_bytes=max_bytes, max_pixels=max_pixels)
+                new[iid] = blob
+            except BadImage as e:
+                res = e
+            seen[iid] = res
+        if isinstance(res, BadImage):
+            res = BadImage(res.reason, res.detail, index=i)
+        out.append(res)
+    return out, new
+
+
+def write_images(catalog: Catalog, infos: Mapping[str, ImageInfo], blobs: Mapping[str, bytes]) -> int:
+    """Store ``blobs`` ({id: bytes}, already checked, with their ``infos``); ids already present are skipped.
+    Returns rows written."""
+    if not blobs:
+        return 0
+    keys = list(blobs)
+    t = pa.table({
+        "image_id": pa.array(keys, pa.string()),
+        "bytes": pa.array([blobs[k] for k in keys], pa.large_binary()),
+        "format": pa.array([infos[k].format for k in keys], pa.string()),
+        "width": pa.array([infos[k].width for k in keys], pa.int32()),
+        "height": pa.array([infos[k].height for k in keys], pa.int32()),
+        "n_bytes": pa.array([infos[k].n_bytes for k in keys], pa.int64()),
+    })  # fmt: skip
+    return catalog.insert_new("images", t, ["image_id"], distinct=True)
+
+
+def put_images(
+    catalog: Catalog,
+    blobs: Sequence[bytes],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> list[ImageInfo]:
+    """Check and store ``blobs`` (idempotent: stored ones are left as they are); their ImageInfo, in order.
+
+    All or nothing: the first bad blob raises ``BadImage`` (``.index`` = its position, ``.reason`` = a
+    rejects reason code, see ``validate``) before anything is written. Ingest, which must keep the good
+    rows of a batch and reject the bad ones, uses ``check_new`` + ``write_images`` instead."""
+    res, new = check_new(catalog, blobs, max_bytes=max_bytes, max_pixels=max_pixels)
+    bad = next((r for r in res if isinstance(r, BadImage)), None)
+    if bad is not None:
+        raise bad
+    infos: list[ImageInfo] = [r for r in res if isinstance(r, ImageInfo)]
+    with catalog.transaction():
+        write_images(catalog, {i.image_id: i for i in infos}, new)
+    return infos
+
+
+def get_images(catalog: Catalog, image_ids: Sequence[str]) -> dict[str, bytes]:
+    """{id: bytes} of the ``image_ids`` the catalog holds (a missing id is absent from the result)."""
+    want = pa.table({"image_id": pa.array(sorted(set(image_ids)), pa.string())})
+    if not want.num_rows:
+        return {}
+    with catalog.registered("__rs_img_get", want):
+        t = catalog.arrow(
+            "SELECT image_id, bytes FROM images WHERE image_id IN (SELECT image_id FROM __rs_img_get)"
+        )
+    return dict(zip(t["image_id"].to_pylist(), t["bytes"].to_pylist(), strict=True))

@@ -1,0 +1,109 @@
+"""What redstar accepts as an image: bytes Pillow decodes fully, within a byte cap and a pixel cap.
+
+Every image is checked once, before it is stored: ``Image.open`` (header: format and size; Pillow's
+decompression-bomb guard, ``Image.MAX_IMAGE_PIXELS``, stays on), ``verify()`` (PNG chunk checksums,
+structure), then a fresh ``open`` + ``load()`` (decodes every pixel, so a truncated file is caught here and
+not in a training run). A bad image raises ``BadImage`` with one of these reason codes, which ingest
+stores in ``rejects``:
+
+``image_empty`` (zero bytes), ``image_too_large`` (over ``max_bytes``, or width x height over
+``max_pixels``), ``image_bomb`` (width x height over Pillow's ``MAX_IMAGE_PIXELS``: a small file that
+would decode to gigabytes), ``image_unreadable`` (not an accepted format, or Pillow cannot decode it).
+Ingest adds ``image_missing`` (the file a row names cannot be read).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+from redstar_data.errors import RedstarError
+from redstar_data.images.formats import PILLOW_FORMATS
+
+# 32 MiB: far above any diagram or photo a VLM is trained on (Geometry3K's largest is ~60 KB), low
+# enough that one row cannot make a catalog (or an export batch) hold gigabytes.
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+# 40 megapixels (e.g. 8000 x 5000): decoding costs width x height x 4 bytes (160 MB here). Kept below
+# Pillow's own bomb limit (89.5 Mpx by default), which still applies whatever this is set to.
+DEFAULT_MAX_PIXELS = 40_000_000
+
+REASONS = ("image_empty", "image_too_large", "image_bomb", "image_unreadable", "image_missing")
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """A stored (or storable) image: its id (sha256 of the bytes), Pillow format (lowercase) and size."""
+
+    image_id: str
+    format: str
+    width: int
+    height: int
+    n_bytes: int
+
+
+class BadImage(RedstarError):
+    """Bytes redstar will not store as an image. ``reason`` is a rejects reason code (see module doc)."""
+
+    def __init__(self, reason: str, detail: str, *, index: int | None = None) -> None:
+        self.reason = reason
+        self.detail = detail
+        self.index = index
+        where = f"image {index}: " if index is not None else ""
+        super().__init__(f"{where}{reason}: {detail}", hint=_HINTS.get(reason))
+
+
+_HINTS = {
+    "image_empty": "the file is empty: re-export or re-download it",
+    "image_too_large": "downscale it, or raise the limit (--max-image-mb / max_pixels)",
+    "image_bomb": "a small file claiming a huge size: not stored (Pillow's decompression-bomb guard)",
+    "image_unreadable": f"accepted formats: {', '.join(f.lower() for f in PILLOW_FORMATS)}",
+    "image_missing": "image paths are relative to the source file's folder",
+}
+
+
+def image_id(blob: bytes) -> str:
+    """The content address of an image: lowercase hex sha256 of its exact bytes."""
+    return hashlib.sha256(blob).hexdigest()
+
+
+def check_image(
+    blob: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> ImageInfo:
+    """The ImageInfo of ``blob`` if redstar accepts it, else BadImage naming why (see the module doc)."""
+    from PIL import Image
+
+    n = len(blob)
+    if n == 0:
+        raise BadImage("image_empty", "the image has zero bytes")
+    if n > max_bytes:
+        raise BadImage("image_too_large", f"{n:,} bytes, over the limit of {max_bytes:,}")
+    try:
+        with warnings.catch_warnings():
+            # over MAX_IMAGE_PIXELS Pillow only warns (an error over twice that): judged below instead
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(blob), formats=PILLOW_FORMATS) as im:
+                fmt, (w, h) = im.format, im.size
+                _check_pixels(w, h, max_pixels, Image.MAX_IMAGE_PIXELS)
+                im.verify()
+            with Image.open(io.BytesIO(blob), formats=PILLOW_FORMATS) as im:
+                im.load()
+    except BadImage:
+        raise
+    except Image.DecompressionBombError as e:
+        raise BadImage("image_bomb", str(e)) from None
+    except Exception as e:  # noqa: BLE001 - Pillow raises many types (OSError, SyntaxError, ValueError,
+        # struct.error, IndexError, ...) on hostile bytes; each means "not an image we can store"
+        raise BadImage("image_unreadable", f"{type(e).__name__}: {e}"[:500]) from None
+    return ImageInfo(image_id(blob), str(fmt).lower(), int(w), int(h), n)
+
+
+def _check_pixels(w: int, h: int, max_pixels: int, pillow_max: int | None) -> None:
+    px = w * h
+    if w <= 0 or h <= 0:
+        raise BadImage("image_unreadable", f"size {w}x{h}")
+    if pillow_max is not None and px > pillow_max:
+        raise BadImage("image_bomb", f"{w}x{h} = {px:,} pixels, over Pillow's limit of {pillow_max:,}")
+    if px > max_pixels:
+        raise BadImage("image_too_large", f"{w}x{h} = {px:,} pixels, over the limit of {max_pixels:,}")
