@@ -28,11 +28,14 @@ def _fmt(v: Any, pct: bool = False) -> str:
 
 
 def train(
-    kind: Annotated[str, typer.Argument(help="sft | dpo | rl | plan | tiny-model", show_default=False)],
+    kind: Annotated[
+        str, typer.Argument(help="sft | dpo | rl | plan | tiny-model | tiny-vlm", show_default=False)
+    ],
     config: Annotated[
         Path,
         typer.Argument(
-            help="Training YAML (see recipes/train/); tiny-model: the folder to write.", show_default=False
+            help="Training YAML (see recipes/train/); tiny-model/tiny-vlm: the folder to write.",
+            show_default=False,
         ),
     ],
     output_dir: Annotated[
@@ -105,6 +108,7 @@ def train(
       redstar train dpo recipes/train/dpo_qwen2.5_7b.yaml --resume-from-checkpoint latest
       redstar train rl recipes/train/rl_reinforce_pp_qwen2.5_7b.yaml --max-steps 10
       redstar train tiny-model runs/tiny_qwen2   # the local random model the *_tiny_cpu.yaml configs train
+      redstar train tiny-vlm runs/tiny_vlm       # the local random VLM sft_vlm_tiny_cpu.yaml trains
       accelerate launch --config_file recipes/train/distributed/zero3.yaml -m redstar_train.sft CONFIG
 
     Needs the [train] extra: pip install 'redstar[train]'.
@@ -116,12 +120,22 @@ def train(
         out = build_tiny_qwen2(config)
         console.print(f"wrote a tiny random Qwen2 + locally trained BPE tokenizer to {escape(str(out))}")
         return
+    if kind == "tiny-vlm":
+        from redstar_data.cli._output import console
+        from redstar_train.tiny_vlm import build_tiny_vlm
+
+        out = build_tiny_vlm(config)
+        console.print(
+            f"wrote a tiny random vision-language model (CLIP tower + Qwen2) + tokenizer + processor "
+            f"to {escape(str(out))}"
+        )
+        return
     if kind == "plan":
         _plan(config, gpus, gpu_mem, strategy, seq_len, micro_batch, gpus_per_node, as_json)
         return
     if kind not in KINDS:
         raise ConfigError(
-            f"unknown training kind {kind!r}", key="KIND", allowed=(*KINDS, "plan", "tiny-model")
+            f"unknown training kind {kind!r}", key="KIND", allowed=(*KINDS, "plan", "tiny-model", "tiny-vlm")
         )
     if launcher not in ("none", "accelerate"):
         raise ConfigError(f"unknown launcher {launcher!r}", key="--launcher", allowed=["none", "accelerate"])

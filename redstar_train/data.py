@@ -12,6 +12,9 @@ TRL dataset types (TRL ``dataset_formats.md``): SFT takes conversational languag
 (``prompt``/``chosen``/``rejected``); GRPO/RLOO take prompt-only rows (``prompt`` + reward columns such as
 ``answer``). A wrong export type fails here, naming the file, row and field, instead of deep inside TRL.
 
+Vision SFT exports (an ``images`` column) need a VLM's processor and become prompt-completion rows, so
+the loss stays on the assistant turn (``redstar_train.vision``).
+
 Over-length rows are *dropped and counted* (TRL would truncate an SFT trace's end, i.e. its answer, or
 silently drop a DPO row); ``DataReport`` carries the numbers so the CLI can print them.
 """
@@ -24,6 +27,7 @@ from typing import Any
 
 from redstar_data.deps import require
 from redstar_data.errors import ConfigError
+from redstar_train.vision import is_vision_dataset, to_prompt_completion, vision_lengths
 
 REQUIRED = {"sft": ("messages",), "dpo": ("prompt", "chosen", "rejected"), "rl": ("prompt",)}
 
@@ -140,8 +144,9 @@ def check_format(ds: Any, kind: str, *, source: str, need: tuple[str, ...] = ())
     if len(ds) == 0:
         raise ConfigError(f"{source}: no rows", key="data.path")
     conv_cols = [c for c in ("messages", "prompt", "chosen", "rejected") if c in required]
+    view = ds.select_columns(conv_cols) if conv_cols else ds  # never decode an images column here
     for i in range(min(len(ds), 1000)):
-        row = ds[i]
+        row = view[i]
         for c in conv_cols:
             v = row[c]
             if isinstance(v, str) and c != "messages":
@@ -211,8 +216,24 @@ def prepare(
     check_format(ds, kind, source=source)
     report = DataReport(source=source, n_rows=len(ds))
     limit = budget if budget is not None else max_length
+    vision = is_vision_dataset(ds)
+    if vision:
+        if kind != "sft":
+            raise ConfigError(
+                f"{source}: {kind} on image rows is not supported yet (SFT only)",
+                key="data.path",
+                hint="train a VLM with `redstar train sft` on a vision SFT export",
+            )
+        if not hasattr(tokenizer, "image_processor"):
+            raise ConfigError(
+                f"{source}: the export has images but the model is not a vision-language model",
+                key="model.path",
+                hint="point model.path at a VLM (e.g. Qwen/Qwen2.5-VL-7B-Instruct, or redstar train tiny-vlm DIR)",
+            )
+        if "messages" in ds.column_names:
+            ds = to_prompt_completion(ds, source=source)
     if drop_overlength:
-        lengths = conversation_lengths(ds, kind, tokenizer)
+        lengths = vision_lengths(ds, tokenizer) if vision else conversation_lengths(ds, kind, tokenizer)
         keep = [i for i, n in enumerate(lengths) if n <= limit]
         report.max_tokens = max(lengths) if lengths else 0
         if len(keep) < len(ds):

@@ -22,6 +22,7 @@ from typing import Any
 from redstar_data.deps import require
 from redstar_data.errors import ConfigError
 from redstar_train.config import ContextSection, ModelSection, TrainConfig
+from redstar_train.vision import is_vision_model, load_processor
 
 
 def merged_rope_parameters(model_config: Any, factor: float) -> dict[str, Any]:
@@ -83,12 +84,14 @@ def check_model_path(path: str, *, file: str | None, key: str) -> None:
     """A local-looking model path that does not exist fails at once with how to get it (transformers would
     take it for a Hub id and retry the network for about a minute)."""
     if looks_local(path) and not Path(path).expanduser().exists():
-        tiny = Path(path).name.startswith("tiny")
+        name = Path(path).name
+        tiny = name.startswith("tiny")
+        builder = "tiny-vlm" if "vlm" in name else "tiny-model"
         raise ConfigError(
             f"model folder {path!r} does not exist",
             file=file,
             key=key,
-            hint=f"build it with: redstar train tiny-model {path}"
+            hint=f"build it with: redstar train {builder} {path}"
             if tiny
             else "give the folder of a saved model (save_pretrained), or a Hub id like Qwen/Qwen2.5-7B-Instruct",
         )
@@ -96,9 +99,15 @@ def check_model_path(path: str, *, file: str | None, key: str) -> None:
 
 def load_tokenizer(cfg: TrainConfig) -> Any:
     """The tokenizer for training: the model's (or ``model.tokenizer``), optional chat template override,
-    pad token defaulted to eos, ``model_max_length`` = ``context.max_length``."""
+    pad token defaulted to eos, ``model_max_length`` = ``context.max_length``. For a vision-language model
+    (a ``vision_config``) it is the model's processor (TRL's ``processing_class`` for VLMs)."""
     (transformers,) = require("training", "train", "transformers")
     check_model_path(cfg.model.path, file=cfg.source_file, key="model.path")
+    if not cfg.model.tokenizer and is_vision_model(cfg.model.path):  # a VLM trains with its processor
+        template = (
+            _read_template(cfg.model.chat_template, cfg.source_file) if cfg.model.chat_template else None
+        )
+        return load_processor(cfg.model.path, max_length=cfg.context.max_length, chat_template=template)
     src = cfg.model.tokenizer or cfg.model.path
     if cfg.model.tokenizer:
         check_model_path(cfg.model.tokenizer, file=cfg.source_file, key="model.tokenizer")

@@ -12,6 +12,7 @@ from typing import Any
 
 from redstar_train.config import SFTTrainConfig
 from redstar_train.spec import TrainerSpec
+from redstar_train.vision import is_vision_dataset
 
 
 def sft_trl_fields(cfg: SFTTrainConfig) -> dict[str, Any]:
@@ -23,8 +24,20 @@ def sft_trl_fields(cfg: SFTTrainConfig) -> dict[str, Any]:
     }
 
 
+def sft_trainer_kwargs(cfg: SFTTrainConfig, ds: Any, rep: Any, extra: Any, fields: dict[str, Any]) -> dict:
+    """Vision rows arrive as prompt-completion (``redstar_train.vision``): TRL's completion-only loss keeps
+    the loss on the assistant turn there, and its ``assistant_only_loss`` (messages only) is turned off."""
+    if is_vision_dataset(ds):
+        fields["assistant_only_loss"] = False
+    return {}
+
+
 SPEC = TrainerSpec(
-    kind="sft", feature="SFT training", trl_fields=sft_trl_fields, trainer=lambda cfg, trl: trl.SFTTrainer
+    kind="sft",
+    feature="SFT training",
+    trl_fields=sft_trl_fields,
+    trainer=lambda cfg, trl: trl.SFTTrainer,
+    trainer_kwargs=sft_trainer_kwargs,
 )
 
 if __name__ == "__main__":  # = `redstar train sft ...`, inside redstar's one error boundary

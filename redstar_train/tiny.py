@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
@@ -50,6 +51,23 @@ def _corpus(n: int = 1200, seed: int = 0) -> list[str]:
     return out
 
 
+def train_bpe(specials: list[str], *, vocab_size: int = 512, seed: int = 0) -> Any:
+    """A byte-level BPE ``tokenizers.Tokenizer`` trained on the synthetic corpus, ``specials`` first (ids 0..)."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=specials,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    bpe.train_from_iterator(_corpus(seed=seed), trainer=trainer)
+    return bpe
+
+
 def build_tiny_qwen2(
     out_dir: str | Path,
     *,
@@ -65,21 +83,11 @@ def build_tiny_qwen2(
     with ``hidden_size=128, num_attention_heads=2`` (head_dim 64)."""
     import torch
     import trl
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    bpe = Tokenizer(models.BPE())
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        special_tokens=SPECIALS,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    bpe.train_from_iterator(_corpus(seed=seed), trainer=trainer)
+    bpe = train_bpe(SPECIALS, vocab_size=vocab_size, seed=seed)
     template = (Path(trl.__file__).parent / "chat_templates" / "qwen2_5.jinja").read_text()
     tok = PreTrainedTokenizerFast(
         tokenizer_object=bpe,

@@ -204,3 +204,15 @@ def save_screenshot(page: Any, tmp_path: Path, name: str) -> Path:
 def screenshot(tmp_path: Path) -> Any:
     """``screenshot(page, name)``: see save_screenshot."""
     return lambda page, name: save_screenshot(page, tmp_path, name)
+
+
+@pytest.fixture(scope="session")
+def tiny_vlm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny random VLM (CLIP tower + Qwen2, PIL processor) of ``redstar train tiny-vlm``, built once."""
+    pytest.importorskip("transformers")
+    import torch
+
+    from redstar_train.tiny_vlm import build_tiny_vlm
+
+    torch.set_num_threads(1)
+    return build_tiny_vlm(tmp_path_factory.mktemp("tiny_vlm"))

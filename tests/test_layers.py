@@ -40,6 +40,7 @@ ALLOWED: dict[str, set[str]] = {
     "entry": set(),
 }
 ALLOWED["difficulty"] |= {"generate"}  # the judge method asks a generation backend
+ALLOWED["generate"] |= {"images"}  # vision teachers: a problem's image bytes (get_images) and data URLs
 ALLOWED["export"] |= {"recipes"}  # export runs a compiled recipe
 ALLOWED["report"] = BASE | {"catalog"}  # `redstar report`: aggregates over the catalog's views
 ALLOWED["browse"] = BASE | {"catalog"}  # `redstar browse`: read-only pages over the catalog

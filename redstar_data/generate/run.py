@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from redstar_data.catalog import Catalog
 from redstar_data.catalog.fragments import condition_sql
-from redstar_data.errors import BackendError, ConfigError, SqlError
+from redstar_data.errors import BackendError, CatalogError, ConfigError, SqlError
 from redstar_data.generate.backends.base import (
     Completion,
     GenerationBackend,
@@ -40,7 +40,7 @@ from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
 from redstar_data.redact import redact, redact_text
 
 STAGE = "generate"
-_PROBLEM_COLS = "problem_id, domain, problem, answer, level, meta"
+_PROBLEM_COLS = "problem_id, domain, problem, answer, level, meta, images"
 
 
 @dataclass
@@ -254,8 +254,35 @@ def _problem_rows(catalog: Catalog, ids: list[str]) -> dict[str, dict[str, Any]]
                 r["meta"] = json.loads(r["meta"])
             except ValueError:
                 r["meta"] = {}
+        r["images"] = _image_ids(r.get("images"))
         out.setdefault(r["problem_id"], r)
     return out
+
+
+def _image_ids(value: Any) -> list[str]:
+    """``problems.images`` (a JSON list of image ids, sha256 of the bytes) as a list; NULL/empty → []."""
+    if value is None:
+        return []
+    ids = json.loads(value) if isinstance(value, str) else value
+    return [str(i) for i in ids or []]
+
+
+def _image_bytes(catalog: Catalog, rows: Mapping[str, Mapping[str, Any]]) -> dict[str, bytes]:
+    """The bytes of every image the batch's problems show, read once per batch from the catalog."""
+    wanted = sorted({i for r in rows.values() for i in r["images"]})
+    if not wanted:
+        return {}
+    from redstar_data.images.store import get_images
+
+    got = get_images(catalog, wanted)
+    missing = [i for i in wanted if i not in got]
+    if missing:
+        owner = next(pid for pid, r in rows.items() if missing[0] in r["images"])
+        raise CatalogError(
+            f"problem {owner} shows image {missing[0]} that is not in the catalog's images table",
+            hint="re-ingest the source that holds this problem's images",
+        )
+    return got
 
 
 TRACE_SCHEMA = pa.schema(
@@ -448,6 +475,7 @@ def _requests(
     for start in range(0, len(ids), batch_size):
         batch_ids = ids[start : start + batch_size]
         rows = _problem_rows(catalog, batch_ids)
+        blobs = _image_bytes(catalog, rows)
         for pid, idxs in zip(batch_ids, todo[start : start + batch_size], strict=True):
             row = rows[pid]
             req = GenerationRequest(
@@ -455,6 +483,7 @@ def _requests(
                 messages=tuple(templates.build(row)),
                 sample_indices=tuple(idxs),
                 params=params,
+                images=tuple(blobs[i] for i in row["images"]),
                 meta={
                     "problem": row["problem"],
                     "answer": row["answer"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import threading
 import time
@@ -101,11 +103,32 @@ class FakeChatServer(ThreadingHTTPServer):
         self.auth: list[str | None] = []
         self.statuses: Counter[int] = Counter()
         self.log: list[tuple[str, float, float]] = []
+        # per request: (MIME type, decoded bytes) of each image_url data-URL part, in order
+        self.images: list[list[tuple[str, bytes]]] = []
         self.arrived = threading.Event()  # set when the first request is in flight (tests wait on it)
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+
+def _split_content(content: Any) -> tuple[str, list[tuple[str, bytes]]]:
+    """(text, images) of an OpenAI message content: a string, or parts (text / image_url data URLs, which
+    are decoded here as a vision server would; anything else is a 400-worthy bug, so it raises)."""
+    if isinstance(content, str):
+        return content, []
+    texts, images = [], []
+    for part in content:
+        if part["type"] == "text":
+            texts.append(part["text"])
+        elif part["type"] == "image_url":
+            url = part["image_url"]["url"]
+            head, data = url.split(",", 1)
+            assert head.startswith("data:") and head.endswith(";base64"), head
+            images.append((head[len("data:") : -len(";base64")], base64.b64decode(data, validate=True)))
+        else:
+            raise ValueError(f"unknown content part {part['type']!r}")
+    return "".join(texts), images
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -135,19 +158,22 @@ class _Handler(BaseHTTPRequestHandler):
             s.max_in_flight = max(s.max_in_flight, s.in_flight)
             s.bodies.append(body)
             s.auth.append(self.headers.get("Authorization"))
-            prompt = body["messages"][-1]["content"]
+            prompt, images = _split_content(body["messages"][-1]["content"])
+            s.images.append(images)
             s.attempts[prompt] += 1
             attempt = s.attempts[prompt]
         s.arrived.set()
         t0 = time.perf_counter()
         try:
-            self._answer(body, prompt, attempt)
+            self._answer(body, prompt, attempt, images)
         finally:
             with s.lock:
                 s.in_flight -= 1
                 s.log.append((prompt, t0, time.perf_counter()))
 
-    def _answer(self, body: dict[str, Any], prompt: str, attempt: int) -> None:
+    def _answer(
+        self, body: dict[str, Any], prompt: str, attempt: int, images: list[tuple[str, bytes]] = ()
+    ) -> None:
         s = self.server
         if self.path != "/v1/chat/completions":
             return self._send(404, {"error": {"message": f"no route {self.path}"}})
@@ -181,7 +207,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "message": {
                     "role": "assistant",
                     "content": f"seed={seed + i if seed is not None else None} "
-                    f"so the answer is \\boxed{{42}}",
+                    + "".join(f"image={hashlib.sha256(b).hexdigest()[:12]} " for _, b in images)
+                    + "so the answer is \\boxed{42}",
                 },
                 "finish_reason": reason,
             }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from redstar_data.cli.app import app
@@ -26,8 +27,10 @@ def test_a_missing_tiny_model_says_how_to_build_it(cfg, tmp_path, monkeypatch):
 
     assert isinstance(res.exception, ConfigError), res.output  # the CLI's boundary prints it as one line
     msg = str(res.exception)
-    assert "model folder 'runs/tiny_qwen2' does not exist" in msg
-    assert "redstar train tiny-model runs/tiny_qwen2" in msg
+    path = yaml.safe_load(cfg.read_text())["model"]["path"]  # runs/tiny_qwen2, or runs/tiny_vlm
+    builder = "tiny-vlm" if "vlm" in path else "tiny-model"
+    assert f"model folder '{path}' does not exist" in msg
+    assert f"redstar train {builder} {path}" in msg
 
 
 def test_tiny_model_command_builds_what_the_configs_load(tmp_path, monkeypatch):
@@ -40,6 +43,26 @@ def test_tiny_model_command_builds_what_the_configs_load(tmp_path, monkeypatch):
     model = transformers.AutoModelForCausalLM.from_pretrained("runs/tiny_qwen2")
     text = tok.apply_chat_template([{"role": "user", "content": "What is 2 + 3?"}], tokenize=False)
     assert "<|im_start|>user" in text and model.config.vocab_size == len(tok)
+
+
+@pytest.mark.slow  # builds the VLM: ~5 s
+def test_tiny_vlm_command_builds_what_auto_classes_load(tmp_path, monkeypatch):
+    import transformers
+
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(app, ["train", "tiny-vlm", "runs/tiny_vlm"])
+    assert res.exit_code == 0, res.output
+    proc = transformers.AutoProcessor.from_pretrained("runs/tiny_vlm")
+    model = transformers.AutoModelForImageTextToText.from_pretrained("runs/tiny_vlm")
+    assert type(proc.image_processor).__name__.endswith("Pil")  # no torchvision needed
+    conv = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "Find x."}]}]
+    text = proc.apply_chat_template(conv, tokenize=False, add_generation_prompt=True)
+    assert "<|im_start|>user\n<image>Find x.<|im_end|>" in text
+    from PIL import Image
+
+    enc = proc(images=[Image.new("RGB", (120, 90), "white")], text=[text], return_tensors="pt")
+    assert enc["input_ids"][0].tolist().count(model.config.image_token_id) == 16
+    assert model.config.text_config.vocab_size == len(proc.tokenizer)
 
 
 def test_hub_ids_are_not_taken_for_local_paths(tmp_path, monkeypatch):

@@ -39,13 +39,35 @@ class SamplingParams:
 
 @dataclass(frozen=True)
 class GenerationRequest:
-    """One prompt (chat messages) for one problem; ``sample_indices`` are the samples still missing."""
+    """One prompt (chat messages) for one problem; ``sample_indices`` are the samples still missing.
+
+    ``images`` are the problem's image bytes, in the order the problem shows them (empty for text
+    problems). ``messages`` stay text: each backend puts the images into the first user message in its
+    own way (``with_image_parts``): OpenAI ``image_url`` data URLs, or ``{"type": "image"}`` placeholders
+    for a Hugging Face processor / vLLM's ``multi_modal_data``."""
 
     key: str  # problem_id
     messages: tuple[dict[str, str], ...]
     sample_indices: tuple[int, ...]
     params: SamplingParams
     meta: dict[str, Any] = field(default_factory=dict)  # e.g. problem, answer, level for the scripted teacher
+    images: tuple[bytes, ...] = ()
+
+
+def with_image_parts(
+    messages: Sequence[dict[str, Any]], parts: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``messages`` with the first user message turned into content parts: ``parts`` (one per image, in
+    order) then its text, the layout of TRL's vision exports and Qwen2.5-VL's examples. No parts: unchanged."""
+    out = [dict(m) for m in messages]
+    if not parts:
+        return out
+    for m in out:
+        if m.get("role") == "user":
+            text = m.get("content")
+            m["content"] = [*(dict(p) for p in parts), {"type": "text", "text": text}]
+            return out
+    raise ValueError("a request with images needs a user message to attach them to")
 
 
 @dataclass(frozen=True)
@@ -112,6 +134,17 @@ def iter_completions(
     it = iter(requests)
     while chunk := list(itertools.islice(it, batch_size)):
         yield backend.generate(chunk)
+
+
+def decode_image(blob: bytes) -> Any:
+    """A ``PIL.Image`` of image bytes, fully decoded, for processors and vLLM (they convert the mode)."""
+    import io
+
+    from PIL import Image
+
+    im = Image.open(io.BytesIO(blob))
+    im.load()
+    return im
 
 
 def contiguous_runs(indices: Sequence[int]) -> list[list[int]]:

@@ -34,17 +34,56 @@ except ImportError:  # pragma: no cover - Python 3.10, or httpx2 not installed
     import httpx  # type: ignore[no-redef]
 
 from redstar_data.errors import BackendError, ConfigError
-from redstar_data.generate.backends.base import Completion, GenerationRequest, SamplingParams, contiguous_runs
+from redstar_data.generate.backends.base import (
+    Completion,
+    GenerationRequest,
+    SamplingParams,
+    contiguous_runs,
+    with_image_parts,
+)
 from redstar_data.redact import redact_text
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
 
-def build_body(model: str, messages: Sequence[dict], params: SamplingParams, first: int, n: int) -> dict:
-    """The chat-completions JSON body for samples ``first .. first+n-1``; every sampling field explicit."""
+def image_parts(images: Sequence[bytes]) -> list[dict[str, Any]]:
+    """OpenAI content parts for image bytes: ``{"type": "image_url", "image_url": {"url": "data:...;base64,..."}}``.
+
+    The MIME type comes from the bytes (Pillow reads the header only), never from a file name."""
+    if not images:
+        return []
+    from redstar_data.images import image_data_url
+
+    return [{"type": "image_url", "image_url": {"url": image_data_url(b, image_format(b))}} for b in images]
+
+
+def image_format(blob: bytes) -> str:
+    """Pillow's format name of ``blob``, lowercase (``png``, ``jpeg``...); header only, no decoding."""
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(blob)) as im:
+            return str(im.format or "png").lower()
+    except Exception as e:  # noqa: BLE001 - any Pillow failure means the same: not an image we can send
+        raise BackendError(f"cannot read an image to send ({type(e).__name__}: {e})") from None
+
+
+def build_body(
+    model: str,
+    messages: Sequence[dict],
+    params: SamplingParams,
+    first: int,
+    n: int,
+    images: Sequence[bytes] = (),
+) -> dict:
+    """The chat-completions JSON body for samples ``first .. first+n-1``; every sampling field explicit.
+
+    ``images`` go into the first user message as ``image_url`` data-URL parts before its text."""
     body: dict[str, Any] = {
         "model": model,
-        "messages": list(messages),
+        "messages": with_image_parts(messages, image_parts(images)),
         "temperature": params.temperature,
         "top_p": params.top_p,
         "max_tokens": params.max_tokens,
@@ -240,7 +279,9 @@ class OpenAIBackend:
 
     async def _ask_n(self, req: GenerationRequest, run: list[int]) -> list[Completion]:
         try:
-            data = await self._post(build_body(self.model, req.messages, req.params, run[0], len(run)))
+            data = await self._post(
+                build_body(self.model, req.messages, req.params, run[0], len(run), req.images)
+            )
         except BackendError as e:
             if e.status == 400:  # maybe "n not supported": ask one by one
                 self.stats["n_fallbacks"] += 1
@@ -260,7 +301,7 @@ class OpenAIBackend:
 
     async def _ask_single(self, req: GenerationRequest, idx: int) -> Completion:
         try:
-            data = await self._post(build_body(self.model, req.messages, req.params, idx, 1))
+            data = await self._post(build_body(self.model, req.messages, req.params, idx, 1, req.images))
         except BackendError as e:
             return Completion(req.key, idx, "", "error", error=e.message)
         choices = data.get("choices") or []

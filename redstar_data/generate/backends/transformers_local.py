@@ -6,6 +6,10 @@ continue from the last position). The k missing samples of a problem come from o
 ``batch_size`` prompts. A sample is "length" when it used all ``max_new_tokens`` without reaching an
 end-of-sequence token. Sampling is seeded per batch from (seed, first problem, first sample index), so
 a re-run of the same batch reproduces it. Good for small models and tests; use vllm for real teachers.
+
+A vision-language model (its config has a ``vision_config``) is loaded with ``AutoProcessor`` and
+``AutoModelForImageTextToText``; each request's images become ``{"type": "image"}`` parts before the text
+of its first user message, and the processor expands them into the model's image tokens and pixels.
 """
 
 from __future__ import annotations
@@ -15,7 +19,12 @@ from typing import Any
 
 from redstar_data.deps import require
 from redstar_data.errors import BackendError
-from redstar_data.generate.backends.base import Completion, GenerationRequest
+from redstar_data.generate.backends.base import (
+    Completion,
+    GenerationRequest,
+    decode_image,
+    with_image_parts,
+)
 from redstar_data.ids import seeded_rank
 
 
@@ -38,6 +47,7 @@ class TransformersBackend:
         self.dtype = dtype
         self._tok: Any = None
         self._lm: Any = None
+        self._proc: Any = None  # the processor, when the model is a vision-language model
 
     def describe(self) -> dict[str, Any]:
         return {"device": self.device, "batch_size": self.batch_size, "dtype": self.dtype}
@@ -49,9 +59,17 @@ class TransformersBackend:
             if device == "auto":
                 device = "cuda" if torch.cuda.is_available() else "cpu"
             try:
-                tok = transformers.AutoTokenizer.from_pretrained(self.model)
-                lm = transformers.AutoModelForCausalLM.from_pretrained(self.model, dtype=self.dtype)
-            except OSError as e:
+                config = transformers.AutoConfig.from_pretrained(self.model)
+                if getattr(config, "vision_config", None) is not None:  # a VLM: processor + image-text class
+                    self._proc = transformers.AutoProcessor.from_pretrained(self.model)
+                    tok = self._proc.tokenizer
+                    lm = transformers.AutoModelForImageTextToText.from_pretrained(
+                        self.model, dtype=self.dtype
+                    )
+                else:
+                    tok = transformers.AutoTokenizer.from_pretrained(self.model)
+                    lm = transformers.AutoModelForCausalLM.from_pretrained(self.model, dtype=self.dtype)
+            except (OSError, ImportError) as e:
                 raise BackendError(
                     f"cannot load model {self.model!r}: {e}",
                     hint="pass a local model directory or a Hub id you have cached",
@@ -91,11 +109,7 @@ class TransformersBackend:
         import torch
 
         params = reqs[0].params
-        texts = [
-            tok.apply_chat_template(list(r.messages), tokenize=False, add_generation_prompt=True)
-            for r in reqs
-        ]
-        enc = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(self._device)
+        enc = self._encode(tok, reqs).to(self._device)
         base_seed = params.seed if params.seed is not None else 0
         torch.manual_seed(seeded_rank(f"{reqs[0].key}:{reqs[0].sample_indices[0]}", base_seed) % 2**63)
         sample = params.temperature > 0
@@ -129,5 +143,37 @@ class TransformersBackend:
             )
         return out
 
+    def _encode(self, tok: Any, reqs: list[GenerationRequest]) -> Any:
+        """Left-padded inputs of a batch: chat template + tokenizer, or for a VLM the processor with each
+        request's images (``{"type": "image"}`` parts in its first user message, pixels from the bytes)."""
+        if self._proc is None:
+            if any(r.images for r in reqs):
+                raise BackendError(
+                    f"model {self.model!r} is not a vision-language model but the problems have images",
+                    hint="use a VLM (its config has a vision_config), or select problems without images",
+                )
+            texts = [
+                tok.apply_chat_template(list(r.messages), tokenize=False, add_generation_prompt=True)
+                for r in reqs
+            ]
+            return tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        texts = [
+            self._proc.apply_chat_template(
+                with_image_parts(r.messages, [{"type": "image"}] * len(r.images)),
+                tokenize=False,
+                add_generation_prompt=True,
+            )
+            for r in reqs
+        ]
+        images = [decode_image(b) for r in reqs for b in r.images]  # in placeholder order, batch-wide
+        return self._proc(
+            images=images or None,
+            text=texts,
+            return_tensors="pt",
+            padding=True,
+            padding_side="left",
+            add_special_tokens=False,
+        )
+
     def close(self) -> None:
-        self._tok = self._lm = None
+        self._tok = self._lm = self._proc = None

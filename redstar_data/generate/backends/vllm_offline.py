@@ -6,28 +6,42 @@ same per-sample seeds as the HTTP backend. ``max_tokens`` is always set (vLLM's 
 engine is built with ``generation_config="vllm"`` so the model's generation_config.json cannot change
 sampling behind the run's back (TRAINING-NOTES §7).
 
-The request building (``build_vllm_inputs``) and the output mapping (``completions_from_outputs``) are
+Problems with images go through ``LLM.generate`` with ``{"prompt": <chat template output, with the
+model's image placeholders>, "multi_modal_data": {"image": [PIL images]}}`` (vLLM's offline multimodal
+input); text-only batches keep ``LLM.chat``.
+
+The request building (``build_vllm_inputs``, ``multimodal_prompts``) and the output mapping (``completions_from_outputs``) are
 pure functions, unit-tested without vLLM installed; the engine itself needs a GPU and the [vllm] extra.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from redstar_data.deps import require
-from redstar_data.generate.backends.base import Completion, GenerationRequest, contiguous_runs
+from redstar_data.generate.backends.base import (
+    Completion,
+    GenerationRequest,
+    contiguous_runs,
+    decode_image,
+    with_image_parts,
+)
 
 
 @dataclass(frozen=True)
 class VLLMEntry:
-    """One vLLM request: a conversation, its SamplingParams kwargs, and the sample indices it fills."""
+    """One vLLM request: a conversation, its SamplingParams kwargs, and the sample indices it fills.
+
+    With ``images``, the conversation's first user message holds one ``{"type": "image"}`` part per
+    image before its text: the model's chat template turns each into its image placeholder."""
 
     key: str
-    conversation: list[dict[str, str]]
+    conversation: list[dict[str, Any]]
     sampling: dict[str, Any]
     indices: tuple[int, ...]
+    images: tuple[bytes, ...] = ()
 
 
 def sampling_kwargs(req: GenerationRequest, first: int, n: int) -> dict[str, Any]:
@@ -54,12 +68,28 @@ def build_vllm_inputs(requests: Sequence[GenerationRequest]) -> list[VLLMEntry]:
             entries.append(
                 VLLMEntry(
                     req.key,
-                    [dict(m) for m in req.messages],
+                    with_image_parts(req.messages, [{"type": "image"}] * len(req.images)),
                     sampling_kwargs(req, run[0], len(run)),
                     tuple(run),
+                    tuple(req.images),
                 )
             )
     return entries
+
+
+def multimodal_prompts(
+    entries: Sequence[VLLMEntry], render: Callable[[list[dict[str, Any]]], str]
+) -> list[dict[str, Any]]:
+    """vLLM prompt dicts for ``LLM.generate``: the conversation rendered by the model's chat template
+    (``render``, with the generation prompt; it writes the image placeholders), plus
+    ``multi_modal_data={"image": [PIL images]}`` in placeholder order for entries with images."""
+    out: list[dict[str, Any]] = []
+    for e in entries:
+        prompt: dict[str, Any] = {"prompt": render(e.conversation)}
+        if e.images:
+            prompt["multi_modal_data"] = {"image": [decode_image(b) for b in e.images]}
+        out.append(prompt)
+    return out
 
 
 def completions_from_outputs(entries: Sequence[VLLMEntry], outputs: Sequence[Any]) -> list[Completion]:
@@ -124,6 +154,7 @@ class VLLMBackend:
             **(engine_kwargs or {}),
         }
         self._llm: Any = None
+        self._render: Callable[[list[dict[str, Any]]], str] | None = None
 
     def describe(self) -> dict[str, Any]:
         return dict(self.options)
@@ -146,8 +177,24 @@ class VLLMBackend:
         import vllm
 
         params = [vllm.SamplingParams(**e.sampling) for e in entries]
-        outputs = llm.chat([e.conversation for e in entries], params, use_tqdm=False)
+        if any(e.images for e in entries):
+            prompts = multimodal_prompts(entries, self._renderer())
+            outputs = llm.generate(prompts, params, use_tqdm=False)
+        else:
+            outputs = llm.chat([e.conversation for e in entries], params, use_tqdm=False)
         return completions_from_outputs(entries, outputs)
+
+    def _renderer(self) -> Callable[[list[dict[str, Any]]], str]:
+        """The model's own chat template (its processor's, which knows the image placeholders)."""
+        if self._render is None:
+            (transformers,) = require("the vllm backend with images", "vllm", "transformers")
+            proc = transformers.AutoProcessor.from_pretrained(self.model)
+
+            def render(conv: list[dict[str, Any]]) -> str:
+                return str(proc.apply_chat_template(conv, tokenize=False, add_generation_prompt=True))
+
+            self._render = render
+        return self._render
 
     def close(self) -> None:
         self._llm = None

