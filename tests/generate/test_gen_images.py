@@ -129,3 +129,67 @@ def test_transformers_backend_runs_a_vlm_with_the_images(tiny_vlm, shared_data, 
 
     want = proc.image_processor(images=[decode_image(r["image_bytes"][0]) for r in rows], return_tensors="pt")
     assert torch.allclose(seen[0], want["pixel_values"].to(seen[0].dtype))
+
+
+def _geo_problems(catalog, rows, *, drop_image: bool = False) -> list[str]:
+    """The rows as geometry problems whose ``images`` are the sha256 ids of their stored diagrams."""
+    import json
+
+    import pyarrow as pa
+
+    from redstar_data.ids import problem_id
+    from redstar_data.images.store import put_images
+
+    ids = []
+    for r in rows:
+        infos = put_images(catalog, r["image_bytes"][:0] if drop_image else r["image_bytes"])
+        image_ids = [i.image_id for i in infos] or [hashlib.sha256(b).hexdigest() for b in r["image_bytes"]]
+        ids.append(problem_id(r["problem"], image_ids))
+        catalog.insert_new(
+            "problems",
+            pa.table(
+                {
+                    "problem_id": [ids[-1]],
+                    "source_id": ["geo-test"],
+                    "domain": ["geometry"],
+                    "problem": [r["problem"]],
+                    "answer": [r["answer"]],
+                    "images": [json.dumps(image_ids)],
+                }
+            ),
+            ["problem_id"],
+        )
+    return ids
+
+
+def test_generate_sends_each_problems_stored_images(catalog, chat_server, shared_data):
+    """The generate stage reads a problem's image ids, fetches the bytes from the catalog and sends them."""
+    from redstar_data.generate.run import generate
+
+    rows = geo_rows(shared_data, 3)
+    ids = _geo_problems(catalog, rows)
+    be = OpenAIBackend("vlm-teacher", base_url=chat_server.base_url, **FAST)
+    try:
+        rep = generate(catalog, be, n=1, params=SamplingParams(n=1, max_tokens=8, seed=0))
+    finally:
+        be.close()
+    assert rep.n_generated == 3 and rep.n_failed == 0
+    got = sorted(img for per_request in chat_server.images for img in per_request)
+    assert got == sorted(("image/png", r["image_bytes"][0]) for r in rows)
+    texts = dict(catalog.rows("SELECT problem_id, text FROM traces"))
+    for pid, r in zip(ids, rows, strict=True):  # each trace answers its own problem's diagram
+        assert f"image={hashlib.sha256(r['image_bytes'][0]).hexdigest()[:12]}" in texts[pid]
+
+
+def test_generate_names_a_problem_whose_image_is_missing(catalog, chat_server, shared_data):
+    from redstar_data.errors import CatalogError
+    from redstar_data.generate.run import generate
+
+    (pid,) = _geo_problems(catalog, geo_rows(shared_data, 1), drop_image=True)
+    be = OpenAIBackend("vlm-teacher", base_url=chat_server.base_url, **FAST)
+    try:
+        with pytest.raises(CatalogError, match=f"problem {pid} shows image"):
+            generate(catalog, be, n=1, params=SamplingParams(n=1, max_tokens=8, seed=0))
+    finally:
+        be.close()
+    assert chat_server.bodies == []
