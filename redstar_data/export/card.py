@@ -25,6 +25,14 @@ def _size_category(n: int) -> str:
     return "1M<n<10M"
 
 
+def _size(n: float) -> str:
+    """Bytes for people: 1,234 B, 12.3 KB, 4.5 MB, 1.2 GB (decimal units, one decimal)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{int(n):,} B"
+
+
 def _table(title: str, header: list[str], rows: list[list[Any]]) -> str:
     out = [f"### {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
@@ -41,12 +49,13 @@ def render_card(manifest: dict[str, Any], recipe_text: str) -> str:
     if configs:  # the largest size is what `load_dataset(repo)` gives without a config name
         configs[-1]["default"] = True
     n_max = max((r["n_rows"] for r in manifest["rungs"]), default=0)
+    vision = any(r.get("images") for r in manifest["rungs"])
     header = {
         **({"configs": configs} if configs else {}),
         "pretty_name": manifest["name"],
         "size_categories": [_size_category(n_max)],
-        "task_categories": [TASK[manifest["kind"]]],
-        "tags": ["redstar", "long-cot", "reasoning", manifest["kind"]],
+        "task_categories": ["image-text-to-text" if vision else TASK[manifest["kind"]]],
+        "tags": ["redstar", "long-cot", "reasoning", manifest["kind"], *(["multimodal"] if vision else [])],
     }
     parts = ["---", yaml.safe_dump(header, sort_keys=False, allow_unicode=True).rstrip(), "---", ""]
     parts.append(f"# {manifest['name']}\n")
@@ -59,6 +68,13 @@ def render_card(manifest: dict[str, Any], recipe_text: str) -> str:
             "rl": "Rows have a conversational `prompt` and an `answer` (plus `tests` for code) for TRL's "
             "GRPOTrainer / RLOOTrainer reward functions.",
         }[manifest["kind"]]
+        + (
+            " Every message's `content` is a list of parts (`{\"type\": \"image\"}` placeholders, then "
+            "`{\"type\": \"text\"}`), and the `images` column holds the images in placeholder order "
+            "(`datasets` `Image` features: `load_dataset` gives PIL images)."
+            if vision
+            else ""
+        )
         + " Every row carries `problem_id`, its trace id(s), run, teacher model, the trace's own `source_id`, "
         "the verifier and its label.\n"
     )
@@ -102,6 +118,30 @@ def render_card(manifest: dict[str, Any], recipe_text: str) -> str:
             sorted(largest["by_difficulty"].items()),
         )
     )
+    if vision:
+        parts.append("## Images\n")
+        parts.append(
+            "Image bytes are stored in the parquet files (an image shown by several rows is stored in each).\n"
+        )
+        parts.append(
+            _table(
+                "Images per size",
+                ["config", "rows with images", "images", "distinct images", "total size", "mean size", "formats"],
+                [
+                    [
+                        r["config"],
+                        r["images"]["rows_with_images"],
+                        r["images"]["images"],
+                        r["images"]["unique_images"],
+                        _size(r["images"]["bytes"]),
+                        _size(r["images"]["mean_bytes"]),
+                        ", ".join(f"{f} {n}" for f, n in sorted(r["images"]["formats"].items())) or "-",
+                    ]
+                    for r in manifest["rungs"]
+                    if r.get("images")
+                ],
+            )
+        )
     stats = [
         [r["config"], *(r["tokens"].get(k, "") for k in ("min", "mean", "p50", "p90", "max"))]
         for r in manifest["rungs"]

@@ -7,6 +7,13 @@
 - rl: ``prompt`` = [system, user] + ``answer`` (+ ``tests`` for code): TRL "prompt-only"; GRPO/RLOO
   pass ``answer``/``tests`` to reward functions by name.
 
+Problems with images (a ``Shape`` with ``images``) give TRL's vision rows: every message's ``content`` is a
+list of parts, the user turn ``[{"type": "image"}, ..., {"type": "text", "text": ...}]`` with one image part
+per image in the order the problem shows them, plus an ``images`` column of ``{"bytes", "path"}`` structs
+(the ``datasets`` ``Image`` encoding) joined in from the ``images`` blob table. Multiple-choice problems get
+their lettered options after the text (``redstar_data.choices``); RL rows then also carry ``choices`` and
+``answer_letter`` for the reward function. A text-only selection keeps exactly the text-only shapes.
+
 Every row also carries its lineage: ``problem_id``, ``problem_source_id`` (the source the problem was first
 ingested from) and, per trace, its id, ``run_id``, teacher ``model``, ``source_id`` (the trace's own source:
 the file an imported response came from, else the problem's), ``verifier``/``verifier_version`` and
@@ -15,74 +22,146 @@ the file an imported response came from, else the problem's), ``verifier``/``ver
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from redstar_data.catalog.quote import literal
+from redstar_data.choices import choices_block_sql
 from redstar_data.recipes.schema import Recipe
 
 
-def _user(template: str) -> str:
+@dataclass(frozen=True)
+class Shape:
+    """What the selected problems need beyond plain text (decided once per export from the selection)."""
+
+    images: bool = False  # vision rows: content-part lists + an ``images`` column
+    choices: bool = False  # lettered options after the problem text; RL rows carry choices/answer_letter
+
+
+TEXT = Shape()
+
+# one image part of a user turn; ``text`` is NULL so every part has the same struct type
+_IMAGE_PART = "{'type': 'image', 'text': CAST(NULL AS VARCHAR)}"
+# the problem's images, in the order it lists them, as datasets ``Image`` structs (bytes joined from the
+# blob table); ``pi`` is one row per problem with images, so text-only problems take no part in the join
+_IMAGES_JOIN = (
+    "LEFT JOIN (SELECT e.problem_id, list({'bytes': im.bytes, 'path': CAST(NULL AS VARCHAR)} ORDER BY e.i) "
+    "AS images FROM (SELECT q.problem_id, unnest(CAST(q.images AS VARCHAR[])) AS image_id, "
+    "generate_subscripts(CAST(q.images AS VARCHAR[]), 1) AS i FROM problems q "
+    "WHERE q.problem_id IN (SELECT problem_id FROM {table})) e "
+    "JOIN images im USING (image_id) GROUP BY e.problem_id) pi ON pi.problem_id = s.problem_id"
+)
+_IMAGES = "coalesce(pi.images, [])"
+
+
+def _problem(shape: Shape) -> str:
+    return f"(p.problem || {choices_block_sql('p.choices')})" if shape.choices else "p.problem"
+
+
+def _user(template: str, shape: Shape = TEXT) -> str:
     if template == "{problem}":
-        return "p.problem"
-    return f"replace({literal(template)}, '{{problem}}', p.problem)"
+        return _problem(shape)
+    return f"replace({literal(template)}, '{{problem}}', {_problem(shape)})"
 
 
-def _prompt(r: Recipe) -> str:
+def _text(expr: str) -> str:
+    """One text part (vision rows: every ``content`` is a list of parts)."""
+    return f"[{{'type': 'text', 'text': {expr}}}]"
+
+
+def _user_parts(template: str, shape: Shape) -> str:
+    """The vision user turn: one image part per image, then the text."""
+    return f"list_transform(range(len({_IMAGES})), lambda x: {_IMAGE_PART}) || {_text(_user(template, shape))}"
+
+
+def _msg(role: str, content: str) -> str:
+    return f"{{'role': '{role}', 'content': {content}}}"
+
+
+def _prompt_msgs(r: Recipe, shape: Shape) -> list[str]:
     f = r.fmt
-    return (
-        f"[{{'role': 'system', 'content': {literal(f.system_prompt)}}}, "
-        f"{{'role': 'user', 'content': {_user(f.user_template)}}}]"
-    )
+    if shape.images:
+        return [_msg("system", _text(literal(f.system_prompt))), _msg("user", _user_parts(f.user_template, shape))]
+    return [_msg("system", literal(f.system_prompt)), _msg("user", _user(f.user_template, shape))]
 
 
-def sft_columns(r: Recipe) -> tuple[str, str]:
-    """(SELECT list, FROM/JOIN clause) over the selection table aliased ``s``."""
-    f = r.fmt
+def _prompt(r: Recipe, shape: Shape = TEXT) -> str:
+    return "[" + ", ".join(_prompt_msgs(r, shape)) + "]"
+
+
+def _assistant(text: str, shape: Shape) -> str:
+    return _msg("assistant", _text(text) if shape.images else text)
+
+
+def _joins(base: str, shape: Shape) -> str:
+    return f"{base} {_IMAGES_JOIN}" if shape.images else base
+
+
+def sft_columns(r: Recipe, shape: Shape = TEXT) -> tuple[str, str]:
+    """(SELECT list, FROM/JOIN clause) over the selection table aliased ``s`` (``{table}`` in the joins)."""
+    messages = "[" + ", ".join([*_prompt_msgs(r, shape), _assistant("t.text", shape)]) + "]"
     cols = (
         "s.problem_id, s.trace_id, s.run_id, s.model, s.trace_source AS source_id, "
         f"s.source_id AS problem_source_id, {literal(r.traces.verifier)} AS verifier, s.verifier_version, s.label, "
-        "s.difficulty, t.n_tokens, "
-        f"[{{'role': 'system', 'content': {literal(f.system_prompt)}}}, "
-        f"{{'role': 'user', 'content': {_user(f.user_template)}}}, "
-        "{'role': 'assistant', 'content': t.text}] AS messages"
+        f"s.difficulty, t.n_tokens, {messages} AS messages"
     )
-    return cols, "JOIN problems p USING (problem_id) JOIN traces t ON t.trace_id = s.trace_id"
+    if shape.images:
+        cols += f", {_IMAGES} AS images"
+    return cols, _joins("JOIN problems p USING (problem_id) JOIN traces t ON t.trace_id = s.trace_id", shape)
 
 
-def dpo_columns(r: Recipe) -> tuple[str, str]:
+def dpo_columns(r: Recipe, shape: Shape = TEXT) -> tuple[str, str]:
     cols = (
         "s.problem_id, s.chosen_trace_id, s.rejected_trace_id, s.run_id AS chosen_run_id, "
         "s.rejected_run_id, s.model AS chosen_model, s.rejected_model, s.trace_source AS source_id, "
         "s.rejected_trace_source AS rejected_source_id, s.source_id AS problem_source_id, "
         f"{literal(r.traces.verifier)} AS verifier, s.verifier_version, s.label AS chosen_label, s.rejected_label, "
         "s.difficulty, "
-        f"{_prompt(r)} AS prompt, "
-        "[{'role': 'assistant', 'content': c.text}] AS chosen, "
-        "[{'role': 'assistant', 'content': x.text}] AS rejected, "
+        f"{_prompt(r, shape)} AS prompt, "
+        f"[{_assistant('c.text', shape)}] AS chosen, "
+        f"[{_assistant('x.text', shape)}] AS rejected, "
         "c.n_tokens AS chosen_tokens, x.n_tokens AS rejected_tokens"
     )
+    if shape.images:
+        cols += f", {_IMAGES} AS images"
     joins = (
         "JOIN problems p USING (problem_id) JOIN traces c ON c.trace_id = s.chosen_trace_id "
         "JOIN traces x ON x.trace_id = s.rejected_trace_id"
     )
-    return cols, joins
+    return cols, _joins(joins, shape)
 
 
-def rl_columns(r: Recipe) -> tuple[str, str]:
+def rl_columns(r: Recipe, shape: Shape = TEXT) -> tuple[str, str]:
     cols = (
         "s.problem_id, s.source_id, s.difficulty, p.domain, "
-        f"{_prompt(r)} AS prompt, p.answer, CAST(p.tests AS VARCHAR) AS tests, s.pass_rate"
+        f"{_prompt(r, shape)} AS prompt, p.answer, CAST(p.tests AS VARCHAR) AS tests, s.pass_rate"
     )
-    return cols, "JOIN problems p USING (problem_id)"
+    if shape.images or shape.choices:
+        cols += ", CAST(p.choices AS VARCHAR[]) AS choices, p.answer_letter"
+    if shape.images:
+        cols += f", {_IMAGES} AS images"
+    return cols, _joins("JOIN problems p USING (problem_id)", shape)
 
 
 # The columns each TRL trainer reads (TRL 1.16 dataset_formats; TRAINING-NOTES §3-§5).
 TRL_COLUMNS = {"sft": ("messages",), "dpo": ("prompt", "chosen", "rejected"), "rl": ("prompt", "answer")}
 
 
-def rows_sql(r: Recipe, table: str, n: int, split: str | None) -> str:
+def trl_columns(kind: str, shape: Shape) -> list[str]:
+    """The columns a trainer reads from this export (vision: + ``images``; RL choices: + the choice columns)."""
+    cols = list(TRL_COLUMNS[kind])
+    if kind == "rl" and (shape.images or shape.choices):
+        cols += ["choices", "answer_letter"]
+    if shape.images:
+        cols.append("images")
+    return cols
+
+
+def rows_sql(r: Recipe, table: str, n: int, split: str | None, shape: Shape = TEXT) -> str:
     """The shaped rows of the first ``n`` selected items of one split, in ladder order."""
     from redstar_data.registry import FORMATS
 
-    cols, joins = FORMATS.get(r.kind)(r)
+    cols, joins = FORMATS.get(r.kind)(r, shape)
+    joins = joins.replace("{table}", table)
     cond = f"s.ord <= {int(n)}"
     if split == "train":
         cond += " AND NOT s.is_val"

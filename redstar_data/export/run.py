@@ -44,6 +44,7 @@ class Rung:
     by_difficulty: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, float] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
+    images: dict[str, Any] = field(default_factory=dict)  # image counts and sizes (vision exports only)
 
 
 @dataclass
@@ -65,6 +66,7 @@ class ExportReport:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     token_counters: list[str] = field(default_factory=list)  # what counted the n_tokens of the rows
+    shape: formats.Shape = formats.TEXT  # images / choices, from the selection
     # dry run: (step, excluded by it or None where the unit changes, remaining), problems → rows
     funnel: list[tuple[str, int | None, int]] = field(default_factory=list)
 
@@ -122,6 +124,74 @@ def _token_counters(cat: Catalog, kind: str) -> list[str]:
         f"FROM {SEL} s JOIN traces t ON t.trace_id = s.{col} ORDER BY 1"
     )
     return [r[0] for r in rows]
+
+
+def _shape(cat: Catalog) -> formats.Shape:
+    """Vision rows when any selected problem has an image; choice columns when any has choices."""
+    row = cat.one(
+        f"SELECT coalesce(bool_or(coalesce(json_array_length(p.images), 0) > 0), FALSE), "
+        f"coalesce(bool_or(coalesce(json_array_length(p.choices), 0) > 0), FALSE) "
+        f"FROM {SEL} s JOIN problems p USING (problem_id)"
+    )
+    return formats.Shape(images=bool(row and row[0]), choices=bool(row and row[1]))
+
+
+def _check_images(cat: Catalog, recipe: Recipe, file: str) -> None:
+    """Every image a selected problem names has its bytes in the catalog (else rows would lose images),
+    and the output formats can carry image bytes."""
+    missing = cat.one(
+        f"SELECT count(*), min(e.image_id), min(e.problem_id) FROM (SELECT p.problem_id, "
+        f"unnest(CAST(p.images AS VARCHAR[])) AS image_id FROM problems p "
+        f"WHERE p.problem_id IN (SELECT problem_id FROM {SEL})) e "
+        "ANTI JOIN images im USING (image_id)"
+    )
+    if missing and missing[0]:
+        raise CatalogError(
+            f"{missing[0]} image(s) of the selected problems have no bytes in the catalog's images table "
+            f"(e.g. image {missing[1]} of problem {missing[2]})",
+            hint="re-ingest the source that holds these images (redstar ingest), or exclude those problems "
+            "with select.where",
+        )
+    if "jsonl" in recipe.output.formats:
+        raise RecipeError(
+            "the selection has problems with images, and JSON lines cannot carry image bytes",
+            file=file,
+            key="output.formats",
+            hint="use parquet (and/or hf_disk): `datasets.load_dataset('parquet', ...)` gives PIL images",
+        )
+
+
+def _image_stats(cat: Catalog, n: int) -> dict[str, Any]:
+    """Images in the first ``n`` rows: as written (one per row that shows it) and distinct, with sizes."""
+    row = cat.one(
+        f"WITH e AS (SELECT s.problem_id, unnest(CAST(p.images AS VARCHAR[])) AS image_id FROM {SEL} s "
+        f"JOIN problems p USING (problem_id) WHERE s.ord <= ?) "
+        "SELECT count(DISTINCT e.problem_id), count(*), count(DISTINCT image_id), sum(im.n_bytes), "
+        "(SELECT sum(n_bytes) FROM images WHERE image_id IN (SELECT image_id FROM e)) "
+        "FROM e JOIN images im USING (image_id)",
+        [n],
+    )
+    rows_with = int(cat.scalar(
+        f"SELECT count(*) FROM {SEL} s JOIN problems p USING (problem_id) "
+        "WHERE s.ord <= ? AND coalesce(json_array_length(p.images), 0) > 0",
+        [n],
+    ))  # fmt: skip
+    fmts = cat.rows(
+        f"SELECT im.format, count(*) FROM (SELECT DISTINCT unnest(CAST(p.images AS VARCHAR[])) AS image_id "
+        f"FROM {SEL} s JOIN problems p USING (problem_id) WHERE s.ord <= ?) e JOIN images im USING (image_id) "
+        "GROUP BY 1 ORDER BY 1",
+        [n],
+    )
+    _problems, n_images, n_unique, total, unique_total = row or (0, 0, 0, 0, 0)
+    return {
+        "rows_with_images": rows_with,
+        "images": int(n_images or 0),
+        "unique_images": int(n_unique or 0),
+        "bytes": int(total or 0),
+        "unique_bytes": int(unique_total or 0),
+        "mean_bytes": round(int(total or 0) / n_images, 1) if n_images else 0.0,
+        "formats": {str(f): int(c) for f, c in fmts},
+    }
 
 
 def _verifier_versions(cat: Catalog, recipe: Recipe) -> dict[str, str]:
@@ -266,6 +336,9 @@ def export(
     progress(ProgressEvent(STAGE, 0, None, message="selecting"))
     _materialise(catalog, recipe, file)
     available = int(catalog.scalar(f"SELECT count(*) FROM {SEL}"))
+    shape = _shape(catalog)
+    if shape.images and not dry_run:
+        _check_images(catalog, recipe, file)
     sizes = resolve_sizes(recipe.size_list, available, allow_smaller=recipe.allow_smaller, file=file)
     export_id = f"{recipe.name}-{rhash[:8]}-{fingerprint[:8]}"
     rungs: list[Rung] = []
@@ -289,6 +362,7 @@ def export(
                 by_run=_counts(catalog, n, "run_id") if recipe.kind != "rl" else {},
                 by_difficulty=_counts(catalog, n, "difficulty"),
                 tokens=_token_stats(catalog, n),
+                images=_image_stats(catalog, n) if shape.images else {},
             )
         )
     report = ExportReport(
@@ -302,6 +376,7 @@ def export(
         rungs=rungs,
         verifier_versions=_verifier_versions(catalog, recipe),
         token_counters=_token_counters(catalog, recipe.kind),
+        shape=shape,
         dry_run=dry_run,
         hub_repo=push or recipe.output.hub_repo,
     )
@@ -347,19 +422,27 @@ def _write_files(
     total = sum(r.n_rows for r in report.rungs)
     done = 0
     out_cfg = recipe.output
+    shape = report.shape
+    group = out_cfg.row_group_size
+    meta = None
+    if shape.images:
+        meta = writers.image_features_metadata()
+        if "row_group_size" not in out_cfg.model_fields_set:
+            group = writers.IMAGE_ROW_GROUP_SIZE
     for rung in report.rungs:
         rdir = stage / rung.config if recipe.is_ladder else stage
         parquet_files: dict[str, Path] = {}
         for split in ("train", "validation"):
             if split == "validation" and recipe.split.validation == 0:
                 continue
-            sql = formats.rows_sql(recipe, SEL, rung.n_rows, split)
+            sql = formats.rows_sql(recipe, SEL, rung.n_rows, split, shape)
             p = rdir / f"{split}.parquet"
             n, _ = writers.write_parquet(
-                catalog.batches(sql, batch_size=out_cfg.row_group_size),
+                catalog.batches(sql, batch_size=group),
                 p,
-                row_group_size=out_cfg.row_group_size,
+                row_group_size=group,
                 compression=out_cfg.compression,
+                metadata=meta,
             )
             parquet_files[split] = p
             rung.files[split] = str(p.relative_to(stage))
@@ -386,6 +469,8 @@ def _manifest(report: ExportReport, recipe: Recipe) -> dict[str, Any]:
     rungs = []
     for r in report.rungs:
         d = asdict(r)
+        if not d["images"]:  # text-only exports keep their manifest as it was
+            del d["images"]
         d["sha256"] = {s: writers.sha256_file(stage / f) for s, f in sorted(r.files.items())}
         rungs.append(d)
     return {
@@ -401,7 +486,7 @@ def _manifest(report: ExportReport, recipe: Recipe) -> dict[str, Any]:
         "seed": recipe.seed,
         "ladder": recipe.is_ladder,
         "available": report.available,
-        "columns": list(formats.TRL_COLUMNS[report.kind]),
+        "columns": formats.trl_columns(report.kind, report.shape),
         "rungs": rungs,
     }
 

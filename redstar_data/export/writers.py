@@ -3,7 +3,8 @@
 Parquet: rows are re-batched into fixed row groups (``row_group_size``) and each group is written from
 contiguous arrays, so the bytes do not depend on how DuckDB happened to chunk its Arrow stream (that
 depends on threads). pyarrow writes no timestamps; the only metadata is ``created_by`` (the pyarrow
-version) and the Arrow schema. JSONL: one ``json.dumps(sort_keys)`` line per row. save_to_disk: a
+version) and the Arrow schema (for image exports, plus the ``huggingface`` features entry that tells
+``datasets`` the ``images`` column holds ``Image`` values, so loaders decode PIL images). JSONL: one ``json.dumps(sort_keys)`` line per row. save_to_disk: a
 ``datasets.DatasetDict`` whose fingerprint is derived from the file contents, not random.
 """
 
@@ -17,6 +18,18 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+
+# rows per parquet row group for image exports (unless the recipe sets one): what ``datasets`` itself uses
+# for image sets, so a reader (or the Hub's viewer) holds a few MB of images per group, not 10,000 images
+IMAGE_ROW_GROUP_SIZE = 100
+
+
+def image_features_metadata(column: str = "images") -> dict[bytes, bytes]:
+    """Parquet schema metadata marking ``column`` (a list of ``{bytes, path}`` structs) as a
+    ``datasets`` ``List(Image())`` feature; other columns keep the types ``datasets`` infers from Arrow."""
+    features = {column: {"feature": {"_type": "Image"}, "_type": "List"}}
+    return {b"huggingface": json.dumps({"info": {"features": features}}, sort_keys=True).encode()}
 
 
 def _regroup(reader: pa.RecordBatchReader, size: int) -> Iterator[pa.Table]:
@@ -41,12 +54,16 @@ def write_parquet(
     *,
     row_group_size: int = 10_000,
     compression: str = "snappy",
+    metadata: dict[bytes, bytes] | None = None,
 ) -> tuple[int, pa.Schema]:
-    """Stream ``reader`` into one parquet file; returns (rows, schema). Bounded memory: one row group."""
+    """Stream ``reader`` into one parquet file; returns (rows, schema). Bounded memory: one row group.
+    ``metadata`` is added to the schema's (e.g. ``image_features_metadata()``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     rows = 0
     schema = reader.schema
+    if metadata:
+        schema = schema.with_metadata({**(schema.metadata or {}), **metadata})
     with pq.ParquetWriter(
         tmp,
         schema,

@@ -178,3 +178,107 @@ def write_recipe(tmp_path: Path):
         return p
 
     return _write
+
+
+GEO_SCHEMA = (  # migration 0008's shape (GEO-DESIGN.md), made here only when the catalog predates it
+    "CREATE TABLE IF NOT EXISTS images (image_id VARCHAR PRIMARY KEY, bytes BLOB NOT NULL, "
+    "format VARCHAR NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, n_bytes BIGINT NOT NULL)",
+    "ALTER TABLE problems ADD COLUMN IF NOT EXISTS choices JSON",
+    "ALTER TABLE problems ADD COLUMN IF NOT EXISTS answer_letter VARCHAR",
+)
+
+
+def build_geo_catalog(cat, *, samples: int = 3) -> Built:
+    """The demo's geometry problems (a Pillow diagram each, some multiple choice) in source ``geo``, with
+    ``samples`` traces each labelled by verifier ``geometry``: sample i of problem j is correct when
+    (i + j) % 3 != 0. The last problem shows its diagram twice (two image parts, same bytes)."""
+    import hashlib
+    import json
+
+    from redstar_data.ingest.demo_geometry import geometry_problems
+
+    for stmt in GEO_SCHEMA:
+        cat.execute(stmt)
+    rows = geometry_problems()
+    blobs = {hashlib.sha256(r["image_bytes"]).hexdigest(): r["image_bytes"] for r in rows}
+    from PIL import Image
+    import io
+
+    imgs = {"image_id": [], "bytes": [], "format": [], "width": [], "height": [], "n_bytes": []}
+    for iid, b in blobs.items():
+        w, h = Image.open(io.BytesIO(b)).size
+        for k, v in zip(imgs, (iid, b, "png", w, h, len(b)), strict=True):
+            imgs[k].append(v)
+    cat.insert_new(
+        "images",
+        pa.table({**imgs, "bytes": pa.array(imgs["bytes"], pa.binary())}),
+        ["image_id"],
+    )
+    cat.append("sources", pa.table({"source_id": ["geo"], "kind": ["file"], "uri": ["geo.jsonl"],
+                                    "is_benchmark": [False]}))  # fmt: skip
+    probs: dict[str, dict] = {}
+    for j, r in enumerate(rows):
+        ids = [hashlib.sha256(r["image_bytes"]).hexdigest()]
+        if j == len(rows) - 1:
+            ids = ids * 2
+        pid = problem_id(r["problem"], ids)
+        probs[pid] = {
+            "problem_id": pid,
+            "source_id": "geo",
+            "source_key": r["id"],
+            "row_number": j + 1,
+            "domain": "geometry",
+            "problem": r["problem"],
+            "answer": r["answer"],
+            "level": r["level"],
+            "images": json.dumps(ids),
+            "choices": None if r["choices"] is None else json.dumps(r["choices"]),
+            "answer_letter": r["answer_letter"],
+            "j": j,
+        }
+    cols = ["problem_id", "source_id", "source_key", "row_number", "domain", "problem", "answer", "level"]
+    tbl = {c: [p[c] for p in probs.values()] for c in cols}
+    for c in ("images", "choices", "answer_letter"):
+        tbl[c] = pa.array([p[c] for p in probs.values()], pa.string())
+    cat.insert_new("problems", pa.table(tbl), ["problem_id"])
+    cat.insert_new(
+        "problem_sources",
+        pa.table({"problem_id": list(probs), "source_id": ["geo"] * len(probs)}),
+        ["problem_id", "source_id"],
+    )
+    cat.append("runs", pa.table({"run_id": ["geo-teacher"], "kind": ["teacher"]}))
+    traces: dict[str, dict] = {}
+    for pid, p in probs.items():
+        for i in range(samples):
+            tid = trace_id(pid, "geo-teacher", i)
+            ok = (i + p["j"]) % 3 != 0
+            final = (p["answer_letter"] or p["answer"]) if ok else "0"
+            traces[tid] = {
+                "trace_id": tid,
+                "problem_id": pid,
+                "run_id": "geo-teacher",
+                "sample_index": i,
+                "text": f"<think>geo sample {i} of {p['j']}</think> The answer is \\boxed{{{final}}}.",
+                "finish_reason": "stop",
+                "n_tokens": 50 * (i + 1) + p["j"],
+                "label": "correct" if ok else "incorrect",
+            }
+    tcols = ["trace_id", "problem_id", "run_id", "sample_index", "text", "finish_reason", "n_tokens"]
+    cat.insert_new("traces", pa.table({c: [t[c] for t in traces.values()] for c in tcols}), ["trace_id"])
+    cat.append(
+        "verifications",
+        pa.table(
+            {
+                "trace_id": list(traces),
+                "verifier": ["geometry"] * len(traces),
+                "verifier_version": ["1"] * len(traces),
+                "label": [t["label"] for t in traces.values()],
+            }
+        ),
+    )
+    return Built(problems=probs, traces=traces)
+
+
+@pytest.fixture
+def geo(catalog) -> Built:
+    return build_geo_catalog(catalog)

@@ -50,7 +50,7 @@ def test_every_registry_entry_resolves_to_a_part_of_its_kind():
         p = PICKERS.get(name)
         assert isinstance(p, Picker) and p.name == name and name.endswith("_" + p.label)
     for name in FORMATS.names():
-        assert list(inspect.signature(FORMATS.get(name)).parameters) == ["r"]
+        assert list(inspect.signature(FORMATS.get(name)).parameters) == ["r", "shape"]
     for name in SOURCES.names():
         assert list(inspect.signature(SOURCES.get(name)).parameters) == ["spec"]
     for name in VERIFIERS.names():

@@ -1,0 +1,39 @@
+"""How multiple-choice options are written into a prompt: one format, in Python and in DuckDB SQL.
+
+A multiple-choice problem is unanswerable without its options, so wherever a problem's text becomes a
+prompt (the teacher's prompt at generation, the user turn of an export) its ``choices`` follow the text
+as a lettered block::
+
+    <problem>
+
+    Choices:
+    A. 30
+    B. 45
+
+``choices_block`` (Python) and ``choices_block_sql`` (a DuckDB expression over a JSON column) give the
+same string; a problem without choices gets ``""``, so text-only prompts are unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+HEADER = "\n\nChoices:\n"
+
+
+def choices_block(choices: Sequence[str] | None) -> str:
+    """The lettered options to append to a problem's text ('' for none)."""
+    if not choices:
+        return ""
+    return HEADER + "\n".join(f"{LETTERS[i]}. {c}" for i, c in enumerate(choices))
+
+
+def choices_block_sql(col: str) -> str:
+    """DuckDB expression equal to ``choices_block`` for a JSON list column ``col`` (NULL or [] → '')."""
+    lst = f"CAST({col} AS VARCHAR[])"
+    return (
+        f"CASE WHEN {col} IS NULL OR len({lst}) = 0 THEN '' ELSE "
+        f"E'\\n\\nChoices:\\n' || array_to_string(list_transform({lst}, "
+        "lambda c, i: chr(CAST(64 + i AS INTEGER)) || '. ' || c), E'\\n') END"
+    )
