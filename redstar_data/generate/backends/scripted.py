@@ -10,6 +10,8 @@ verification, quality filters, pickers and DPO pairing have realistic material w
 * a wrong final answer with probability ``0.05 + 0.10 * (level - 1)`` (5% at level 1, 45% at level 5);
 * occasional truncation (finish_reason "length") and occasional missing final answer;
 * lengths that vary between samples, so shortest/longest pickers make a difference;
+* geometry problems with options (read back from the prompt's ``Choices:`` block, ``redstar_data.choices``)
+  are answered by letter or by value (``C``, ``(C)``, ``C: 30``, ``30``); a wrong answer names another option;
 * deterministic per (seed, problem_id, sample_index), whatever the batch or order.
 
 Token counts use a regex (words and single punctuation marks), and ``max_tokens`` is respected with it.
@@ -23,6 +25,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from redstar_data.choices import HEADER, LETTERS
 from redstar_data.generate.backends.base import Completion, GenerationRequest
 from redstar_data.ids import seeded_rank
 
@@ -151,10 +154,15 @@ class ScriptedTeacher:
         programs = syn.get("demo_programs") if meta.get("domain") == "code" else None
         if isinstance(programs, dict) and programs.get("right"):
             return self._code(req, idx, rng, problem, programs, meta.get("level"))
-        wrong = bool(answer) and rng.random() < wrong_rate(meta.get("level"))
+        geometry = meta.get("domain") == "geometry"
+        # geometry: a higher wrong rate than for maths, so the demo's few problems show both labels
+        wrong = bool(answer) and rng.random() < wrong_rate(meta.get("level")) + (0.2 if geometry else 0.0)
         final = perturb_answer(answer, rng) if wrong else answer
         if not answer:  # nothing to aim for: an honest guess
             final = str(rng.randint(1, 100))
+        choices = _choices(meta, req.messages) if geometry else []
+        if choices and answer in choices:
+            final = _choice_answer(rng, choices, choices.index(answer), wrong)
 
         text = self._compose(rng, problem, steps, syn.get("family"), final, wrong)
         reason = "stop"
@@ -237,8 +245,37 @@ class ScriptedTeacher:
         return "\n\n".join(parts)
 
 
+def _choices(meta: dict[str, Any], messages: Sequence[dict[str, Any]]) -> list[str]:
+    """The options of a multiple-choice problem: given in ``meta``, else read back from the prompt's
+    ``Choices:`` block (what a real teacher sees)."""
+    given = meta.get("choices") or (meta.get("meta") or {}).get("choices")
+    if isinstance(given, list) and given:
+        return [str(c) for c in given]
+    text = _last_user(messages)
+    block = text.rsplit(HEADER, 1)
+    if len(block) != 2:
+        return []
+    out = []
+    for i, line in enumerate(block[1].split("\n")):
+        if i >= len(LETTERS) or not line.startswith(f"{LETTERS[i]}. "):
+            break
+        out.append(line[3:])
+    return out
+
+
+def _choice_answer(rng: random.Random, choices: list[str], right: int, wrong: bool) -> str:
+    """A final answer to a multiple-choice problem, written the ways models write them; a wrong one names
+    another option."""
+    k = rng.choice([i for i in range(len(choices)) if i != right]) if wrong and len(choices) > 1 else right
+    letter = LETTERS[k]
+    return rng.choice([letter, f"({letter})", f"{letter}: {choices[k]}", choices[k]])
+
+
 def _last_user(messages: Sequence[dict[str, str]]) -> str:
     for m in reversed(messages):
         if m.get("role") == "user":
-            return m.get("content", "")
+            content = m.get("content", "")
+            if isinstance(content, list):  # content parts (vision prompts): the text parts
+                return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text")
+            return content
     return ""
