@@ -5,7 +5,8 @@ read with ``ast`` (module level and inside functions alike: a lazy import is sti
 edge that is not listed fails here; adding it to ALLOWED is a design decision, and ALLOWED itself must
 stay acyclic. Layers, bottom to top:
 
-  base      errors, ids, progress, deps, registry, tokens, redact (names parts as strings; imports none of them)
+  base      errors, ids, progress, deps, registry, tokens, redact, choices (names parts as strings; imports
+            none of them)
   catalog   the DuckDB boundary
   images    image bytes in the catalog (checked with Pillow, content-addressed)
   stages    ingest, dedup, difficulty, generate, verify, recipes, export (only the few stage-to-stage
@@ -22,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-BASE = {"errors", "ids", "progress", "deps", "registry", "tokens", "redact", "redstar_data"}
+BASE = {"errors", "ids", "progress", "deps", "registry", "tokens", "redact", "choices", "redstar_data"}
 STAGES = {"ingest", "dedup", "difficulty", "generate", "verify", "recipes", "export"}
 
 ALLOWED: dict[str, set[str]] = {
@@ -34,6 +35,7 @@ ALLOWED: dict[str, set[str]] = {
     "registry": {"errors"},
     "tokens": {"errors", "deps"},  # token counts with a named tokenizer
     "redact": set(),  # masks secrets in text; used wherever text is stored or printed
+    "choices": set(),  # the one way multiple-choice options are written into a prompt (Python and SQL)
     "catalog": {"errors", "ids", "progress"},
     "images": {"errors", "catalog"},  # image bytes in the catalog (issue 16): checked, stored, read back
     **{s: BASE | {"catalog", "images"} for s in STAGES},

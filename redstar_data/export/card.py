@@ -69,8 +69,8 @@ def render_card(manifest: dict[str, Any], recipe_text: str) -> str:
             "GRPOTrainer / RLOOTrainer reward functions.",
         }[manifest["kind"]]
         + (
-            " Every message's `content` is a list of parts (`{\"type\": \"image\"}` placeholders, then "
-            "`{\"type\": \"text\"}`), and the `images` column holds the images in placeholder order "
+            ' Every message\'s `content` is a list of parts (`{"type": "image"}` placeholders, then '
+            '`{"type": "text"}`), and the `images` column holds the images in placeholder order '
             "(`datasets` `Image` features: `load_dataset` gives PIL images)."
             if vision
             else ""
@@ -126,7 +126,15 @@ def render_card(manifest: dict[str, Any], recipe_text: str) -> str:
         parts.append(
             _table(
                 "Images per size",
-                ["config", "rows with images", "images", "distinct images", "total size", "mean size", "formats"],
+                [
+                    "config",
+                    "rows with images",
+                    "images",
+                    "distinct images",
+                    "total size",
+                    "mean size",
+                    "formats",
+                ],
                 [
                     [
                         r["config"],

@@ -70,7 +70,9 @@ def _text(expr: str) -> str:
 
 def _user_parts(template: str, shape: Shape) -> str:
     """The vision user turn: one image part per image, then the text."""
-    return f"list_transform(range(len({_IMAGES})), lambda x: {_IMAGE_PART}) || {_text(_user(template, shape))}"
+    return (
+        f"list_transform(range(len({_IMAGES})), lambda x: {_IMAGE_PART}) || {_text(_user(template, shape))}"
+    )
 
 
 def _msg(role: str, content: str) -> str:
@@ -80,7 +82,10 @@ def _msg(role: str, content: str) -> str:
 def _prompt_msgs(r: Recipe, shape: Shape) -> list[str]:
     f = r.fmt
     if shape.images:
-        return [_msg("system", _text(literal(f.system_prompt))), _msg("user", _user_parts(f.user_template, shape))]
+        return [
+            _msg("system", _text(literal(f.system_prompt))),
+            _msg("user", _user_parts(f.user_template, shape)),
+        ]
     return [_msg("system", literal(f.system_prompt)), _msg("user", _user(f.user_template, shape))]
 
 

@@ -19,9 +19,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-
-# rows per parquet row group for image exports (unless the recipe sets one): what ``datasets`` itself uses
-# for image sets, so a reader (or the Hub's viewer) holds a few MB of images per group, not 10,000 images
+# rows per parquet row group for image exports (unless the recipe sets one): a reader (or the Hub's viewer)
+# holds a few MB of images per group, not 10,000 images
 IMAGE_ROW_GROUP_SIZE = 100
 
 

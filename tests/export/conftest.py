@@ -180,45 +180,22 @@ def write_recipe(tmp_path: Path):
     return _write
 
 
-GEO_SCHEMA = (  # migration 0008's shape (GEO-DESIGN.md), made here only when the catalog predates it
-    "CREATE TABLE IF NOT EXISTS images (image_id VARCHAR PRIMARY KEY, bytes BLOB NOT NULL, "
-    "format VARCHAR NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, n_bytes BIGINT NOT NULL)",
-    "ALTER TABLE problems ADD COLUMN IF NOT EXISTS choices JSON",
-    "ALTER TABLE problems ADD COLUMN IF NOT EXISTS answer_letter VARCHAR",
-)
-
-
 def build_geo_catalog(cat, *, samples: int = 3) -> Built:
     """The demo's geometry problems (a Pillow diagram each, some multiple choice) in source ``geo``, with
     ``samples`` traces each labelled by verifier ``geometry``: sample i of problem j is correct when
     (i + j) % 3 != 0. The last problem shows its diagram twice (two image parts, same bytes)."""
-    import hashlib
     import json
 
+    from redstar_data.images import put_images
     from redstar_data.ingest.demo_geometry import geometry_problems
 
-    for stmt in GEO_SCHEMA:
-        cat.execute(stmt)
     rows = geometry_problems()
-    blobs = {hashlib.sha256(r["image_bytes"]).hexdigest(): r["image_bytes"] for r in rows}
-    from PIL import Image
-    import io
-
-    imgs = {"image_id": [], "bytes": [], "format": [], "width": [], "height": [], "n_bytes": []}
-    for iid, b in blobs.items():
-        w, h = Image.open(io.BytesIO(b)).size
-        for k, v in zip(imgs, (iid, b, "png", w, h, len(b)), strict=True):
-            imgs[k].append(v)
-    cat.insert_new(
-        "images",
-        pa.table({**imgs, "bytes": pa.array(imgs["bytes"], pa.binary())}),
-        ["image_id"],
-    )
+    infos = put_images(cat, [r["image_bytes"] for r in rows])
     cat.append("sources", pa.table({"source_id": ["geo"], "kind": ["file"], "uri": ["geo.jsonl"],
                                     "is_benchmark": [False]}))  # fmt: skip
     probs: dict[str, dict] = {}
-    for j, r in enumerate(rows):
-        ids = [hashlib.sha256(r["image_bytes"]).hexdigest()]
+    for j, (r, info) in enumerate(zip(rows, infos, strict=True)):
+        ids = [info.image_id]
         if j == len(rows) - 1:
             ids = ids * 2
         pid = problem_id(r["problem"], ids)

@@ -156,7 +156,9 @@ def test_mixed_selection_gives_text_rows_empty_image_lists(catalog, write_recipe
     text_rows = [r for r in rows if not r["images"]]
     assert text_rows and len(rows) - len(text_rows) == 8
     for r in text_rows:
-        assert r["messages"][1]["content"] == [{"type": "text", "text": r["messages"][1]["content"][0]["text"]}]
+        assert r["messages"][1]["content"] == [
+            {"type": "text", "text": r["messages"][1]["content"][0]["text"]}
+        ]
 
 
 def test_text_only_export_has_no_image_metadata(catalog, built, write_recipe, tmp_path):
@@ -173,14 +175,22 @@ def test_hf_disk_of_a_vision_export_decodes_pil(catalog, geo, write_recipe, tmp_
     import datasets
     from PIL import Image
 
-    export(catalog, write_recipe(f"name: g\n{GEO}output: {{formats: [parquet, hf_disk]}}\n"), out_dir=tmp_path / "g")
+    export(
+        catalog,
+        write_recipe(f"name: g\n{GEO}output: {{formats: [parquet, hf_disk]}}\n"),
+        out_dir=tmp_path / "g",
+    )
     ds = datasets.load_from_disk(str(tmp_path / "g" / "hf"))["train"]
     assert isinstance(ds[0]["images"][0], Image.Image)
 
 
 def test_jsonl_of_images_is_refused(catalog, geo, write_recipe, tmp_path):
     with pytest.raises(RecipeError, match="cannot carry image bytes") as e:
-        export(catalog, write_recipe(f"name: g\n{GEO}output: {{formats: [parquet, jsonl]}}\n"), out_dir=tmp_path / "g")
+        export(
+            catalog,
+            write_recipe(f"name: g\n{GEO}output: {{formats: [parquet, jsonl]}}\n"),
+            out_dir=tmp_path / "g",
+        )
     assert e.value.key == "output.formats"
     assert not (tmp_path / "g").exists()
 

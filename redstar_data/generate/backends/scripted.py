@@ -276,6 +276,8 @@ def _last_user(messages: Sequence[dict[str, str]]) -> str:
         if m.get("role") == "user":
             content = m.get("content", "")
             if isinstance(content, list):  # content parts (vision prompts): the text parts
-                return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text")
+                return "\n".join(
+                    str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text"
+                )
             return content
     return ""
