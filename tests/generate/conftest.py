@@ -79,6 +79,12 @@ class FakeChatServer(ThreadingHTTPServer):
     finishes with "length". ``reject_n`` answers 400 to n>1,
     ``cap_n`` returns one choice. ``log`` holds (prompt, start, end) per answered request, in
     ``time.perf_counter`` seconds, so tests can see what ran while something else was in flight.
+
+    Synchronisation without sleeps: ``[gate]`` holds the answer until the test's ``gate`` predicate is true,
+    ``[meet=K]`` until K requests are in flight at once. Both wait on the ``lock`` condition, which the
+    server notifies on every request start and end; a test notifies it too (``notify()``) when its own
+    state changes (a progress event). A wait that runs out (``wait_s``) is counted in ``timeouts``: the
+    awaited state never came, so the test fails instead of hanging.
     """
 
     daemon_threads = True
@@ -95,7 +101,10 @@ class FakeChatServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.reject_n, self.cap_n, self.slow_s, self.hang_s = reject_n, cap_n, slow_s, hang_s
         self.retry_after = retry_after
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
+        self.gate: Any = lambda: True  # [gate] answers wait until this returns True (called under lock)
+        self.wait_s = 30.0
+        self.timeouts: Counter[str] = Counter()
         self.attempts: Counter[str] = Counter()
         self.in_flight = 0
         self.max_in_flight = 0
@@ -110,6 +119,17 @@ class FakeChatServer(ThreadingHTTPServer):
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+    def notify(self) -> None:
+        """Wake the held ``[gate]``/``[meet=K]`` answers to re-check their condition."""
+        with self.lock:
+            self.lock.notify_all()
+
+    def hold(self, marker: str, ready: Any) -> None:
+        """Block this answer until ``ready()`` (checked under lock); a run-out wait is counted."""
+        with self.lock:
+            if not self.lock.wait_for(ready, timeout=self.wait_s):
+                self.timeouts[marker] += 1
 
 
 def _split_content(content: Any) -> tuple[str, list[tuple[str, bytes]]]:
@@ -162,6 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
             s.images.append(images)
             s.attempts[prompt] += 1
             attempt = s.attempts[prompt]
+            s.lock.notify_all()
         s.arrived.set()
         t0 = time.perf_counter()
         try:
@@ -170,6 +191,7 @@ class _Handler(BaseHTTPRequestHandler):
             with s.lock:
                 s.in_flight -= 1
                 s.log.append((prompt, t0, time.perf_counter()))
+                s.lock.notify_all()
 
     def _answer(
         self, body: dict[str, Any], prompt: str, attempt: int, images: list[tuple[str, bytes]] = ()
@@ -193,6 +215,11 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(s.hang_s)
         if "[slow]" in prompt:
             time.sleep(s.slow_s)
+        if "[meet=" in prompt:
+            k = int(prompt.split("[meet=", 1)[1].split("]", 1)[0])
+            s.hold("meet", lambda: s.max_in_flight >= k)
+        if "[gate]" in prompt:
+            s.hold("gate", s.gate)
         if "[sleep=" in prompt:
             time.sleep(float(prompt.split("[sleep=", 1)[1].split("]", 1)[0]))
         n = int(body.get("n", 1))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,41 +23,56 @@ pytestmark = pytest.mark.slow  # more than ~10 s: real training / subprocesses; 
 N_PROBLEMS, N = 40, 4
 
 
-def _cmd(path: Path) -> list[str]:
+CHILD = Path(__file__).with_name("_held_generate.py")
+BATCH = 2 * N  # traces per commit: --batch-size 2 problems x N samples
+
+
+def _args(path: Path, backend: str) -> list[str]:
     return [
-        sys.executable,
-        "-m",
-        "redstar_data",
         "generate",
         "--backend",
-        "scripted",
+        backend,
+        "--model",
+        "scripted-teacher-v1",  # the scripted default, spelled out: the held stand-in has no default
+        "--run",
+        "resume",
         "-n",
         str(N),
         "--max-tokens",
         "4000",
         "--batch-size",
         "2",
-        "-o",
-        "delay_s=0.02",
         "--catalog",
         str(path),
     ]
 
 
-def _wait_for_commits(proc: subprocess.Popen, wal: Path, changes: int, timeout: float = 60.0) -> bool:
-    """Wait until the WAL file changed ``changes`` times (each commit appends to it); False if proc ended."""
-    last, seen, t0 = None, 0, time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if proc.poll() is not None:
-            return False
-        size = wal.stat().st_size if wal.exists() else None
-        if size is not None and size != last:
-            seen += last is not None or size > 0
-            last = size
-            if seen >= changes:
-                return True
-        time.sleep(0.002)
-    return False
+def _run_until_held(path: Path, hold: str) -> bool:
+    """Start the CLI in a child that stops at ``hold`` (see _held_generate.py); SIGKILL it there.
+
+    The child says ``held`` on a pipe before blocking, so the kill point is exact; False if it ended first.
+    """
+    r, w = os.pipe()
+    env = {**os.environ, "COLUMNS": "200", "REDSTAR_TEST_HOLD": hold, "REDSTAR_TEST_HOLD_FD": str(w)}
+    proc = subprocess.Popen(
+        [sys.executable, str(CHILD), *_args(path, "held-scripted")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        pass_fds=(w,),
+    )
+    os.close(w)  # EOF on r once the child is gone, whether it wrote or not
+    try:
+        with os.fdopen(r, "rb") as pipe:
+            held = pipe.readline() == b"held\n"
+        if held:
+            os.kill(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert held or proc.returncode == 0, err.decode()
+    return held
 
 
 def _state(path: Path) -> tuple[int, int, int, str]:
@@ -71,30 +86,37 @@ def _state(path: Path) -> tuple[int, int, int, str]:
 
 
 def test_sigkill_at_several_points_then_resume(tmp_path):
+    """SIGKILL while a batch is being generated, and inside a commit's transaction (after its insert):
+    only whole committed batches stay, never a duplicate, and each resume asks only for what is missing."""
     path = tmp_path / "cat.duckdb"
     with Catalog.open(path) as cat:
         add_problems(cat, N_PROBLEMS)
-    wal = Path(str(path) + ".wal")
-    env = {**os.environ, "COLUMNS": "200"}
-    counts, mid_run_kills = [], 0
-    for changes in (3, 4, 6):
-        proc = subprocess.Popen(_cmd(path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        killed = _wait_for_commits(proc, wal, changes)
-        if killed:
-            os.kill(proc.pid, signal.SIGKILL)
-        proc.communicate(timeout=60)
+    # (kill point, traces committed after it): counts are per attempt; each attempt resumes the last
+    plan = [
+        ("generate:2", 1 * BATCH),
+        ("insert:4", 1 * BATCH + 3 * BATCH),
+        ("generate:7", 4 * BATCH + 6 * BATCH),
+    ]
+    for hold, want in plan:
+        assert _run_until_held(path, hold), hold
         n, distinct, pairs, status = _state(path)
-        assert n == distinct == pairs  # never a duplicate, whatever the kill point
-        if killed and n < N_PROBLEMS * N:
-            mid_run_kills += 1
-            assert status == "running"  # killed -9: nothing could mark it
-            assert n % N == 0  # whole batches only (2 problems x 4 samples per commit)
-        counts.append(n)
-    assert mid_run_kills >= 2, counts
-    assert counts == sorted(counts) and counts[-1] > counts[0]  # each attempt made progress
+        assert (n, distinct, pairs) == (want, want, want), hold  # whole commits only, never a duplicate
+        assert status == "running"  # killed -9: nothing could mark it
 
-    done = subprocess.run(_cmd(path), capture_output=True, text=True, env=env, timeout=120)
+    env = {**os.environ, "COLUMNS": "200"}
+    done = subprocess.run(
+        [sys.executable, "-m", "redstar_data", *_args(path, "scripted")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
+    table = {k.strip(): v.strip() for k, v in re.findall(r"│ ([a-z ()]+?)\s+│ (\S+)\s+│", done.stdout)}
+    assert (table["already there"], table["generated now"]) == (
+        str(10 * BATCH),
+        str(N_PROBLEMS * N - 10 * BATCH),
+    )
     n, distinct, pairs, status = _state(path)
     assert (n, distinct, pairs, status) == (N_PROBLEMS * N, N_PROBLEMS * N, N_PROBLEMS * N, "finished")
     with Catalog.open(path) as cat:

@@ -43,26 +43,44 @@ def _exactly_once(catalog, run_id: str, n_problems: int, n: int) -> None:
     assert all(r["c"] == r["d"] == n and r["s"] == list(range(n)) for r in rows)
 
 
+def _mark(catalog, pid: str, marker: str) -> None:
+    catalog.execute("UPDATE problems SET problem = problem || ? WHERE problem_id = ?", [f" {marker}", pid])
+
+
 def test_fast_requests_keep_flowing_past_a_slow_one_across_batch_boundaries(catalog, chat_server):
     """The slow problem sits in the first batch of 4. Batch by batch, only its 3 batch mates could finish
     while it runs and nothing would be committed; streamed, the other 3 slots serve all 23 fast problems
-    and at least 20 of them are committed meanwhile."""
+    and at least 20 of them are committed meanwhile.
+
+    No timing: the slow answer is held (``[gate]``) until the server has answered all 23 fast problems
+    AND a progress event has reported 40+ samples committed; when streaming is broken that never happens,
+    the hold runs out and the test fails. Three fast problems meet (``[meet=4]``) so the slots are full."""
     ids = add_problems(catalog, 24)
-    for pid in ids[1:]:
-        _make_slow(catalog, pid, 0.05)  # the "fast" ones take a little time, so slots overlap
-    _make_slow(catalog, ids[0], 2.0)
+    _mark(catalog, ids[0], "[gate]")
+    for pid in ids[1:4]:
+        _mark(catalog, pid, "[meet=4]")
+    done: list[int] = [0]
+
+    def fast_answered() -> int:
+        return sum("[gate]" not in p for p, _, _ in chat_server.log)
+
+    chat_server.gate = lambda: fast_answered() == 23 and done[0] >= 5 * 4 * 2
+    chat_server.wait_s = 20.0
     events: list[tuple[float, int]] = []
 
     def progress(e: ProgressEvent) -> None:
         events.append((time.perf_counter(), e.done))
+        done[0] = e.done
+        chat_server.notify()
 
     be = _backend(chat_server, concurrency=4)
     try:
         r = generate(catalog, be, n=2, params=P, batch_size=4, progress=progress)
     finally:
         be.close()
-    slow_end = next(t1 for p, t0, t1 in chat_server.log if f"{SLOW}2.0]" in p)
-    fast_ends = [t1 for p, _, t1 in chat_server.log if f"{SLOW}2.0]" not in p]
+    assert not chat_server.timeouts, chat_server.timeouts  # held states all came: fast flowed, committed
+    slow_end = next(t1 for p, t0, t1 in chat_server.log if "[gate]" in p)
+    fast_ends = [t1 for p, _, t1 in chat_server.log if "[gate]" not in p]
     assert len(fast_ends) == 23  # one request per problem (n=2 in one request)
     assert sum(t < slow_end for t in fast_ends) == 23  # every fast problem finished while the slow one ran
     assert _commits(events, slow_end) >= 5 * 4 * 2  # committed, 4+ problems at a time, meanwhile
@@ -74,24 +92,26 @@ def test_fast_requests_keep_flowing_past_a_slow_one_across_batch_boundaries(cata
 
 def test_time_bound_commits_what_finished_while_a_slow_one_runs(catalog, chat_server):
     """batch_size larger than the run: only the time bound (commit_every_s) can commit the fast traces
-    before the slow one returns, which bounds what a kill -9 loses when answers take minutes."""
+    before the slow one returns, which bounds what a kill -9 loses when answers take minutes.
+
+    The slow answer is held (``[gate]``) until a progress event reports the 9 fast traces committed."""
     ids = add_problems(catalog, 10)
-    _make_slow(catalog, ids[3], 1.2)
+    _mark(catalog, ids[3], "[gate]")
     events: list[tuple[float, int]] = []
+    chat_server.gate = lambda: bool(events) and events[-1][1] >= 9
+    chat_server.wait_s = 20.0
+
+    def progress(e: ProgressEvent) -> None:
+        events.append((time.perf_counter(), e.done))
+        chat_server.notify()
+
     be = _backend(chat_server, concurrency=4)
     try:
-        r = generate(
-            catalog,
-            be,
-            n=1,
-            params=P,
-            batch_size=64,
-            commit_every_s=0.3,
-            progress=lambda e: events.append((time.perf_counter(), e.done)),
-        )
+        r = generate(catalog, be, n=1, params=P, batch_size=64, commit_every_s=0.05, progress=progress)
     finally:
         be.close()
-    slow_end = next(t1 for p, _, t1 in chat_server.log if SLOW in p)
+    assert not chat_server.timeouts, chat_server.timeouts
+    slow_end = next(t1 for p, _, t1 in chat_server.log if "[gate]" in p)
     assert _commits(events, slow_end) == 9
     assert r.n_generated == 10 and r.status == "finished"
     _exactly_once(catalog, r.run_id, 10, 1)
