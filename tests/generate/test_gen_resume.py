@@ -47,15 +47,16 @@ def _args(path: Path, backend: str) -> list[str]:
     ]
 
 
-def _run_until_held(path: Path, hold: str) -> bool:
-    """Start the CLI in a child that stops at ``hold`` (see _held_generate.py); SIGKILL it there.
+def run_until_held(cli_args: list[str], hold: str) -> bool:
+    """Run ``redstar CLI_ARGS`` in a child that stops at ``hold`` (see _held_generate.py); SIGKILL it there.
 
     The child says ``held`` on a pipe before blocking, so the kill point is exact; False if it ended first.
+    Also used by tests/ray_cluster (the driver killed inside a commit).
     """
     r, w = os.pipe()
     env = {**os.environ, "COLUMNS": "200", "REDSTAR_TEST_HOLD": hold, "REDSTAR_TEST_HOLD_FD": str(w)}
     proc = subprocess.Popen(
-        [sys.executable, str(CHILD), *_args(path, "held-scripted")],
+        [sys.executable, str(CHILD), *cli_args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
@@ -67,11 +68,11 @@ def _run_until_held(path: Path, hold: str) -> bool:
             held = pipe.readline() == b"held\n"
         if held:
             os.kill(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate(timeout=120)
+        _, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert held or proc.returncode == 0, err.decode()
+    assert held or proc.returncode == 0, err.decode()[-3000:]
     return held
 
 
@@ -98,7 +99,7 @@ def test_sigkill_at_several_points_then_resume(tmp_path):
         ("generate:7", 4 * BATCH + 6 * BATCH),
     ]
     for hold, want in plan:
-        assert _run_until_held(path, hold), hold
+        assert run_until_held(_args(path, "held-scripted"), hold), hold
         n, distinct, pairs, status = _state(path)
         assert (n, distinct, pairs) == (want, want, want), hold  # whole commits only, never a duplicate
         assert status == "running"  # killed -9: nothing could mark it
