@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pyarrow.parquet as pq
+import pytest
 
+from redstar_data.catalog import Catalog
 from redstar_data.difficulty.run import score
 from redstar_data.export.run import export
 from redstar_data.generate.backends import get_backend
@@ -17,16 +20,32 @@ from redstar_data.recipes.load import REPO_RECIPES
 from redstar_data.verify.run import verify
 
 
-def _pipeline(catalog, tmp_path):
-    ingest(catalog, "synthetic:math?n=40&seed=1")
-    ingest(catalog, str(write_code_problems(tmp_path / "code.jsonl")))
-    generate(catalog, get_backend("scripted", seed=0), n=4, run_id="mix",
-             params=SamplingParams(n=4, temperature=0.7, max_tokens=4096, seed=0))  # fmt: skip
-    return verify(catalog, run="mix", workers=2)
+@pytest.fixture(scope="module")
+def pipeline(sandbox, tmp_path_factory):
+    """ingest (math + code) -> generate -> verify once for the module: (catalog file, verify report).
+    Each test works on its own copy of the file (``mixed``), so neither sees the other's writes."""
+    d = tmp_path_factory.mktemp("mixed")
+    path = d / "catalog.duckdb"
+    with Catalog.open(path) as catalog:
+        ingest(catalog, "synthetic:math?n=40&seed=1")
+        ingest(catalog, str(write_code_problems(d / "code.jsonl")))
+        generate(catalog, get_backend("scripted", seed=0), n=4, run_id="mix",
+                 params=SamplingParams(n=4, temperature=0.7, max_tokens=4096, seed=0))  # fmt: skip
+        rep = verify(catalog, run="mix", workers=2)
+    return path, rep
 
 
-def test_verify_dispatches_on_domain_and_stores_details(sandbox, catalog, tmp_path):
-    rep = _pipeline(catalog, tmp_path)
+@pytest.fixture
+def mixed(pipeline, tmp_path):
+    path, rep = pipeline
+    shutil.copy(path, tmp_path / "catalog.duckdb")
+    assert not path.with_name(path.name + ".wal").exists()  # closed = checkpointed: the file is whole
+    with Catalog.open(tmp_path / "catalog.duckdb") as catalog:
+        yield catalog, rep
+
+
+def test_verify_dispatches_on_domain_and_stores_details(mixed):
+    catalog, rep = mixed
     rows = catalog.rows(
         "SELECT p.domain, v.verifier, v.verifier_version, v.label, v.details FROM verifications v "
         "JOIN traces t USING (trace_id) JOIN problems p USING (problem_id)"
@@ -70,8 +89,8 @@ def test_verify_dispatches_on_domain_and_stores_details(sandbox, catalog, tmp_pa
     assert levels["EASY"] < levels["MEDIUM"] < levels["HARD"]
 
 
-def test_export_mixes_code_and_math_by_domain(sandbox, catalog, tmp_path):
-    _pipeline(catalog, tmp_path)
+def test_export_mixes_code_and_math_by_domain(mixed, tmp_path):
+    catalog, _ = mixed
     rep = export(catalog, REPO_RECIPES / "demo-code-math.yaml", out_dir=tmp_path / "mix")
     files = sorted((tmp_path / "mix").rglob("*.parquet"))
     rows = [r for f in files for r in pq.read_table(f).to_pylist()]
