@@ -16,6 +16,7 @@ MAX_CELL = 80
 # `redstar stats` = these named queries (catalog/queries/NAME.sql, also `redstar sql --named NAME`), in order.
 STATS_QUERIES: tuple[tuple[str, str], ...] = (
     ("problems per source and domain", "problems_by_source"),
+    ("images per format", "images_by_format"),
     ("traces per run", "traces_by_run"),
     ("labels per verifier (latest label per trace)", "labels_by_verifier"),
     ("rejects per reason", "rejects_by_reason"),
@@ -158,8 +159,8 @@ def sql(
 
 
 def stats(catalog: CatalogOpt = None) -> None:
-    """Overview of the catalog: problems per source and domain, traces per run, labels, rejects, dedup,
-    contamination and difficulty counts.
+    """Overview of the catalog: problems per source and domain (with images), images per format, traces per
+    run, labels, rejects, dedup, contamination and difficulty counts.
 
     Example:
 
@@ -173,8 +174,10 @@ def stats(catalog: CatalogOpt = None) -> None:
     queries = named_queries()
     with Catalog.open(catalog, read_only=True) as cat:
         cat.lock_down()
+        n_img, img_bytes = cat.one("SELECT count(*), coalesce(sum(n_bytes), 0) FROM images") or (0, 0)
         console.print(f"catalog {cat.path} (schema v{cat.schema_version}): "
-                      + ", ".join(f"{t} {cat.count(t):,}" for t in ("problems", "traces", "verifications", "rejects")))  # fmt: skip
+                      + ", ".join(f"{t} {cat.count(t):,}" for t in ("problems", "traces", "verifications", "rejects"))
+                      + f", images {n_img:,} ({img_bytes / 1e6:,.1f} MB)")  # fmt: skip
         for title, name in STATS_QUERIES:
             rel = cat.sql(queries[name], where=f"stats: {title} (named query {name})")
             rows = rel.fetchall() if rel is not None else []

@@ -1,10 +1,13 @@
 """What redstar accepts as an image: bytes Pillow decodes fully, within a byte cap and a pixel cap.
 
 Every image is checked once, before it is stored: ``Image.open`` (header: format and size; Pillow's
-decompression-bomb guard, ``Image.MAX_IMAGE_PIXELS``, stays on), ``verify()`` (PNG chunk checksums,
-structure), then a fresh ``open`` + ``load()`` (decodes every pixel, so a truncated file is caught here and
-not in a training run). A bad image raises ``BadImage`` with one of these reason codes, which ingest
-stores in ``rejects``:
+decompression-bomb guard, ``Image.MAX_IMAGE_PIXELS``, stays on), ``verify()`` (for PNG: every chunk's CRC,
+through IEND), then the pixel data, so that a truncated or corrupt file is caught here and not in a
+training run: a fresh ``open`` + ``load()`` (a full decode), except for non-interlaced PNG, where the
+IDAT stream is inflated by zlib (its adler32 checked, the size bounded by width x height) and every row's
+filter byte is checked: the same catch as Pillow's decode at a third of its cost (benchmarks/images.py:
+~1/3 of ingest time was Pillow's ``load()`` of small diagrams). A bad image raises ``BadImage`` with one of
+these reason codes, which ingest stores in ``rejects``:
 
 ``image_empty`` (zero bytes), ``image_too_large`` (over ``max_bytes``, or width x height over
 ``max_pixels``), ``image_bomb`` (width x height over Pillow's ``MAX_IMAGE_PIXELS``: a small file that
@@ -16,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 import warnings
+import zlib
 from dataclasses import dataclass
 
 from redstar_data.errors import RedstarError
@@ -87,8 +92,9 @@ def check_image(
                 fmt, (w, h) = im.format, im.size
                 _check_pixels(w, h, max_pixels, Image.MAX_IMAGE_PIXELS)
                 im.verify()
-            with Image.open(io.BytesIO(blob), formats=PILLOW_FORMATS) as im:
-                im.load()
+            if fmt != "PNG" or not _png_pixels_ok(blob, w, h):
+                with Image.open(io.BytesIO(blob), formats=PILLOW_FORMATS) as im:
+                    im.load()
     except BadImage:
         raise
     except Image.DecompressionBombError as e:
@@ -107,3 +113,41 @@ def _check_pixels(w: int, h: int, max_pixels: int, pillow_max: int | None) -> No
         raise BadImage("image_bomb", f"{w}x{h} = {px:,} pixels, over Pillow's limit of {pillow_max:,}")
     if px > max_pixels:
         raise BadImage("image_too_large", f"{w}x{h} = {px:,} pixels, over the limit of {max_pixels:,}")
+
+
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # colour type -> samples per pixel
+
+
+def _png_pixels_ok(blob: bytes, w: int, h: int) -> bool:
+    """True when a (verified) PNG's pixel data is whole: its IDAT stream inflates to exactly one filter byte
+    plus one row of samples per row, with valid filter bytes. BadImage when it does not; False when this
+    check does not apply (interlaced, an unusual header), so Pillow decodes it instead."""
+    view = memoryview(blob)
+    pos, parts, head = 8, [], None
+    while pos + 8 <= len(blob):
+        (n,) = struct.unpack_from(">I", blob, pos)
+        kind = blob[pos + 4 : pos + 8]
+        if kind == b"IHDR" and n == 13:
+            head = struct.unpack_from(">IIBBBBB", blob, pos + 8)
+        elif kind == b"IDAT":
+            parts.append(view[pos + 8 : pos + 8 + n])
+        elif kind == b"IEND":
+            break
+        pos += 12 + n
+    if head is None or head[6] != 0 or head[3] not in _PNG_CHANNELS or (head[0], head[1]) != (w, h):
+        return False
+    row = (w * head[2] * _PNG_CHANNELS[head[3]] + 7) // 8 + 1
+    expected = h * row
+    d = zlib.decompressobj()
+    try:
+        out = d.decompress(b"".join(parts), expected + 1)
+    except zlib.error as e:
+        raise BadImage("image_unreadable", f"PNG pixel data: {e}") from None
+    if len(out) != expected or not d.eof:
+        raise BadImage(
+            "image_unreadable",
+            f"PNG pixel data holds {len(out):,} bytes, not {expected:,}: cut short or corrupt",
+        )
+    if max(out[::row]) > 4:
+        raise BadImage("image_unreadable", "PNG pixel data has a row with an unknown filter type")
+    return True

@@ -8,7 +8,10 @@ a reason code and the field at fault. Reason codes (each tested in ``tests/inges
 one JSON object), ``missing_problem``, ``empty_problem``, ``wrong_type`` (e.g. the problem is a list or a
 number), ``oversize_field`` (a field over ``max_field_bytes``), ``invalid_tests`` (tests not JSON),
 ``duplicate_source_key`` (an id seen earlier in the same source), ``wrong_column_count`` and
-``csv_parse_error`` (CSV).
+``csv_parse_error`` (CSV). Multiple-choice rows (``choices``, ``answer_letter``; see ``ingest/choices.py``):
+``invalid_answer_letter``, ``answer_letter_mismatch``. Rows with images (``ingest/images.py``): the image
+reasons of ``redstar_data/images/validate.py`` (``image_missing``, ``image_empty``, ``image_too_large``,
+``image_bomb``, ``image_unreadable``).
 """
 
 from __future__ import annotations
@@ -22,8 +25,14 @@ from redstar_data.catalog.quote import literal
 from redstar_data.errors import IngestError
 from redstar_data.ids import normalize_sql
 
-FIELDS = ("problem", "answer", "solution", "level", "id", "domain", "tests", "images", "response", "model")
-TEXT_FIELDS = ("problem", "response", "model")  # must be JSON strings (solution: a string or a list of them)
+FIELDS = ("problem", "answer", "solution", "level", "id", "domain", "tests", "images", "response", "model",
+          "choices", "answer_letter")  # fmt: skip
+TEXT_FIELDS = (
+    "problem",
+    "response",
+    "model",
+    "answer_letter",
+)  # must be JSON strings (solution: a string or a list of them)
 SIZE_CHECKED = ("problem", "answer", "solution", "response", "tests")
 DEFAULT_MAX_FIELD_BYTES = 1_000_000
 
@@ -31,6 +40,9 @@ _ID = ["id", "unique_id", "problem_id", "uid", "idx"]
 _MODEL = ["model", "teacher_model", "generator", "model_name"]
 _RESPONSE = ["response", "completion", "generation", "output", "model_output"]
 _ANSWER = ["answer", "gt", "final_answer", "ground_truth", "expected_answer", "reference_answer", "gold"]
+_IMAGES = ["images", "image", "decoded_image"]
+_CHOICES = ["choices", "options"]
+_LETTER = ["answer_letter", "correct_letter", "answer_option"]
 
 PRESETS: dict[str, dict[str, list[str]]] = {
     "math": {
@@ -40,7 +52,24 @@ PRESETS: dict[str, dict[str, list[str]]] = {
         "level": ["level", "difficulty"],
         "id": _ID,
         "domain": ["domain"],
-        "images": ["images"],
+        "images": _IMAGES,
+        "choices": _CHOICES,
+        "answer_letter": _LETTER,
+        "response": _RESPONSE,
+        "model": _MODEL,
+    },
+    # Geometry with diagrams (the dev set in ../shared/data/geo, Geometry3K, GeoQA): images (paths relative
+    # to the file, or `datasets` Image features), choices, the answer letter and the answer value
+    "geo": {
+        "problem": ["problem", "question", "problem_text", "query"],
+        "answer": _ANSWER,
+        "choices": _CHOICES,
+        "answer_letter": _LETTER,
+        "images": _IMAGES,
+        "solution": ["solution", "rationale"],
+        "level": ["level", "difficulty"],
+        "id": _ID,
+        "domain": ["domain"],
         "response": _RESPONSE,
         "model": _MODEL,
     },
@@ -88,14 +117,14 @@ PRESETS: dict[str, dict[str, list[str]]] = {
         "model": _MODEL,
     },
 }
-PRESET_DOMAIN = {"math": "math", "prompt_response": "general", "taco": "code", "code_contests": "code",
-                 "livecodebench": "code", "conversations": "general"}  # fmt: skip
+PRESET_DOMAIN = {"math": "math", "geo": "geometry", "prompt_response": "general", "taco": "code",
+                 "code_contests": "code", "livecodebench": "code", "conversations": "general"}  # fmt: skip
 CONVERSATION_KEYS = ("messages", "conversations", "conversation")
 
 
 def detect_preset(columns: Iterable[str]) -> str:
-    """Pick a preset from the column names: conversations > livecodebench > code_contests > taco > math >
-    prompt_response."""
+    """Pick a preset from the column names: conversations > livecodebench > code_contests > taco > geo (an
+    image column and choices or an answer letter) > math > prompt_response."""
     cols = set(columns)
     if cols & set(CONVERSATION_KEYS):
         return "conversations"
@@ -105,6 +134,8 @@ def detect_preset(columns: Iterable[str]) -> str:
         return "code_contests"
     if cols & {"input_output", "tests"}:
         return "taco"
+    if cols & set(_IMAGES) and cols & {*_CHOICES, *_LETTER}:
+        return "geo"
     if cols & {"problem", "question"}:
         return "math"
     if cols & {"prompt", "instruction"}:
@@ -215,13 +246,18 @@ _STAGE_SELECT = """
            nullif(substr(reason, strlen(split_part(reason, ':', 1)) + 2), '') AS field,
            CASE WHEN reason IS NULL THEN {pid} END AS problem_id,
            key AS source_key, domain, problem, answer, solution, tests, images, level, response, model,
+           choices, answer_letter,
            CASE WHEN reason IS NULL THEN {meta} END AS meta, keys
     FROM ("""
 
 
 def _json_field_checks(m: Mapping_, val: Mapping[str, str]) -> list[tuple[str, str]]:
-    """Type checks of the fields both paths read as JSON values (images, tests)."""
+    """Type checks of the fields both paths read as JSON values (images, tests, choices)."""
     checks = []
+    if "choices" in val:
+        checks.append(
+            (f"{jtype(val['choices'])} NOT IN ('ARRAY','NULL')", f"wrong_type:{m.sources['choices']}")
+        )
     if "images" in val:
         checks.append(
             (f"{jtype(val['images'])} NOT IN ('ARRAY','VARCHAR','NULL')", f"wrong_type:{m.sources['images']}")
@@ -237,9 +273,9 @@ def _json_field_checks(m: Mapping_, val: Mapping[str, str]) -> list[tuple[str, s
     return checks
 
 
-def _json_field_values(val: Mapping[str, str]) -> tuple[str, str]:
-    """(images, tests) from their JSON values: images a list of refs (one string becomes a list of one),
-    tests a JSON value (a string holding JSON is parsed)."""
+def _json_field_values(val: Mapping[str, str]) -> tuple[str, str, str]:
+    """(images, tests, choices) from their JSON values: images a list of refs (one string becomes a list of
+    one), tests a JSON value (a string holding JSON is parsed), choices a JSON list of strings (or NULL)."""
     images = "NULL::VARCHAR[]"
     if "images" in val:
         v = val["images"]
@@ -248,7 +284,11 @@ def _json_field_values(val: Mapping[str, str]) -> tuple[str, str]:
     if "tests" in val:
         v = val["tests"]
         tests = f"CASE {jtype(v)} WHEN 'VARCHAR' THEN try(json({v}->>'$')) WHEN 'NULL' THEN NULL ELSE {v} END"
-    return images, tests
+    choices = "NULL::JSON"
+    if "choices" in val:
+        v = val["choices"]
+        choices = f"CASE WHEN {jtype(v)} = 'ARRAY' AND {v} <> '[]' THEN to_json(from_json({v}, '[\"VARCHAR\"]')) END"
+    return images, tests, choices
 
 
 def _domain_sql(m: Mapping_, text: str | None) -> str:
@@ -334,7 +374,7 @@ def extract_sql(m: Mapping_, parsed: str, *, max_field_bytes: int, meta_keys: It
         if "solution" in val
         else "NULL"
     )
-    images, tests = _json_field_values(val)
+    images, tests, choices = _json_field_values(val)
     domain = _domain_sql(m, s("domain") if "domain" in val else None)
     key = s("id")
     return (
@@ -344,6 +384,7 @@ def extract_sql(m: Mapping_, parsed: str, *, max_field_bytes: int, meta_keys: It
                {s("problem")} AS problem, {answer} AS answer, {solution} AS solution,
                {tests} AS tests, {images} AS images, nullif({s("level")}, '') AS level,
                nullif({s("response")}, '') AS response, nullif({s("model")}, '') AS model,
+               {choices} AS choices, nullif(trim({s("answer_letter")}), '') AS answer_letter,
                {key} AS key, {domain} AS domain
         FROM (SELECT *, CASE WHEN reason0 IS NULL THEN json_extract(txt, [{vlist}]) END AS v FROM ({parsed}))
     )
@@ -353,9 +394,9 @@ def extract_sql(m: Mapping_, parsed: str, *, max_field_bytes: int, meta_keys: It
 
 # Fields read as text by the fast path (``json_transform`` to VARCHAR unescapes strings in the one parse);
 # tests and images keep their JSON value, as the general path has it.
-_FAST_TEXT = ("problem", "answer", "solution", "level", "id", "domain", "response", "model")
+_FAST_TEXT = ("problem", "answer", "solution", "level", "id", "domain", "response", "model", "answer_letter")
 # a number, boolean, list or object in these is not text
-_STRICT_TEXT = ("problem", "solution", "response", "model")
+_STRICT_TEXT = ("problem", "solution", "response", "model", "answer_letter")
 
 
 def _fast_slow_cond(f: str, t: str) -> str:
@@ -427,7 +468,7 @@ def extract_fast_sql(
     def t(f: str) -> str:
         return val[f] if f in val else "NULL"
 
-    images, tests = _json_field_values(val)
+    images, tests, choices = _json_field_values(val)
     domain = _domain_sql(m, val.get("domain"))
     return (
         _STAGE_SELECT.format(pid=problem_id_fast_sql("problem", "images"), meta=meta)
@@ -438,6 +479,7 @@ def extract_fast_sql(
                {t("problem")} AS problem, {t("answer")} AS answer, {t("solution")} AS solution,
                {tests} AS tests, {images} AS images, nullif({t("level")}, '') AS level,
                nullif({t("response")}, '') AS response, nullif({t("model")}, '') AS model,
+               {choices} AS choices, nullif(trim({t("answer_letter")}), '') AS answer_letter,
                {t("id")} AS key, {domain} AS domain
         FROM (SELECT *, CASE WHEN reason0 IS NULL THEN try(json_transform(txt, {literal(structure)})) END AS s
               FROM ({parsed}))

@@ -30,6 +30,8 @@ import pyarrow.compute as pc
 from redstar_data.catalog import Catalog, quote
 from redstar_data.errors import ConfigError, IngestError, SqlError
 from redstar_data.ids import trace_id_sql
+from redstar_data.ingest import choices as ch
+from redstar_data.ingest import images as im
 from redstar_data.ingest import mapping as mp
 from redstar_data.ingest.readers import RawBatch, SourceSpec, parse_source, read
 from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
@@ -196,6 +198,15 @@ class _Run:
         self.run_ids: set[str] = set()
         self.meta_keys: set[str] = set()
         self.common_keys = "NULL::VARCHAR[]"
+        self.decoded = "line"  # SQL for a row's text in __rs_lines (kept for rows rejected after mapping)
+        self.late_details: dict[
+            int, str
+        ] = {}  # row -> detail of rows rejected after mapping (images, choices)
+        self.carried: im.Carried | None = None  # image bytes the current Arrow batch carried
+        if spec.path is not None:
+            self.image_base: Path | None = spec.path if spec.path.is_dir() else spec.path.parent
+        else:
+            self.image_base = None
 
     # -- mapping -----------------------------------------------------------------------------------
     def _columns(self, batch: RawBatch, parsed: str) -> list[str]:
@@ -232,9 +243,31 @@ class _Run:
             first = f" (first seen at row {n:,})" if n else ""
             self.report.notes.append(f"column {col!r} appears after the first rows{first}: mapped to {f}")
 
+    def _resolve_mapping(self, cols: list[str]) -> None:
+        self.m = mp.resolve(cols, mapping=self.opts["mapping"], preset=self.opts["preset"],
+                            domain=self.opts["domain"])  # fmt: skip
+        self.report.preset, self.report.preset_auto = self.m.preset, self.m.auto_detected
+        self.report.mapping = dict(self.m.sources)
+        self.meta_keys = set(cols)
+
+    def _carry_images(self, batch: RawBatch) -> None:
+        """An Arrow batch whose mapped image column holds bytes (``datasets`` Image features, binary): the
+        bytes stay in Arrow (kept in ``self.carried``), the column becomes ``sha256:`` references."""
+        assert batch.table is not None and self.m is not None
+        col = self.m.sources.get("images")
+        self.carried = None
+        if col and col in batch.table.column_names and im.is_image_column(batch.table.schema.field(col).type):
+            self.carried = im.Carried()
+            batch.table = im.carry_arrow_images(batch.table, col, self.carried)
+
     # -- one batch ---------------------------------------------------------------------------------
     def batch(self, batch: RawBatch) -> None:
         cat = self.cat
+        self.late_details = {}
+        if batch.table is not None:
+            if self.m is None:
+                self._resolve_mapping(self._columns(batch, ""))
+            self._carry_images(batch)
         with ExitStack() as scope:
             if batch.table is not None:
                 with cat.registered("__rs_tbl", batch.table):
@@ -251,15 +284,11 @@ class _Run:
                 scope.callback(cat.execute, "DROP VIEW IF EXISTS __rs_lines")
                 decoded = "try(decode(line))" if pa.types.is_large_binary(batch.lines.schema.field("line").type) or \
                     pa.types.is_binary(batch.lines.schema.field("line").type) else "line"  # fmt: skip
+            self.decoded = decoded
             # rows whose key list is the common one skip the duplicate-key test (list_distinct is costly)
             parsed = _PARSE.format(decoded=decoded, common=self.common_keys)
             if self.m is None:
-                cols = self._columns(batch, parsed)
-                self.m = mp.resolve(cols, mapping=self.opts["mapping"], preset=self.opts["preset"],
-                                    domain=self.opts["domain"])  # fmt: skip
-                self.report.preset, self.report.preset_auto = self.m.preset, self.m.auto_detected
-                self.report.mapping = dict(self.m.sources)
-                self.meta_keys = set(cols)
+                self._resolve_mapping(self._columns(batch, parsed))
                 parsed = _PARSE.format(decoded=decoded, common=self.common_keys)
             self._stage(parsed)
             if (
@@ -271,7 +300,13 @@ class _Run:
                     self.meta_keys |= new
                     self._late_columns(new)
                     self._stage(parsed)
-        m = self.m
+            m = self.m
+            # only sources that have choices / images pay for these steps
+            if m.paths["choices"] or m.paths["answer_letter"]:
+                self._choices()
+            if m.paths["images"]:
+                self._images()
+        self.carried = None  # the batch's image bytes are stored: let them go with the batch
         if m.paths["id"]:
             self._duplicate_keys()
         with self.cat.transaction():
@@ -305,6 +340,78 @@ class _Run:
         self.cat.execute("DELETE FROM __rs_stage WHERE reason = '__slow'")
         self.cat.execute("INSERT INTO __rs_stage SELECT * FROM __rs_slow")
         self.cat.execute("DROP TABLE __rs_slow")
+
+    def _late_reject(self, table: str) -> None:
+        """Reject the stage rows listed in ``table`` (row_number, reason, field, detail): rows found bad after
+        mapping (images, choices). Their raw text comes back from ``__rs_lines`` for ``rejects.raw``."""
+        self.late_details.update(
+            (int(r[0]), r[1]) for r in self.cat.rows(f"SELECT row_number, detail FROM {table}")
+        )
+        self.cat.execute(f"""
+            UPDATE __rs_stage SET reason = x.reason, field = x.field, problem_id = NULL, txt = x.txt
+            FROM (SELECT r.row_number, r.reason, r.field, l.txt FROM {table} r
+                  LEFT JOIN (SELECT row_number, {self.decoded} AS txt FROM __rs_lines) l USING (row_number)) x
+            WHERE __rs_stage.row_number = x.row_number
+        """)  # fmt: skip
+
+    def _choices(self) -> None:
+        """Letter and value of multiple-choice rows (``ingest/choices.py``); inconsistent rows are rejected."""
+        assert self.m is not None
+        params = {"letter_field": self.m.sources.get("answer_letter", "answer_letter"),
+                  "answer_field": self.m.sources.get("answer", "answer")}  # fmt: skip
+        with self.cat.temp_table("__rs_choice", ch.RESOLVE_SQL, params):
+            self.cat.execute("""
+                UPDATE __rs_stage SET answer_letter = c.letter, answer = c.answer
+                FROM __rs_choice c WHERE __rs_stage.row_number = c.row_number AND c.reason IS NULL
+            """)  # fmt: skip
+            if self.cat.scalar("SELECT count(*) FROM __rs_choice WHERE reason IS NOT NULL"):
+                with self.cat.temp_table(
+                    "__rs_choice_bad", "SELECT * FROM __rs_choice WHERE reason IS NOT NULL"
+                ):
+                    self._late_reject("__rs_choice_bad")
+
+    def _images(self) -> None:
+        """Image references → stored image ids (``ingest/images.py``); the problem id is recomputed from the
+        bytes' hashes. A row with a bad image is rejected with that image's reason (the first, in order)."""
+        assert self.m is not None
+        refs = self.cat.arrow("""
+            SELECT row_number, coalesce(ref, '') AS ref, pos FROM (
+                SELECT row_number, unnest(images) AS ref, unnest(range(1, len(images) + 1)) AS pos
+                FROM __rs_stage WHERE reason IS NULL AND len(images) > 0)
+        """)  # fmt: skip
+        if not refs.num_rows:
+            return
+        res = im.store_refs(self.cat, refs["ref"].to_pylist(), base=self.image_base, carried=self.carried,
+                            max_bytes=self.opts["max_image_bytes"], max_pixels=self.opts["max_image_pixels"])  # fmt: skip
+        keys = list(res)
+        mapped = pa.table({
+            "ref": pa.array(keys, pa.string()),
+            "image_id": pa.array([r.image_id if isinstance(r, im.ImageInfo) else None for r in res.values()], pa.string()),
+            "reason": pa.array([r.reason if isinstance(r, im.BadImage) else None for r in res.values()], pa.string()),
+            "detail": pa.array([r.detail if isinstance(r, im.BadImage) else None for r in res.values()], pa.string()),
+        })  # fmt: skip
+        field_name = quote.literal(self.m.sources.get("images", "images"))
+        with self.cat.registered("__rs_imgref", refs), self.cat.registered("__rs_imgmap", mapped):
+            self.cat.execute(f"""
+                CREATE OR REPLACE TEMP TABLE __rs_imgrows AS
+                SELECT r.row_number, list(m.image_id ORDER BY r.pos) AS ids,
+                       min_by(m.reason, r.pos) FILTER (WHERE m.reason IS NOT NULL) AS reason,
+                       min_by(m.detail, r.pos) FILTER (WHERE m.reason IS NOT NULL) AS detail,
+                       {field_name} AS field
+                FROM __rs_imgref r JOIN __rs_imgmap m USING (ref) GROUP BY r.row_number
+            """)  # fmt: skip
+        try:
+            self.cat.execute(f"""
+                UPDATE __rs_stage SET images = x.ids, problem_id = {mp.problem_id_fast_sql("problem", "x.ids")}
+                FROM __rs_imgrows x WHERE __rs_stage.row_number = x.row_number AND x.reason IS NULL
+            """)  # fmt: skip
+            if self.cat.scalar("SELECT count(*) FROM __rs_imgrows WHERE reason IS NOT NULL"):
+                with self.cat.temp_table(
+                    "__rs_imgbad", "SELECT * FROM __rs_imgrows WHERE reason IS NOT NULL"
+                ):
+                    self._late_reject("__rs_imgbad")
+        finally:
+            self.cat.execute("DROP TABLE IF EXISTS __rs_imgrows")
 
     def _duplicate_keys(self) -> None:
         key_src = self.m.sources.get("id", "id") if self.m else "id"
@@ -366,6 +473,8 @@ class _Run:
                 raw = raw[:1000] if raw else raw
             elif reason == "wrong_type":
                 detail = f"field {fld!r} has the wrong JSON type"
+            elif rn in self.late_details:
+                detail = self.late_details[rn]
             out.append({"row_number": rn, "field": fld, "reason": reason, "detail": detail, "raw": raw})
         for p in batch.pre_rejects:
             out.append({k: p.get(k) for k in ("row_number", "field", "reason", "detail", "raw")})
@@ -402,9 +511,9 @@ class _Run:
         """)  # fmt: skip
         row = cat.one("""
             INSERT INTO problems (problem_id, source_id, source_key, row_number, domain, problem, answer, solution,
-                                  tests, images, level, meta)
+                                  tests, images, level, meta, choices, answer_letter)
             SELECT problem_id, ?, source_key, row_number, domain, problem, answer, solution, tests,
-                   CASE WHEN images IS NULL THEN NULL ELSE to_json(images) END, level, meta
+                   CASE WHEN images IS NULL THEN NULL ELSE to_json(images) END, level, meta, choices, answer_letter
             FROM __rs_stage s
             WHERE reason IS NULL AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.problem_id = s.problem_id)
               AND NOT EXISTS (SELECT 1 FROM __rs_dups d WHERE d.row_number = s.row_number)
@@ -575,6 +684,8 @@ def ingest(
     benchmark: bool = False,
     domain: str | None = None,
     max_field_bytes: int = mp.DEFAULT_MAX_FIELD_BYTES,
+    max_image_bytes: int = im.DEFAULT_MAX_BYTES,
+    max_image_pixels: int = im.DEFAULT_MAX_PIXELS,
     tokenizer: str | None = None,
     progress: ProgressCallback = null_progress,
 ) -> IngestReport:
@@ -592,6 +703,7 @@ def ingest(
         raise IngestError("the catalog is open read-only; ingest needs to write")
     opts = {"mapping": dict(mapping or {}), "preset": preset, "model": model, "benchmark": benchmark,
             "domain": domain, "max_field_bytes": int(max_field_bytes),
+            "max_image_bytes": int(max_image_bytes), "max_image_pixels": int(max_image_pixels),
             "counter": load_counter(tokenizer) if tokenizer else None}  # fmt: skip
     run = _Run(catalog, spec, source_id, opts)
     # row order inside the catalog's tables carries no meaning (row_number is a column), and without the

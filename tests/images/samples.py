@@ -28,3 +28,11 @@ def png_claiming(width: int, height: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
     idat = zlib.compress(b"\x00" * (width + 1) * 2)
     return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+
+
+def png_with_pixels(width: int, height: int, raw: bytes, *, compress: bool = True) -> bytes:
+    """A greyscale PNG whose (correctly CRC'd) IDAT holds ``raw`` (zlib-compressed unless ``compress`` is
+    False): valid chunks around pixel data that may be too short, too long or not zlib at all."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    idat = zlib.compress(raw) if compress else raw
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")

@@ -10,7 +10,7 @@ from PIL import Image
 
 from redstar_data.images import BadImage, check_image, get_images, image_data_url, put_images
 from redstar_data.images.store import check_new
-from tests.images.samples import png, png_claiming
+from tests.images.samples import png, png_claiming, png_with_pixels
 
 
 def test_put_and_get_round_trip_with_info(catalog) -> None:
@@ -43,7 +43,12 @@ def test_same_bytes_are_one_row_and_a_second_put_writes_nothing(catalog) -> None
         (b"", "image_empty"),
         (b"GIF89a not really", "image_unreadable"),
         (b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n", "image_unreadable"),  # EPS: never opened
-        (png(5)[:-30], "image_unreadable"),  # cut short: only a full decode finds it
+        (png(5)[:-30], "image_unreadable"),  # cut short
+        (png(5, fmt="JPEG")[:-60], "image_unreadable"),  # a JPEG cut short: only the full decode finds it
+        (png_with_pixels(4, 3, b"\x00" * 5 * 2), "image_unreadable"),  # valid chunks, one row of pixels short
+        (png_with_pixels(4, 3, b"\x00" * 5 * 4), "image_unreadable"),  # one row too many
+        (png_with_pixels(4, 3, b"\x09" + b"\x00" * 14), "image_unreadable"),  # filter type 9 does not exist
+        (png_with_pixels(4, 3, b"garbage, not zlib", compress=False), "image_unreadable"),
         (png_claiming(7_000, 7_000), "image_too_large"),  # 49 Mpx: over redstar's 40 Mpx cap
         (
             png_claiming(10_000, 10_000),
@@ -57,6 +62,11 @@ def test_bad_bytes_are_refused_with_a_reason(catalog, blob: bytes, reason: str) 
         put_images(catalog, [png(6), blob])
     assert e.value.reason == reason and e.value.index == 1
     assert catalog.count("images") == 0  # all or nothing
+
+
+def test_a_whole_png_built_by_hand_passes() -> None:
+    info = check_image(png_with_pixels(4, 3, b"\x00" * 5 * 3))
+    assert (info.format, info.width, info.height) == ("png", 4, 3)
 
 
 def test_byte_cap_and_pillow_guard_stays_on() -> None:

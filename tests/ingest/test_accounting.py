@@ -75,3 +75,49 @@ def test_every_row_is_accounted_for_and_empty_responses_are_named(catalog, tmp_p
     assert (again.n_new, again.n_traces, again.n_traces_present) == (0, 0, rep.n_traces)
     assert again.traces_skipped == rep.traces_skipped
     assert catalog.scalar("SELECT count(*) FROM rejects WHERE reason = 'empty_response'") == n_empty
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv", "parquet", "hf_disk"])
+def test_rows_with_images_are_accounted_for(catalog, tmp_path, fmt):
+    """Issue 16: a row whose image is bad is a reject, a row whose image is new or known is new or present;
+    read = new + present + rejected + skipped still holds, for every reader."""
+    from tests.images.samples import png
+
+    (tmp_path / "img").mkdir()
+    for i in range(3):
+        (tmp_path / "img" / f"{i}.png").write_bytes(png(i))
+    (tmp_path / "img" / "copy.png").write_bytes(png(0))
+    (tmp_path / "img" / "empty.png").write_bytes(b"")
+    names = ["0.png", "1.png", "copy.png", "empty.png", "gone.png", "2.png", "0.png"]
+    rows = [
+        {"problem": "Find x." if i != 1 else "", "answer": str(i), "images": f"img/{n}"}
+        for i, n in enumerate(names)
+    ]
+    path = tmp_path / f"r.{fmt}"
+    if fmt in ("jsonl", "json"):
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows) if fmt == "jsonl" else json.dumps(rows))
+    elif fmt == "csv":
+        with path.open("w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+    elif fmt == "parquet":
+        pq.write_table(pa.Table.from_pylist(rows), path)
+    else:
+        import datasets
+
+        path = tmp_path / "r_hf"
+        datasets.Dataset.from_list(rows).save_to_disk(str(path))
+        for i in range(3):  # a save_to_disk folder's relative paths are read from the folder's own place
+            (path / "img").mkdir(exist_ok=True)
+            (path / "img" / f"{i}.png").write_bytes(png(i))
+        (path / "img" / "copy.png").write_bytes(png(0))
+        (path / "img" / "empty.png").write_bytes(b"")
+    rep = ingest(catalog, str(path), name="r")
+    assert rep.n_read == len(rows) == rep.n_new + rep.n_present + rep.n_rejected + rep.n_skipped
+    # row 2: no problem text; rows 4, 5: bad images; rows 3 and 7 repeat row 1 (same text, same bytes)
+    assert rep.rejects_by_reason == {"empty_problem": 1, "image_empty": 1, "image_missing": 1}
+    assert (rep.n_new, rep.n_present) == (2, 2)
+    assert catalog.count("images") == 2  # 0.png (= copy.png) and 2.png; 1.png's row was rejected first
+    again = ingest(catalog, str(path), name="r")
+    assert (again.n_new, again.n_present, again.n_rejected) == (0, 4, 3)

@@ -1,0 +1,158 @@
+"""Images benchmark (issue 16): N generated diagrams through redstar (ingest, then export) against plain
+`datasets` (``Dataset.from_dict(...).cast_column("image", Image())`` + ``to_parquet``) on the same images.
+
+    .venv/bin/python benchmarks/images.py                 # 100,000 images (the issue's figure)
+    .venv/bin/python benchmarks/images.py --n 5000        # quicker, while developing
+    .venv/bin/python benchmarks/images.py --keep /tmp/img100k   # keep (or reuse) the generated source
+
+The source is what a user has before redstar: a JSONL file of problems whose ``images`` are paths
+relative to it, and a folder of PNG files (``build_images_source``: N small, distinct, deterministic
+diagrams drawn with Pillow, ~1-2 KB each, like GeoQA's line drawings). ``ingest_images`` times
+``redstar ingest`` of it in a fresh subprocess on a fresh catalog file: seconds, peak RSS (ru_maxrss of
+that process), the catalog's size after close, and the idempotent re-ingest. Every image is read,
+hashed, checked by Pillow (open, verify, full decode) and stored in the catalog file.
+Goal (issue 16, for ingest + export together): no slower than 1.2x the `datasets` anchor, peak RSS
+under 2 GB. Writes benchmarks/results/images.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def draw_diagram(i: int) -> bytes:
+    """Diagram ``i`` as PNG bytes: a triangle, a circle and a segment placed from a hash of ``i``, plus
+    ``i`` itself in binary as a row of dots, so no two diagrams are the same bytes."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    h = hashlib.blake2b(str(i).encode(), digest_size=16).digest()
+    w, ht = 160, 120
+    im = Image.new("L", (w, ht), 255)
+    d = ImageDraw.Draw(im)
+    pts = [(8 + h[k] % (w - 16), 8 + h[k + 1] % (ht - 28)) for k in (0, 2, 4)]
+    d.polygon(pts, outline=0)
+    r = 6 + h[6] % 20
+    cx, cy = 20 + h[7] % (w - 40), 20 + h[8] % (ht - 48)
+    d.ellipse((cx - r, cy - r, cx + r, cy + r), outline=0)
+    d.line((pts[0], (cx, cy)), fill=0)
+    for bit in range(20):  # i in binary: bottom row of dots
+        if i >> bit & 1:
+            d.rectangle((4 + bit * 7, ht - 8, 7 + bit * 7, ht - 5), fill=0)
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def build_images_source(n: int, folder: Path) -> Path:
+    """Write ``folder/images/<i>.png`` (N distinct diagrams) and ``folder/problems.jsonl`` (one problem per
+    image, the image path relative to the file, 4 choices and the answer letter); returns the JSONL path.
+    Deterministic: the same N gives the same bytes. An existing complete source is reused as it is."""
+    folder.mkdir(parents=True, exist_ok=True)
+    jsonl = folder / "problems.jsonl"
+    done = folder / ".complete"
+    if done.exists() and done.read_text() == str(n):
+        return jsonl
+    (folder / "images").mkdir(exist_ok=True)
+    with jsonl.open("w") as f:
+        for i in range(n):
+            (folder / "images" / f"{i}.png").write_bytes(draw_diagram(i))
+            choices = [str(10 + i % 7 + k) for k in range(4)]
+            row = {"id": f"bench-{i}", "problem": f"In the diagram {i}, find the measure of angle ABC.",
+                   "choices": choices, "answer": choices[i % 4], "answer_letter": "ABCD"[i % 4],
+                   "images": [f"images/{i}.png"]}  # fmt: skip
+            f.write(json.dumps(row) + "\n")
+    done.write_text(str(n))
+    return jsonl
+
+
+CHILD_INGEST = """
+import json, os, resource, sys, time
+sys.path.insert(0, sys.argv[3])
+from redstar_data.catalog import Catalog
+from redstar_data.ingest.run import ingest
+db, path = sys.argv[1], sys.argv[2]
+t = time.perf_counter()
+cat = Catalog.open(db)
+r = ingest(cat, path, name="images")
+dt = time.perf_counter() - t
+n_img = cat.count("images")
+cat.close()
+dc = time.perf_counter() - t
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"seconds": dt, "seconds_with_close": dc, "rows": r.n_read, "new": r.n_new, "present": r.n_present,
+                  "rejected": r.n_rejected, "images": n_img, "cpu_s": ru.ru_utime + ru.ru_stime,
+                  "peak_rss_mb": ru.ru_maxrss / 1024, "catalog_mb": os.path.getsize(db) / 2**20}))
+"""
+
+
+def _child(code: str, *args: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"benchmark child failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def ingest_images(jsonl: Path, catalog: Path, *, root: Path = ROOT) -> dict:
+    """``redstar ingest`` of ``jsonl`` into ``catalog`` (a fresh file) in a subprocess of its own, then again
+    (the idempotent re-ingest, 0 new): {"ingest": {...}, "reingest": {...}} with seconds, peak RSS, sizes."""
+    for f in catalog.parent.glob(catalog.name + "*"):
+        f.unlink()
+    first = _child(CHILD_INGEST, str(catalog), str(jsonl), str(root))
+    again = _child(CHILD_INGEST, str(catalog), str(jsonl), str(root))
+    return {"ingest": first, "reingest": again}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=100_000, help="images (default 100,000)")
+    ap.add_argument("--keep", type=Path, default=None, help="build (or reuse) the source in this folder")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "images.json")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="redstar-images-") as tmp:
+        folder = args.keep or Path(tmp) / "source"
+        t = time.perf_counter()
+        jsonl = build_images_source(args.n, folder)
+        build_s = round(time.perf_counter() - t, 2)
+        img_mb = sum(p.stat().st_size for p in (folder / "images").iterdir()) / 2**20
+        ing = ingest_images(jsonl, Path(tmp) / "catalog.duckdb")
+    first, again = ing["ingest"], ing["reingest"]
+    res = {
+        "n": args.n,
+        "images_mb": round(img_mb, 1),
+        "build_seconds": build_s,
+        "redstar_ingest": first,
+        "redstar_reingest": again,
+        "ingest_images_per_s": round(first["images"] / first["seconds"]),
+        "goal": {"ratio_vs_datasets_max": 1.2, "peak_rss_mb_max": 2048},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": __import__("os").cpu_count(),
+            "duckdb": __import__("duckdb").__version__,
+            "pillow": __import__("PIL").__version__,
+        },  # fmt: skip
+    }
+    print(f"{args.n:,} generated PNG diagrams, {img_mb:.0f} MB (built in {build_s}s)")
+    print(f"{'step':28} {'seconds':>8} {'images/s':>10} {'peak RSS MB':>12} {'catalog MB':>11}")
+    for name, r in (("redstar ingest", first), ("redstar re-ingest (0 new)", again)):
+        print(f"{name:28} {r['seconds']:8.2f} {r['rows'] / r['seconds']:10,.0f} {r['peak_rss_mb']:12.0f} "
+              f"{r['catalog_mb']:11.1f}")  # fmt: skip
+    print(f"new {first['new']:,}, rejected {first['rejected']:,}, images stored {first['images']:,}; "
+          f"re-ingest new {again['new']:,}")  # fmt: skip
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(res, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

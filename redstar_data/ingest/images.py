@@ -1,0 +1,180 @@
+"""Images of an ingest batch: each row's image references become stored image ids (sha256 of the bytes),
+or the row becomes a reject naming its first bad image.
+
+A reference is one of: a file path (relative to the source file's folder, the dev set's layout; absolute
+paths and, failing the folder, paths relative to the working directory are read as given), a
+``data:image/...;base64,`` URL, or ``sha256:<hex>`` for bytes an Arrow source carried in an image column
+(``datasets`` ``Image`` features: ``{bytes, path}`` structs, lists of them, or plain binary), which
+``carry_arrow_images`` swaps for references before the row becomes JSON. Bytes are read, hashed, checked
+(``images.validate``) and stored in chunks of bounded size, each in its own transaction: images are
+content-addressed, so one stored ahead of its rows is harmless and found again on a rerun.
+
+Nothing here runs for a source without an image column: the image path costs only where there are images.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from redstar_data.catalog import Catalog
+from redstar_data.images.store import check_new, write_images
+from redstar_data.images.validate import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, BadImage, ImageInfo
+
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_PIXELS", "BadImage", "Carried", "ImageInfo", "carry_arrow_images",
+           "is_image_column", "load_ref", "store_refs"]  # fmt: skip
+
+CARRIED = "sha256:"
+CHUNK_BYTES = 64 * 1024 * 1024  # image bytes held at once while a batch's images are checked and stored
+CHUNK_IMAGES = 4096
+
+
+@dataclass
+class Carried:
+    """Image bytes that came inside an Arrow batch, by sha256; zero-copy views into the batch's buffers."""
+
+    blobs: dict[str, pa.Buffer] = field(default_factory=dict)
+
+    def get(self, sha: str) -> bytes | None:
+        buf = self.blobs.get(sha)
+        return None if buf is None else buf.to_pybytes()
+
+
+def _is_image_struct(t: pa.DataType) -> bool:
+    if not pa.types.is_struct(t):
+        return False
+    names = {t.field(i).name for i in range(t.num_fields)}
+    return "bytes" in names and "path" in names
+
+
+def _is_binary(t: pa.DataType) -> bool:
+    return pa.types.is_binary(t) or pa.types.is_large_binary(t)
+
+
+def is_image_column(t: pa.DataType) -> bool:
+    """A ``datasets`` Image feature (``struct<bytes, path>``), plain binary, or a list of either."""
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        t = t.value_type
+    return _is_image_struct(t) or _is_binary(t)
+
+
+def carry_arrow_images(table: pa.Table, column: str, carried: Carried) -> pa.Table:
+    """``table`` with image column ``column`` turned into ``list<string>`` references: ``sha256:<hex>`` for
+    bytes (kept in ``carried``), the path for an Image whose bytes are not embedded, null for no image."""
+    col = table.column(column).combine_chunks()
+    listed = pa.types.is_list(col.type) or pa.types.is_large_list(col.type)
+    flat = pc.list_flatten(col) if listed else col
+    if _is_image_struct(flat.type):
+        blobs, paths = pc.struct_field(flat, "bytes"), pc.struct_field(flat, "path")
+    else:
+        blobs, paths = flat, pa.nulls(len(flat), pa.string())
+    refs: list[str | None] = []
+    for b, p in zip(blobs, paths, strict=True):
+        if b.is_valid:
+            buf = b.as_buffer()
+            sha = hashlib.sha256(buf).hexdigest()
+            carried.blobs.setdefault(sha, buf)
+            refs.append(CARRIED + sha)
+        else:
+            refs.append(p.as_py())
+    if listed:
+        lengths = pc.list_value_length(col).to_pylist()
+        out: list[list[str | None] | None] = []
+        i = 0
+        for n in lengths:
+            out.append(None if n is None else refs[i : i + n])
+            i += n or 0
+    else:
+        out = [None if r is None else [r] for r in refs]
+    return table.set_column(
+        table.schema.get_field_index(column), column, pa.array(out, pa.list_(pa.string()))
+    )
+
+
+def load_ref(ref: str | None, base: Path | None, carried: Carried | None, max_bytes: int) -> bytes:
+    """The bytes a reference names, or BadImage (``image_missing``, ``image_too_large`` by file size)."""
+    if not ref:
+        raise BadImage("image_missing", "an empty image reference")
+    if ref.startswith(CARRIED) and carried is not None and ref[len(CARRIED) :] in carried.blobs:
+        blob = carried.get(ref[len(CARRIED) :])
+        assert blob is not None
+        return blob
+    if ref.startswith("data:"):
+        head, _, body = ref.partition(",")
+        if not head.endswith(";base64"):
+            raise BadImage("image_unreadable", "a data: URL that is not base64")
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as e:
+            raise BadImage("image_unreadable", f"a data: URL with bad base64: {e}") from None
+    if "://" in ref:
+        raise BadImage(
+            "image_missing", f"{ref[:200]}: URLs are not fetched at ingest; download the images first"
+        )
+    p = Path(ref)
+    if not p.is_absolute() and base is not None and ((base / p).exists() or not p.exists()):
+        p = base / p
+    try:
+        size = p.stat().st_size
+        if size > max_bytes:
+            raise BadImage("image_too_large", f"{p}: {size:,} bytes, over the limit of {max_bytes:,}")
+        return p.read_bytes()
+    except BadImage:
+        raise
+    except (OSError, ValueError) as e:  # missing, a folder, no permission, a NUL in the name
+        msg = f"{p}: {e.strerror or e}" if isinstance(e, OSError) else f"{ref!r}: {e}"
+        raise BadImage("image_missing", msg) from None
+
+
+def store_refs(
+    catalog: Catalog,
+    refs: Iterable[str | None],
+    *,
+    base: Path | None,
+    carried: Carried | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> dict[str | None, ImageInfo | BadImage]:
+    """{reference: its stored ImageInfo, or why it is not an image}, for distinct ``refs``. Good new images
+    are written in chunks of at most CHUNK_BYTES, each in a transaction of its own."""
+    out: dict[str | None, ImageInfo | BadImage] = {}
+    chunk: list[tuple[str | None, bytes]] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal chunk, size
+        if not chunk:
+            return
+        res, new = check_new(catalog, [b for _, b in chunk], max_bytes=max_bytes, max_pixels=max_pixels)
+        infos = {r.image_id: r for r in res if isinstance(r, ImageInfo)}
+        if new:
+            with catalog.transaction():
+                write_images(catalog, infos, new)
+        for (ref, _), r in zip(chunk, res, strict=True):
+            out[ref] = BadImage(r.reason, r.detail) if isinstance(r, BadImage) else r
+        queued.clear()
+        chunk, size = [], 0
+
+    queued: set[str | None] = set()
+    for ref in refs:
+        if ref in out or ref in queued:
+            continue
+        try:
+            blob = load_ref(ref, base, carried, max_bytes)
+        except BadImage as e:
+            out[ref] = e
+            continue
+        queued.add(ref)
+        chunk.append((ref, blob))
+        size += len(blob)
+        if size >= CHUNK_BYTES or len(chunk) >= CHUNK_IMAGES:
+            flush()
+    flush()
+    return out
