@@ -20,11 +20,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import platform
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +57,12 @@ def draw_diagram(i: int) -> bytes:
     return buf.getvalue()
 
 
+def _draw_range(job: tuple[Path, int, int]) -> None:
+    folder, lo, hi = job
+    for i in range(lo, hi):
+        (folder / "images" / f"{i}.png").write_bytes(draw_diagram(i))
+
+
 def build_images_source(n: int, folder: Path) -> Path:
     """Write ``folder/images/<i>.png`` (N distinct diagrams) and ``folder/problems.jsonl`` (one problem per
     image, the image path relative to the file, 4 choices and the answer letter); returns the JSONL path.
@@ -65,9 +73,11 @@ def build_images_source(n: int, folder: Path) -> Path:
     if done.exists() and done.read_text() == str(n):
         return jsonl
     (folder / "images").mkdir(exist_ok=True)
+    step = 2000
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as ex:  # drawing is the slow part: every core
+        list(ex.map(_draw_range, [(folder, lo, min(lo + step, n)) for lo in range(0, n, step)]))
     with jsonl.open("w") as f:
         for i in range(n):
-            (folder / "images" / f"{i}.png").write_bytes(draw_diagram(i))
             choices = [str(10 + i % 7 + k) for k in range(4)]
             row = {"id": f"bench-{i}", "problem": f"In the diagram {i}, find the measure of angle ABC.",
                    "choices": choices, "answer": choices[i % 4], "answer_letter": "ABCD"[i % 4],

@@ -60,6 +60,10 @@ def ingest(
     max_field_mb: Annotated[
         float, typer.Option("--max-field-mb", help="Reject rows with a field over this size.")
     ] = 1.0,
+    max_image_mb: Annotated[
+        float | None,
+        typer.Option("--max-image-mb", help="Reject rows with an image over this size (default 32 MiB)."),
+    ] = None,
     tokenizer: Annotated[
         str | None,
         typer.Option(
@@ -82,6 +86,7 @@ def ingest(
       redstar ingest data/math500.jsonl --benchmark
       redstar ingest qa.csv --map problem=question --map answer=gt --name my_qa
       redstar ingest hf:AI-MO/NuminaMath-CoT:train --preset prompt_response
+      redstar ingest ../shared/data/geo/problems.jsonl   # images (paths relative to the file), choices
     """
     maps = _parse_maps(map_ or [])
     from redstar_data.ingest.run import expand_sources
@@ -91,12 +96,13 @@ def ingest(
         raise ConfigError(f"--name names one source; {len(paths)} were given", key="--name",
                           hint="leave --name out: each file is named by its stem")  # fmt: skip
     for source in paths:
-        _ingest_one(catalog, source, name, maps, preset, model, benchmark, domain, max_field_mb, tokenizer)
+        _ingest_one(catalog, source, name, maps, preset, model, benchmark, domain, max_field_mb, tokenizer,
+                    max_image_mb)  # fmt: skip
 
 
 def _ingest_one(catalog: Any, source: str, name: str | None, maps: dict[str, str], preset: str | None,
                 model: str | None, benchmark: bool, domain: str | None, max_field_mb: float,
-                tokenizer: str | None) -> None:  # fmt: skip
+                tokenizer: str | None, max_image_mb: float | None = None) -> None:  # fmt: skip
     from redstar_data.catalog import Catalog
     from redstar_data.cli._output import console, progress_bar
     from redstar_data.cli._output import table as make_table
@@ -105,13 +111,21 @@ def _ingest_one(catalog: Any, source: str, name: str | None, maps: dict[str, str
     if not 0 < max_field_mb < float("inf"):  # nan and inf too
         raise ConfigError(f"the field size limit must be positive, got {max_field_mb} MB", key="--max-field-mb",
                           hint="e.g. --max-field-mb 1 (the default) or 4")  # fmt: skip
+    image_opts = {}
+    if max_image_mb is not None:
+        if not 0 < max_image_mb < float("inf"):
+            raise ConfigError(f"the image size limit must be positive, got {max_image_mb} MB", key="--max-image-mb",
+                              hint="e.g. --max-image-mb 32 (the default)")  # fmt: skip
+        image_opts["max_image_bytes"] = int(max_image_mb * 2**20)
     with Catalog.open(catalog) as cat, progress_bar(transient=True) as progress:
         report = run_ingest(cat, source, name=name, mapping=maps, preset=preset, model=model, benchmark=benchmark,
                             domain=domain, max_field_bytes=int(max_field_mb * 1_000_000), tokenizer=tokenizer,
-                            progress=progress)  # fmt: skip
+                            progress=progress, **image_opts)  # fmt: skip
     rows = [("read", report.n_read), ("new", report.n_new), ("already present", report.n_present),
             ("rejected", report.n_rejected)]  # fmt: skip
     rows += [(f"  rejected: {k}", v) for k, v in sorted(report.rejects_by_reason.items())]
+    if report.n_images_new:
+        rows.append(("images stored (new)", report.n_images_new))
     rows.append(("seconds", f"{report.seconds:.1f}"))
     if report.n_skipped:
         rows.append(("skipped: blank lines", report.n_skipped))

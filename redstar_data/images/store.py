@@ -16,8 +16,9 @@ from redstar_data.images.validate import (
     DEFAULT_MAX_PIXELS,
     BadImage,
     ImageInfo,
-    check_image,
+    check_quietly,
     image_id,
+    quiet_bomb_warnings,
 )
 
 _INFO = "image_id, format, width, height, n_bytes"
@@ -50,18 +51,19 @@ def check_new(
     seen: dict[str, ImageInfo | BadImage] = dict(known_images(catalog, ids))
     new: dict[str, bytes] = {}
     out: list[ImageInfo | BadImage] = []
-    for i, (blob, iid) in enumerate(zip(blobs, ids, strict=True)):
-        res = seen.get(iid)
-        if res is None:
-            try:
-                res = check_image(blob, max_bytes=max_bytes, max_pixels=max_pixels)
-                new[iid] = blob
-            except BadImage as e:
-                res = e
-            seen[iid] = res
-        if isinstance(res, BadImage):
-            res = BadImage(res.reason, res.detail, index=i)
-        out.append(res)
+    with quiet_bomb_warnings():
+        for i, (blob, iid) in enumerate(zip(blobs, ids, strict=True)):
+            res = seen.get(iid)
+            if res is None:
+                try:
+                    res = check_quietly(blob, max_bytes=max_bytes, max_pixels=max_pixels)
+                    new[iid] = blob
+                except BadImage as e:
+                    res = e
+                seen[iid] = res
+            if isinstance(res, BadImage):
+                res = BadImage(res.reason, res.detail, index=i)
+            out.append(res)
     return out, new
 
 
@@ -91,7 +93,7 @@ def put_images(
 ) -> list[ImageInfo]:
     """Check and store ``blobs`` (idempotent: stored ones are left as they are); their ImageInfo, in order.
 
-    All or nothing: the first bad blob raises ``BadImage`` (``.index`` = its position, ``.reason`` = a
+    Runs in a transaction of its own (call it outside one). All or nothing: the first bad blob raises ``BadImage`` (``.index`` = its position, ``.reason`` = a
     rejects reason code, see ``validate``) before anything is written. Ingest, which must keep the good
     rows of a batch and reject the bad ones, uses ``check_new`` + ``write_images`` instead."""
     res, new = check_new(catalog, blobs, max_bytes=max_bytes, max_pixels=max_pixels)

@@ -22,6 +22,8 @@ import io
 import struct
 import warnings
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from redstar_data.errors import RedstarError
@@ -77,6 +79,24 @@ def check_image(
     blob: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> ImageInfo:
     """The ImageInfo of ``blob`` if redstar accepts it, else BadImage naming why (see the module doc)."""
+    with quiet_bomb_warnings():
+        return check_quietly(blob, max_bytes=max_bytes, max_pixels=max_pixels)
+
+
+@contextmanager
+def quiet_bomb_warnings() -> Iterator[None]:
+    """Pillow only warns between MAX_IMAGE_PIXELS and twice that (an error above); ``check_quietly`` rejects
+    those images itself, so the warning is silenced. Enter once around many checks: entering costs more
+    than checking a small PNG's header."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        yield
+
+
+def check_quietly(blob: bytes, *, max_bytes: int, max_pixels: int) -> ImageInfo:
+    """``check_image`` inside ``quiet_bomb_warnings`` (the caller holds it)."""
     from PIL import Image
 
     n = len(blob)
@@ -85,16 +105,13 @@ def check_image(
     if n > max_bytes:
         raise BadImage("image_too_large", f"{n:,} bytes, over the limit of {max_bytes:,}")
     try:
-        with warnings.catch_warnings():
-            # over MAX_IMAGE_PIXELS Pillow only warns (an error over twice that): judged below instead
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(io.BytesIO(blob), formats=PILLOW_FORMATS) as im:
+            fmt, (w, h) = im.format, im.size
+            _check_pixels(w, h, max_pixels, Image.MAX_IMAGE_PIXELS)
+            im.verify()
+        if fmt != "PNG" or not _png_pixels_ok(blob, w, h):
             with Image.open(io.BytesIO(blob), formats=PILLOW_FORMATS) as im:
-                fmt, (w, h) = im.format, im.size
-                _check_pixels(w, h, max_pixels, Image.MAX_IMAGE_PIXELS)
-                im.verify()
-            if fmt != "PNG" or not _png_pixels_ok(blob, w, h):
-                with Image.open(io.BytesIO(blob), formats=PILLOW_FORMATS) as im:
-                    im.load()
+                im.load()
     except BadImage:
         raise
     except Image.DecompressionBombError as e:

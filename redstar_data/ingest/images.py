@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,18 +119,25 @@ def load_ref(ref: str | None, base: Path | None, carried: Carried | None, max_by
         raise BadImage(
             "image_missing", f"{ref[:200]}: URLs are not fetched at ingest; download the images first"
         )
-    p = Path(ref)
-    if not p.is_absolute() and base is not None and ((base / p).exists() or not p.exists()):
-        p = base / p
+    # os.path and one open + fstat: pathlib objects and separate stat calls cost 2x the read (100k files)
+    path = ref if os.path.isabs(ref) or base is None else os.path.join(base, ref)
     try:
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise BadImage("image_too_large", f"{p}: {size:,} bytes, over the limit of {max_bytes:,}")
-        return p.read_bytes()
+        try:
+            f = open(path, "rb")  # noqa: SIM115 - closed below
+        except FileNotFoundError:
+            if path == ref or not os.path.exists(ref):
+                raise
+            path = ref  # a relative path missing beside the source, present from the working directory
+            f = open(path, "rb")  # noqa: SIM115
+        with f:
+            size = os.fstat(f.fileno()).st_size
+            if size > max_bytes:
+                raise BadImage("image_too_large", f"{path}: {size:,} bytes, over the limit of {max_bytes:,}")
+            return f.read()
     except BadImage:
         raise
     except (OSError, ValueError) as e:  # missing, a folder, no permission, a NUL in the name
-        msg = f"{p}: {e.strerror or e}" if isinstance(e, OSError) else f"{ref!r}: {e}"
+        msg = f"{path}: {e.strerror or e}" if isinstance(e, OSError) else f"{ref!r}: {e}"
         raise BadImage("image_missing", msg) from None
 
 
@@ -141,22 +149,23 @@ def store_refs(
     carried: Carried | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_pixels: int = DEFAULT_MAX_PIXELS,
-) -> dict[str | None, ImageInfo | BadImage]:
-    """{reference: its stored ImageInfo, or why it is not an image}, for distinct ``refs``. Good new images
-    are written in chunks of at most CHUNK_BYTES, each in a transaction of its own."""
+) -> tuple[dict[str | None, ImageInfo | BadImage], int]:
+    """({reference: its stored ImageInfo, or why it is not an image}, images newly stored), for distinct
+    ``refs``. Good new images are written in chunks of at most CHUNK_BYTES, each in a transaction of its own."""
     out: dict[str | None, ImageInfo | BadImage] = {}
+    stored = 0
     chunk: list[tuple[str | None, bytes]] = []
     size = 0
 
     def flush() -> None:
-        nonlocal chunk, size
+        nonlocal chunk, size, stored
         if not chunk:
             return
         res, new = check_new(catalog, [b for _, b in chunk], max_bytes=max_bytes, max_pixels=max_pixels)
         infos = {r.image_id: r for r in res if isinstance(r, ImageInfo)}
         if new:
             with catalog.transaction():
-                write_images(catalog, infos, new)
+                stored += write_images(catalog, infos, new)
         for (ref, _), r in zip(chunk, res, strict=True):
             out[ref] = BadImage(r.reason, r.detail) if isinstance(r, BadImage) else r
         queued.clear()
@@ -177,4 +186,4 @@ def store_refs(
         if size >= CHUNK_BYTES or len(chunk) >= CHUNK_IMAGES:
             flush()
     flush()
-    return out
+    return out, stored

@@ -57,6 +57,7 @@ class IngestReport:
     # good rows of a response source = n_traces + n_traces_present + sum(traces_skipped)
     traces_skipped: dict[str, int] = field(default_factory=dict)
     n_skipped: int = 0  # blank / white-space-only lines: read and counted, neither rows nor rejects
+    n_images_new: int = 0  # images this ingest stored (distinct bytes the catalog did not hold)
     kind: str = ""
     preset: str | None = None
     preset_auto: bool = False
@@ -381,8 +382,10 @@ class _Run:
         """)  # fmt: skip
         if not refs.num_rows:
             return
-        res = im.store_refs(self.cat, refs["ref"].to_pylist(), base=self.image_base, carried=self.carried,
-                            max_bytes=self.opts["max_image_bytes"], max_pixels=self.opts["max_image_pixels"])  # fmt: skip
+        res, n_stored = im.store_refs(self.cat, refs["ref"].to_pylist(), base=self.image_base,
+                                      carried=self.carried, max_bytes=self.opts["max_image_bytes"],
+                                      max_pixels=self.opts["max_image_pixels"])  # fmt: skip
+        self.report.n_images_new += n_stored
         keys = list(res)
         mapped = pa.table({
             "ref": pa.array(keys, pa.string()),

@@ -39,7 +39,7 @@ def test_dev_set_whole(catalog, shared_data: Path) -> None:
     assert rep.preset == "geo" and rep.n_read == len(rows) == 248
     assert (rep.n_new, rep.n_rejected, rep.n_present) == (248, 0, 0)
     blobs = {r["id"]: (src.parent / r["images"][0]).read_bytes() for r in rows}
-    assert catalog.count("images") == len({_sha(b) for b in blobs.values()})
+    assert catalog.count("images") == rep.n_images_new == len({_sha(b) for b in blobs.values()}) == 243
     got = {r[0]: r[1:] for r in catalog.rows(
         "SELECT source_key, problem_id, images->>'$[0]', domain, answer, answer_letter, choices FROM problems")}  # fmt: skip
     for r in rows:
@@ -49,7 +49,7 @@ def test_dev_set_whole(catalog, shared_data: Path) -> None:
         assert (domain, answer, letter) == ("geometry", r["answer"], r["answer_letter"])
         assert (json.loads(choices) if choices else None) == r["choices"]
     again = ingest(catalog, str(src))
-    assert (again.n_new, again.n_present, again.n_rejected) == (0, 248, 0)
+    assert (again.n_new, again.n_present, again.n_rejected, again.n_images_new) == (0, 248, 0, 0)
     assert catalog.count("images") == len({_sha(b) for b in blobs.values()})
 
 
@@ -195,6 +195,7 @@ def test_cli_ingest_with_no_flags_and_stats_count_images(tmp_path: Path) -> None
     r = _run("ingest", str(src), "--catalog", cat)
     assert r.exit_code == 0, r.output
     assert "preset geo" in r.flat and "4 new, 0 already present" in r.flat
+    assert "images stored (new) │ 3" in r.flat
     r = _run("stats", "--catalog", cat)
     total = sum(len(png(i, size=(40, 30))) for i in range(3))
     assert r.exit_code == 0 and f"images 3 ({total / 1e6:,.1f} MB)" in r.flat, r.output
@@ -202,3 +203,17 @@ def test_cli_ingest_with_no_flags_and_stats_count_images(tmp_path: Path) -> None
     assert "images per format" in cells and f"png 3 {total} " in cells
     # source, domain, benchmark, problems, with answer, with images
     assert "geo geometry False 4 4 4" in cells
+
+
+def test_cli_max_image_mb(tmp_path: Path) -> None:
+    from tests.ingest.test_cli import _run
+
+    (tmp_path / "a.png").write_bytes(png(1, size=(200, 200)))
+    src = _write_jsonl(tmp_path / "g.jsonl", [_geo_row(1, "a.png")])
+    cat = str(tmp_path / "c.duckdb")
+    r = _run("ingest", str(src), "--catalog", cat, "--max-image-mb", "0.0001")
+    assert r.exit_code == 1 and "image_too_large" in r.flat, r.output  # every row rejected: nothing read
+    r = _run("ingest", str(src), "--catalog", cat, "--max-image-mb", "-1")
+    assert r.exit_code == 1 and "--max-image-mb" in r.flat
+    r = _run("ingest", str(src), "--catalog", cat)
+    assert r.exit_code == 0 and "1 new" in r.flat
