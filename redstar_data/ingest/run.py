@@ -375,6 +375,13 @@ class _Run:
         """Image references → stored image ids (``ingest/images.py``); the problem id is recomputed from the
         bytes' hashes. A row with a bad image is rejected with that image's reason (the first, in order)."""
         assert self.m is not None
+        # an empty or null reference means "no image" (a CSV's empty cell, `"image": ""`): dropped, not a reject
+        blank = "lambda x: coalesce(x, '') = ''"
+        self.cat.execute(f"""
+            UPDATE __rs_stage SET images = list_filter(images, lambda x: coalesce(x, '') <> ''),
+                   problem_id = {mp.problem_id_fast_sql("problem", "list_filter(images, lambda x: coalesce(x, '') <> '')")}
+            WHERE reason IS NULL AND len(list_filter(images, {blank})) > 0
+        """)  # fmt: skip
         refs = self.cat.arrow("""
             SELECT row_number, coalesce(ref, '') AS ref, pos FROM (
                 SELECT row_number, unnest(images) AS ref, unnest(range(1, len(images) + 1)) AS pos

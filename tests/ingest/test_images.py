@@ -79,6 +79,7 @@ def test_bad_images_are_rejected_with_reasons_and_every_row_accounted(catalog, t
     rows = [_geo_row(i, f"images/{n}") for i, n in enumerate([*files, "nowhere.png"])]
     rows.append(_geo_row(90, ["images/ok.png", "images/empty.png"]))  # the first bad image decides
     rows.append(_geo_row(91, None))  # no image at all: a text problem
+    rows.append(_geo_row(92, ["", None]))  # empty references mean no image, as in a CSV's empty cell
     src = _write_jsonl(tmp_path / "bad.jsonl", rows)
     rep = ingest(catalog, str(src), max_image_bytes=len(files["big.png"]) - 1)
     assert rep.n_read == len(rows) == rep.n_new + rep.n_present + rep.n_rejected + rep.n_skipped
@@ -88,7 +89,9 @@ def test_bad_images_are_rejected_with_reasons_and_every_row_accounted(catalog, t
     assert {k: v[0] for k, v in got.items()} == want
     assert all(v[1] == "images" and v[2] for v in got.values())
     assert "nowhere.png" in got[7][2] and '"images/nowhere.png"' in got[7][3]  # detail and the raw row
-    assert rep.n_new == 2 and catalog.count("images") == 1  # ok.png only: nothing of a rejected row
+    assert rep.n_new == 3 and catalog.count("images") == 1  # ok.png only: nothing of a rejected row
+    no_img = catalog.one("SELECT problem_id, images FROM problems WHERE source_key = 'p92'")
+    assert no_img == (problem_id("Find x in figure 92."), "[]")
     again = ingest(catalog, str(src), max_image_bytes=len(files["big.png"]) - 1)
     assert (again.n_new, again.n_rejected) == (0, len(want))
     assert catalog.count("rejects") == len(want)
@@ -159,13 +162,17 @@ def test_datasets_image_features_from_save_to_disk(
     assert ingest(catalog, str(tmp_path / "ds")).n_new == 0
 
 
-@pytest.mark.parametrize("kind", ["struct", "binary"])
+@pytest.mark.parametrize("kind", ["struct", "binary", "paths"])
 def test_parquet_with_image_bytes(catalog, tmp_path: Path, shared_data: Path, kind) -> None:
     rows, blobs = _dev_rows(shared_data)
     blobs[-1] = b""  # one empty image: that row is rejected, the others are kept
+    image_type = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
     if kind == "struct":  # as `datasets` writes an Image column
-        img = pa.array([{"bytes": b, "path": f"x{i}.png"} for i, b in enumerate(blobs)],
-                       pa.struct([("bytes", pa.binary()), ("path", pa.string())]))  # fmt: skip
+        img = pa.array([{"bytes": b, "path": f"x{i}.png"} for i, b in enumerate(blobs)], image_type)
+    elif kind == "paths":  # an Image column cast from paths: `to_parquet` writes the paths, no bytes
+        for i, b in enumerate(blobs):
+            (tmp_path / f"x{i}.png").write_bytes(b)
+        img = pa.array([{"bytes": None, "path": f"x{i}.png"} for i in range(len(blobs))], image_type)
     else:
         img = pa.array(blobs, pa.binary())
     t = pa.table(
@@ -178,7 +185,8 @@ def test_parquet_with_image_bytes(catalog, tmp_path: Path, shared_data: Path, ki
     ids = {r[0] for r in catalog.rows("SELECT problem_id FROM problems")}
     assert ids == _expected_ids(rows[:-1], blobs[:-1])
     raw = catalog.scalar("SELECT raw FROM rejects")
-    assert "sha256:" + _sha(b"") in raw  # the raw row names the image by hash, it does not hold bytes
+    if kind != "paths":  # the raw row names the image by hash, it does not hold bytes
+        assert "sha256:" + _sha(b"") in raw
 
 
 def test_cli_ingest_with_no_flags_and_stats_count_images(tmp_path: Path) -> None:
