@@ -7,7 +7,7 @@
 
 The source is what a user has before redstar: a JSONL file of problems whose ``images`` are paths
 relative to it, and a folder of PNG files (``build_images_source``: N small, distinct, deterministic
-diagrams drawn with Pillow, ~1-2 KB each, like GeoQA's line drawings). ``ingest_images`` times
+diagrams drawn with Pillow, ~0.6 KB each: greyscale line drawings like GeoQA's, smaller). ``ingest_images`` times
 ``redstar ingest`` of it in a fresh subprocess on a fresh catalog file: seconds, peak RSS (ru_maxrss of
 that process), the catalog's size after close, and the idempotent re-ingest. Every image is read,
 hashed, checked by Pillow (open, verify, full decode) and stored in the catalog file.

@@ -89,7 +89,7 @@ def test_bad_images_are_rejected_with_reasons_and_every_row_accounted(catalog, t
     assert {k: v[0] for k, v in got.items()} == want
     assert all(v[1] == "images" and v[2] for v in got.values())
     assert "nowhere.png" in got[7][2] and '"images/nowhere.png"' in got[7][3]  # detail and the raw row
-    assert rep.n_new == 3 and catalog.count("images") == 1  # ok.png only: nothing of a rejected row
+    assert rep.n_new == 3 and catalog.count("images") == 1  # ok.png only: no bad image is stored
     no_img = catalog.one("SELECT problem_id, images FROM problems WHERE source_key = 'p92'")
     assert no_img == (problem_id("Find x in figure 92."), "[]")
     again = ingest(catalog, str(src), max_image_bytes=len(files["big.png"]) - 1)
