@@ -10,7 +10,8 @@
 Problems with images (a ``Shape`` with ``images``) give TRL's vision rows: every message's ``content`` is a
 list of parts, the user turn ``[{"type": "image"}, ..., {"type": "text", "text": ...}]`` with one image part
 per image in the order the problem shows them, plus an ``images`` column of ``{"bytes", "path"}`` structs
-(the ``datasets`` ``Image`` encoding) joined in from the ``images`` blob table. Multiple-choice problems get
+(the ``datasets`` ``Image`` encoding): the SQL ends such rows with their ``ord`` (``__rs_ord``) and
+``export.images`` puts the bytes from the ``images`` blob table in its place. Multiple-choice problems get
 their lettered options after the text (``redstar_data.choices``); RL rows then also carry ``choices`` and
 ``answer_letter`` for the reward function. A text-only selection keeps exactly the text-only shapes.
 
@@ -41,16 +42,10 @@ TEXT = Shape()
 
 # one image part of a user turn; ``text`` is NULL so every part has the same struct type
 _IMAGE_PART = "{'type': 'image', 'text': CAST(NULL AS VARCHAR)}"
-# the problem's images, in the order it lists them, as datasets ``Image`` structs (bytes joined from the
-# blob table); ``pi`` is one row per problem with images, so text-only problems take no part in the join
-_IMAGES_JOIN = (
-    "LEFT JOIN (SELECT e.problem_id, list({'bytes': im.bytes, 'path': CAST(NULL AS VARCHAR)} ORDER BY e.i) "
-    "AS images FROM (SELECT q.problem_id, unnest(CAST(q.images AS VARCHAR[])) AS image_id, "
-    "generate_subscripts(CAST(q.images AS VARCHAR[]), 1) AS i FROM problems q "
-    "WHERE q.problem_id IN (SELECT problem_id FROM {table})) e "
-    "JOIN images im USING (image_id) GROUP BY e.problem_id) pi ON pi.problem_id = s.problem_id"
-)
-_IMAGES = "coalesce(pi.images, [])"
+_N_IMAGES = "coalesce(len(CAST(p.images AS VARCHAR[])), 0)"
+# vision rows end with the row's ord; export.images swaps it for the ``images`` column (the bytes, joined
+# from the blob table in one scan, never sorted by DuckDB)
+_ORD = "s.ord AS __rs_ord"
 
 
 def _problem(shape: Shape) -> str:
@@ -70,9 +65,7 @@ def _text(expr: str) -> str:
 
 def _user_parts(template: str, shape: Shape) -> str:
     """The vision user turn: one image part per image, then the text."""
-    return (
-        f"list_transform(range(len({_IMAGES})), lambda x: {_IMAGE_PART}) || {_text(_user(template, shape))}"
-    )
+    return f"list_transform(range({_N_IMAGES}), lambda x: {_IMAGE_PART}) || {_text(_user(template, shape))}"
 
 
 def _msg(role: str, content: str) -> str:
@@ -97,12 +90,8 @@ def _assistant(text: str, shape: Shape) -> str:
     return _msg("assistant", _text(text) if shape.images else text)
 
 
-def _joins(base: str, shape: Shape) -> str:
-    return f"{base} {_IMAGES_JOIN}" if shape.images else base
-
-
 def sft_columns(r: Recipe, shape: Shape = TEXT) -> tuple[str, str]:
-    """(SELECT list, FROM/JOIN clause) over the selection table aliased ``s`` (``{table}`` in the joins)."""
+    """(SELECT list, FROM/JOIN clause) over the selection table aliased ``s``."""
     messages = "[" + ", ".join([*_prompt_msgs(r, shape), _assistant("t.text", shape)]) + "]"
     cols = (
         "s.problem_id, s.trace_id, s.run_id, s.model, s.trace_source AS source_id, "
@@ -110,8 +99,8 @@ def sft_columns(r: Recipe, shape: Shape = TEXT) -> tuple[str, str]:
         f"s.difficulty, t.n_tokens, {messages} AS messages"
     )
     if shape.images:
-        cols += f", {_IMAGES} AS images"
-    return cols, _joins("JOIN problems p USING (problem_id) JOIN traces t ON t.trace_id = s.trace_id", shape)
+        cols += f", {_ORD}"
+    return cols, "JOIN problems p USING (problem_id) JOIN traces t ON t.trace_id = s.trace_id"
 
 
 def dpo_columns(r: Recipe, shape: Shape = TEXT) -> tuple[str, str]:
@@ -127,12 +116,12 @@ def dpo_columns(r: Recipe, shape: Shape = TEXT) -> tuple[str, str]:
         "c.n_tokens AS chosen_tokens, x.n_tokens AS rejected_tokens"
     )
     if shape.images:
-        cols += f", {_IMAGES} AS images"
+        cols += f", {_ORD}"
     joins = (
         "JOIN problems p USING (problem_id) JOIN traces c ON c.trace_id = s.chosen_trace_id "
         "JOIN traces x ON x.trace_id = s.rejected_trace_id"
     )
-    return cols, _joins(joins, shape)
+    return cols, joins
 
 
 def rl_columns(r: Recipe, shape: Shape = TEXT) -> tuple[str, str]:
@@ -143,8 +132,8 @@ def rl_columns(r: Recipe, shape: Shape = TEXT) -> tuple[str, str]:
     if shape.images or shape.choices:
         cols += ", CAST(p.choices AS VARCHAR[]) AS choices, p.answer_letter"
     if shape.images:
-        cols += f", {_IMAGES} AS images"
-    return cols, _joins("JOIN problems p USING (problem_id)", shape)
+        cols += f", {_ORD}"
+    return cols, "JOIN problems p USING (problem_id)"
 
 
 # The columns each TRL trainer reads (TRL 1.16 dataset_formats; TRAINING-NOTES §3-§5).
@@ -166,7 +155,6 @@ def rows_sql(r: Recipe, table: str, n: int, split: str | None, shape: Shape = TE
     from redstar_data.registry import FORMATS
 
     cols, joins = FORMATS.get(r.kind)(r, shape)
-    joins = joins.replace("{table}", table)
     cond = f"s.ord <= {int(n)}"
     if split == "train":
         cond += " AND NOT s.is_val"

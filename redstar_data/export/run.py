@@ -17,7 +17,7 @@ from typing import Any
 from redstar_data.catalog import Catalog
 from redstar_data.catalog.lineage import canonical_json
 from redstar_data.errors import CatalogError, HubError, RecipeError, SqlError
-from redstar_data.export import card, formats, hub, writers
+from redstar_data.export import card, formats, hub, images, writers
 from redstar_data.ids import stable_hash
 from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
 from redstar_data.recipes.compile import funnel_sql, selection_sql
@@ -420,29 +420,55 @@ def _write_files(
     catalog: Catalog, recipe: Recipe, report: ExportReport, stage: Path, progress: ProgressCallback
 ) -> None:
     total = sum(r.n_rows for r in report.rungs)
-    done = 0
     out_cfg = recipe.output
     shape = report.shape
     group = out_cfg.row_group_size
     meta = None
+    spill = None
     if shape.images:
         meta = writers.image_features_metadata()
         if "row_group_size" not in out_cfg.model_fields_set:
-            group = writers.IMAGE_ROW_GROUP_SIZE
+            largest = report.rungs[-1]
+            group = writers.image_row_group_size(largest.images.get("bytes", 0), largest.n_rows)
+        progress(ProgressEvent(STAGE, 0, total, message="reading images"))
+        spill = images.ImageSpill(catalog, SEL, max(r.n_rows for r in report.rungs), stage / ".images-spill")
+        spill.build()
+    try:
+        _write_rungs(catalog, recipe, report, stage, progress, group, meta, spill)
+    finally:
+        if spill is not None:
+            spill.close()
+
+
+def _write_rungs(
+    catalog: Catalog,
+    recipe: Recipe,
+    report: ExportReport,
+    stage: Path,
+    progress: ProgressCallback,
+    group: int,
+    meta: dict[bytes, bytes] | None,
+    spill: images.ImageSpill | None,
+) -> None:
+    total = sum(r.n_rows for r in report.rungs)
+    done = 0
+    out_cfg = recipe.output
     for rung in report.rungs:
         rdir = stage / rung.config if recipe.is_ladder else stage
         parquet_files: dict[str, Path] = {}
         for split in ("train", "validation"):
             if split == "validation" and recipe.split.validation == 0:
                 continue
-            sql = formats.rows_sql(recipe, SEL, rung.n_rows, split, shape)
+            sql = formats.rows_sql(recipe, SEL, rung.n_rows, split, report.shape)
             p = rdir / f"{split}.parquet"
+            rows = catalog.batches(sql, batch_size=group)
             n, _ = writers.write_parquet(
-                catalog.batches(sql, batch_size=group),
+                spill.attach(rows) if spill is not None else rows,
                 p,
                 row_group_size=group,
                 compression=out_cfg.compression,
                 metadata=meta,
+                images=spill is not None,
             )
             parquet_files[split] = p
             rung.files[split] = str(p.relative_to(stage))

@@ -19,9 +19,47 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-# rows per parquet row group for image exports (unless the recipe sets one): a reader (or the Hub's viewer)
-# holds a few MB of images per group, not 10,000 images
-IMAGE_ROW_GROUP_SIZE = 100
+# image exports size their row groups by bytes (unless the recipe sets row_group_size): about this many
+# bytes of images per group (``datasets`` aims at ~100 MB groups), between 100 and 10,000 rows
+IMAGE_ROW_GROUP_BYTES = 64 << 20
+
+
+def image_row_group_size(image_bytes: int, n_rows: int) -> int:
+    """Rows per row group for an export whose ``n_rows`` rows hold ``image_bytes`` of images: ~64 MB of
+    images per group (a reader or the Hub's viewer holds one group), a multiple of 100 in [100, 10,000]."""
+    per_row = max(1, image_bytes // max(1, n_rows))
+    return int(min(10_000, max(100, IMAGE_ROW_GROUP_BYTES // per_row // 100 * 100)))
+
+
+def image_column_options(schema: pa.Schema, compression: str, column: str = "images") -> dict[str, Any]:
+    """ParquetWriter options that store ``column``'s leaves (image bytes: already compressed) PLAIN and
+    uncompressed, as ``datasets`` does for its Image features, and the other columns as before."""
+    leaves = [f"{column}.list.element.bytes", f"{column}.list.element.path"]
+    codec = "none" if compression == "none" else compression
+    comp: dict[str, str] = {}
+    dict_cols: list[str] = []
+    for path in _leaf_paths(schema):
+        comp[path] = "none" if path in leaves else codec
+        if path not in leaves:
+            dict_cols.append(path)
+    return {
+        "compression": comp,
+        "use_dictionary": dict_cols,
+        "column_encoding": dict.fromkeys(leaves, "PLAIN"),
+    }
+
+
+def _leaf_paths(schema: pa.Schema) -> list[str]:
+    """Parquet leaf column paths of an Arrow schema (lists as ``x.list.element``, structs as ``x.field``)."""
+
+    def walk(path: str, t: pa.DataType) -> list[str]:
+        if pa.types.is_struct(t):
+            return [leaf for f in t for leaf in walk(f"{path}.{f.name}", f.type)]
+        if pa.types.is_list(t) or pa.types.is_large_list(t):
+            return walk(f"{path}.list.element", t.value_type)
+        return [path]
+
+    return [leaf for f in schema for leaf in walk(f.name, f.type)]
 
 
 def image_features_metadata(column: str = "images") -> dict[bytes, bytes]:
@@ -54,22 +92,21 @@ def write_parquet(
     row_group_size: int = 10_000,
     compression: str = "snappy",
     metadata: dict[bytes, bytes] | None = None,
+    images: bool = False,
 ) -> tuple[int, pa.Schema]:
     """Stream ``reader`` into one parquet file; returns (rows, schema). Bounded memory: one row group.
-    ``metadata`` is added to the schema's (e.g. ``image_features_metadata()``)."""
+    ``metadata`` is added to the schema's (e.g. ``image_features_metadata()``); ``images``: the ``images``
+    column is written PLAIN and uncompressed (``image_column_options``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     rows = 0
     schema = reader.schema
     if metadata:
         schema = schema.with_metadata({**(schema.metadata or {}), **metadata})
-    with pq.ParquetWriter(
-        tmp,
-        schema,
-        compression=None if compression == "none" else compression,
-        write_statistics=True,
-        store_schema=True,
-    ) as w:
+    opts: dict[str, Any] = {"compression": None if compression == "none" else compression}
+    if images:
+        opts = image_column_options(schema, compression)
+    with pq.ParquetWriter(tmp, schema, write_statistics=True, store_schema=True, **opts) as w:
         for tbl in _regroup(reader, row_group_size):
             w.write_table(tbl, row_group_size=row_group_size)
             rows += tbl.num_rows
