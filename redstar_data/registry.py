@@ -92,6 +92,11 @@ VERIFIERS.add(
     "redstar_data.verify.code.judge:CodeVerifier",
     "runs the final program against the problem's tests in a bubblewrap sandbox",
 )
+VERIFIERS.add(
+    "geometry",
+    "redstar_data.verify.geometry:GeometryVerifier",
+    "choice-aware final answers: the right option letter or a value equal to it",
+)
 
 # recipes / export: every pick policy is one entry
 for _name, _help in (

@@ -21,7 +21,7 @@ from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
 from redstar_data.verify.base import Verdict
 from redstar_data.verify.equivalence import equivalent
 from redstar_data.verify.extract import as_text, extract_answer
-from redstar_data.verify.pool import WorkerCrashed, WorkerPool, WorkerTimeout, run_many
+from redstar_data.verify.pool import Deadline, WorkerCrashed, WorkerPool, WorkerTimeout, run_many
 
 VERSION = "2.0.0"
 DEFAULT_TIMEOUT = 1.0  # seconds per item, everything included (issue 18: no item over 1 s by default)
@@ -72,27 +72,18 @@ def check(response: str, reference: str, *, timeout: float = DEFAULT_TIMEOUT) ->
     """Verdict for one response against the gold ``reference`` (fast path here, sympy in a worker).
 
     ``bytes`` are decoded as UTF-8 and numbers read as text; never raises on odd input types."""
-    deadline = time.monotonic() + timeout
+    clock = Deadline(timeout)
 
     def sym(ref: str, cand: str, quantum: Fraction | None) -> bool | None:
-        if time.monotonic() >= deadline:
-            raise WorkerTimeout(f"no answer within {timeout:g}s")
-        asked = time.monotonic()
-
-        def budget() -> float:  # called when the worker is ready: its start-up is not this item's time
-            nonlocal deadline
-            deadline += time.monotonic() - asked
-            return max(0.0, deadline - time.monotonic())
-
-        return _POOL.call("symbolic", (ref, cand, quantum), budget)
+        return clock.call(_POOL, "symbolic", (ref, cand, quantum))
 
     try:
-        verdict = _decide(response, reference, sym, deadline)
+        verdict = _decide(response, reference, sym, clock.at)
     except WorkerTimeout as exc:
         return Verdict("timeout", None, "timeout", {"error": str(exc)})
     except WorkerCrashed as exc:
         return Verdict("error", None, "symbolic", {"error": str(exc)})
-    if time.monotonic() > deadline:
+    if clock.passed():
         return Verdict(
             "timeout", verdict.extracted, "timeout", {**verdict.details, "error": "over the limit"}
         )

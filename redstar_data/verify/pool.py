@@ -29,6 +29,8 @@ _START_TIMEOUT = 120.0
 OPS: dict[str, str] = {
     "symbolic": "redstar_data.verify.symbolic:sym_equal",
     "check": "redstar_data.verify.math:check_inline",
+    "geometry": "redstar_data.verify.geometry:check_inline",
+    "geo_values": "redstar_data.verify.choice:numeric_values",
     "sleep": "time:sleep",
     "exit": "os:_exit",
 }
@@ -131,6 +133,31 @@ class Worker:
             self.proc.wait()
         self.proc = None
         self.busy_since = None
+
+
+class Deadline:
+    """One item's time budget across worker calls, where a worker's start-up (seconds on a loaded machine)
+    is not charged to the item: the clock stops while a worker starts. Shared by the math and geometry
+    verifiers' in-process ``check`` (the fast path runs here, only sympy work goes to a worker)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def passed(self) -> bool:
+        return time.monotonic() > self.at
+
+    def call(self, pool: WorkerPool, op: str, args: tuple[Any, ...]) -> Any:
+        """``pool.call`` with what is left of the budget; ``WorkerTimeout`` when nothing is left."""
+        if time.monotonic() >= self.at:
+            raise WorkerTimeout(f"no answer within {self.seconds:g}s")
+        asked = time.monotonic()
+
+        def budget() -> float:  # called when the worker is ready: its start-up is not this item's time
+            self.at += time.monotonic() - asked
+            return max(0.0, self.at - time.monotonic())
+
+        return pool.call(op, args, budget)
 
 
 class WorkerPool:

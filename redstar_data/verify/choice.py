@@ -1,0 +1,327 @@
+"""Reading a multiple-choice answer: where the final answer is, which option letter it names, what value.
+
+Why a layer over ``extract.py`` and not a copy of it: the math extractor already finds boxes, ``<answer>``
+tags, the text after ``</think>`` and "the answer is ..." sentences in bounded linear time; choice answers add
+forms it does not look for (``Answer: (C) 30``, ``**C**`` on the last line, ``the correct option is C``,
+``故选C``) and need the final answer split into a LETTER and a VALUE (``C: 30°`` names both). Values are
+read the way both datasets write them: LaTeX (``4 \\sqrt { 3 }`` with Geometry3K's spaces, ``\\frac{12}{5}``,
+``30^\\circ``) or sympy-style text (``4*sqrt(3)``, ``32/sin(11*pi/36)``, FormalGeo's answers), converted to
+one LaTeX subset and evaluated by the math verifier's own parser (``fastlatex``) inside a time-limited worker.
+
+Cost: every regex here runs on a bounded tail (``_TAIL`` characters) or a bounded answer (``MAX_VALUE_CHARS``),
+with no nested quantifiers, so reading is linear in the response and bounded whatever the model wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from redstar_data.verify import normalize as N
+from redstar_data.verify.extract import MAX_SCAN_CHARS, as_text, extract_answer
+
+_TAIL = 3000  # markers are looked for in the last 3,000 characters of a region
+_LINE = 300  # an answer taken after a marker is at most one line of this many characters
+MAX_VALUE_CHARS = 300  # longer "values" are not evaluated (not an answer a geometry problem has)
+_STRONG = ("boxed", "answer_tag", "answer_tag_boxed")
+
+# "answer" markers, strongest class: the text after the LAST one is the answer
+_ANSWER_MARK = re.compile(
+    r"(?:final answer|correct answer|the answer|answer)(?:\*\*|__)?\s*(?:is|should be|would be|=|:|：)"
+    r"(?:\*\*|__)?\s*:?\s*|答案\s*(?:是|为|應為|应为|[:：])\s*|(?:故|所以|因此|则|即|应)?\s*选\s*择?\s*[:：]?\s*",
+    re.I,
+)
+# "option" markers: "the correct option is C", "I choose B", "(C) is correct"
+_OPTION_MARK = re.compile(
+    r"(?:correct|right|best)\s+(?:option|choice)\s*(?:is|:)?\s*|(?:option|choice)\s+(?:is\s+)?(?=\(?[A-Z]\b)"
+    r"|\b(?:select|choose|pick)\s+(?:option\s+|choice\s+)?(?=\(?[A-Z]\b)",
+    re.I,
+)
+_LETTER_IS_CORRECT = re.compile(r"(?<![A-Za-z\\])\(?([A-Z])\)?\s+is\s+(?:the\s+)?(?:correct|right)\b")
+_CONCLUDE = re.compile(r"^(?:so|thus|therefore|hence|final(?:ly)?|in conclusion|consequently)\b[\s,:]*", re.I)
+_LAST_LINK = re.compile(r"(?:=|\\approx|≈|\\sim|\b(?:is|are|equals?|measures?|becomes|gives|yields)\b)", re.I)
+_MARKDOWN = re.compile(r"\*\*|__|`+|^#+\s*|^>\s*")
+
+# letters: "C", "(C)", "C: 30", "C. 30", "(C) 30", "C) 30", "C 30" (value after a space), "(c)"
+_LEAD_WORDS = re.compile(
+    r"^(?:(?:the\s+)?(?:final\s+|correct\s+|right\s+|best\s+)?(?:answer|option|choice)\s*(?:is|:)?\s*"
+    r"|答案\s*(?:是|为|[:：])?\s*|选\s*择?\s*[:：]?\s*|(?:is|:)\s+)",
+    re.I,
+)
+_LETTER_ONLY = re.compile(r"^\(?([A-Z])\)?$|^\(([a-z])\)$")
+_LETTER_THEN = re.compile(
+    r"^(?:\(([A-Za-z])\)|([A-Z])(?:\s*[:.)：—–]|\s+-\s)|([A-Z])\s+(?=[-\d\\√π(]))\s*(.*)$", re.S
+)
+_IS_CORRECT = re.compile(r"\s+is\s+(?:the\s+)?(?:correct|right)\b.*$", re.I | re.S)
+_LETTER_MENTION = re.compile(
+    r"(?:option|choice)\s*\(?([A-Z])\)?(?![A-Za-z])|(?<![A-Za-z\\])\(([A-Z])\)", re.I
+)
+_APPROX = re.compile(r"^(?:\\approx|≈|~|approximately|approx\.?|about|roughly|around)\s*", re.I)
+_VALUE_CUT = re.compile(r",\s*(?:which|that|so|i\.e\.|or)\b|\s+(?:which|since|because|so that)\b|;", re.I)
+_UNIT_TAIL = re.compile(
+    r"\s*(?:square\s+|sq\.?\s+|cubic\s+)?(?:units?|cm|mm|km|m|in|inch(?:es)?|ft|feet|foot|yd|yards?|mi|miles?"
+    r"|meters?|metres?|degrees?|deg|radians?|rad)\.?\s*(?:\^\s*\{?\s*[23]\s*\}?|²|³)?$",
+    re.I,
+)
+_ANGLE_PREFIX = re.compile(r"^(?:m\s*)?(?:\\angle|∠|\\measuredangle)\s*")
+_TRIG = re.compile(r"\\?(?:sin|cos|tan|sec|csc|cot)(?![A-Za-z])")
+_DEG_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree(?![A-Za-z]))")
+_DEG_MARK = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![A-Za-z])|°|\\degree(?![A-Za-z])")
+# sympy-style text (FormalGeo answers, some model answers): names without backslashes
+_SYMPY_NAMES = re.compile(r"(?<![\\A-Za-z])(sqrt|pi|sin|cos|tan|asin|acos|atan|log|exp)(?![A-Za-z])")
+_SYMPY_LATEX = {"asin": "\\arcsin", "acos": "\\arccos", "atan": "\\arctan", "pi": "\\pi "}
+_BRACE_SPACE = re.compile(r"\s*([{}])\s*")
+_VALUE_WORDS = re.compile(r"\\(?:sqrt|d?frac|pi|cdot|times|left|right)(?![A-Za-z])|\b(?:sqrt|pi)\b|√|π")
+
+
+@dataclass(frozen=True)
+class FinalAnswer:
+    """The final answer's text (None: none found), how it was found, and whether the response was cut."""
+
+    answer: str | None
+    method: str
+    truncated: bool = False
+    too_long: bool = False
+
+
+@dataclass(frozen=True)
+class ReadAnswer:
+    """A final answer split into the option ``letter`` it names and the ``value`` it states (either may be
+    None); ``approx`` when the value was written as an approximation (``\\approx 12.5``)."""
+
+    letter: str | None
+    value: str | None
+    approx: bool = False
+
+
+def _after(text: str, end: int) -> str | None:
+    """The answer written after a marker: the rest of its line, up to a sentence end (not a decimal point)."""
+    rest = text[end : end + _LINE].lstrip(" \t*_:：")
+    line = rest.split("\n", 1)[0].strip()
+    if not line and "\n" in rest:  # "**Answer:**\n\nC": the answer on the next non-empty line
+        nxt = [ln.strip() for ln in rest.split("\n")[1:4] if ln.strip()]
+        line = nxt[0] if nxt else ""
+    line = re.split(r"(?<=[^\d\s])\.(?:\s|$)|(?<=\s)\.(?:\s|$)", line, maxsplit=1)[0].strip()
+    return line.strip(" *_。，；") or None
+
+
+def _last_match(rx: re.Pattern[str], text: str) -> re.Match[str] | None:
+    last = None
+    for m in rx.finditer(text):
+        last = m
+    return last
+
+
+def _marked(tail: str) -> tuple[str | None, str]:
+    """An answer after the last explicit marker of the strongest kind present in ``tail``."""
+    m = _last_match(_ANSWER_MARK, tail)
+    if m is not None:
+        got = _after(tail, m.end())
+        if got:
+            return got, "answer_marker"
+    m = _last_match(_OPTION_MARK, tail)
+    if m is not None:
+        got = _after(tail, m.end())
+        if got:
+            return got, "option_marker"
+    m = _last_match(_LETTER_IS_CORRECT, tail[-_LINE:])
+    if m is not None:
+        return m.group(1), "letter_is_correct"
+    return None, "none"
+
+
+def _conclusion(region: str) -> str | None:
+    """The last line when it is a conclusion (``Therefore, x = 12.5.``) or a bare answer (``**C**``)."""
+    lines = [ln for ln in region[-_TAIL:].split("\n") if ln.strip()]
+    if not lines:
+        return None
+    line = _MARKDOWN.sub("", lines[-1].strip()).strip()
+    if len(line) > 200:
+        return None
+    bare = line.strip(" .*$")
+    if len(bare) <= 40 and (
+        _LETTER_ONLY.match(bare)
+        or _LETTER_THEN.match(bare)
+        or _plain_value(bare)
+        or (bare.count("=") == 1 and len(bare.split("=")[0]) <= 20 and _plain_value(bare.split("=")[1]))
+    ):
+        return bare
+    m = _CONCLUDE.match(line)
+    rest = line[m.end() :] if m is not None else line
+    link = _last_match(_LAST_LINK, rest)
+    if m is None and link is None:
+        return None
+    got = rest[link.end() :] if link is not None else rest
+    got = re.split(r"(?<=[^\d\s])\.(?:\s|$)", got.strip(), maxsplit=1)[0].strip(" .*。")
+    if m is None and not (len(got) <= 40 and _plain_value(got)):  # "The area is 37.7 cm^2." but not prose
+        return None
+    return got if got and len(got) <= _LINE else None
+
+
+def _plain_value(s: str) -> bool:
+    """A short text that is only a value (``30°``, ``4\\sqrt{3}``, ``12.5 cm``, ``π``): no prose words."""
+    t = _UNIT_TAIL.sub("", degrees(s.strip().strip("$")).strip(" .")).strip()
+    has_number = bool(re.search(r"\d|π|\bpi\b|\\pi(?![A-Za-z])", t))
+    return has_number and bool(re.fullmatch(r"[-+\d.,\s{}^*/()]*", _VALUE_WORDS.sub("", t)))
+
+
+def _from_region(region: str) -> tuple[str | None, str]:
+    ex = extract_answer(region, allow_weak=False)
+    method = ex.method.removeprefix("after_think_")
+    if ex.answer is not None and method in _STRONG:
+        return ex.answer, method
+    tail = region[-_TAIL:]
+    got, how = _marked(tail)
+    if got is not None:
+        return got, how
+    if ex.answer is not None:
+        return ex.answer, method
+    got = _conclusion(region)
+    if got is not None:
+        return got, "conclusion_line"
+    return None, "none"
+
+
+def final_answer(response: object) -> FinalAnswer:
+    """The final answer of a (long) response: the text after the last ``</think>`` first, then the whole
+    text; in each, boxes and ``<answer>`` tags, then explicit answer / option markers, then the math
+    extractor's sentences, then a concluding last line. No last-number guess: no marker, no answer."""
+    text = as_text(response)
+    too_long = len(text) > MAX_SCAN_CHARS
+    if too_long:
+        text = text[-MAX_SCAN_CHARS:]
+    opened, close = text.rfind("<think>"), text.rfind("</think>")
+    truncated = opened != -1 and close < opened
+    if close != -1:
+        got, how = _from_region(text[close + len("</think>") :])
+        if got is not None:
+            return FinalAnswer(got, "after_think_" + how, too_long=too_long)
+    got, how = _from_region(text)
+    if got is not None and not (
+        truncated and how == "conclusion_line"
+    ):  # a cut trace's last line is no answer
+        return FinalAnswer(got, how, truncated=truncated, too_long=too_long)
+    return FinalAnswer(None, "truncated" if truncated else "none", truncated=truncated, too_long=too_long)
+
+
+def read_answer(answer: str) -> ReadAnswer:
+    """Split a final answer into the option letter it names and the value it states.
+
+    ``C`` / ``(C)`` / ``\\text{C}`` / ``\\textbf{(C)}`` → letter; ``C: 30°`` / ``(C) 30`` / ``C. 30`` → letter
+    and value; ``30°`` / ``\\angle ABC = 30^{\\circ}`` / ``x \\approx 12.5`` → value; ``30, which is option
+    C`` → both. ``B = 30`` is a value (a label, not an option)."""
+    s = _MARKDOWN.sub("", as_text(answer)).strip()
+    if len(s) > MAX_VALUE_CHARS * 2:
+        return ReadAnswer(None, s)
+    s = N.basic(degrees(N.unicode_math(s)))
+    for _ in range(3):
+        t = _LEAD_WORDS.sub("", s).strip()
+        if t == s:
+            break
+        s = t
+    s = _IS_CORRECT.sub("", s).strip(" .*。，；")
+    m = _LETTER_ONLY.match(s)
+    if m:
+        return ReadAnswer((m.group(1) or m.group(2)).upper(), None)
+    letter = None
+    m = _LETTER_THEN.match(s)
+    if m and not re.match(r"^[A-Z]\s*=", s):
+        letter = next(g for g in m.groups()[:3] if g).upper()
+        s = m.group(4).strip()
+    else:
+        mention = _LETTER_MENTION.search(s)
+        if mention:
+            letter = (mention.group(1) or mention.group(2)).upper()
+            s = (s[: mention.start()] + s[mention.end() :]).strip()
+    value, approx = _value_text(s)
+    return ReadAnswer(letter, value, approx)
+
+
+def _value_text(s: str) -> tuple[str | None, bool]:
+    """The value part of an answer: after the last ``=`` / ``\\approx``, without prefixes, units, trailers."""
+    s = _VALUE_CUT.split(s, maxsplit=1)[0].strip().strip(" ,.;:")
+    if (
+        s.startswith("(")
+        and s.endswith(")")
+        and len(N.split_top(s[1:-1], (")",))) == 1
+        and "(" not in s[1:-1]
+    ):
+        s = s[1:-1].strip()
+    approx = False
+    parts = N.split_top(s, ("=", "\\approx", "≈"))
+    if len(parts) > 1:
+        approx = "\\approx" in s or "≈" in s
+        s = parts[-1]
+    m = _APPROX.match(s)
+    if m:
+        approx, s = True, s[m.end() :]
+    s = _ANGLE_PREFIX.sub("", s).strip()
+    for _ in range(2):
+        s = _UNIT_TAIL.sub("", s).strip()
+        s = N.strip_units(s)
+    s = s.strip(" ,.;:")
+    return (s or None), approx
+
+
+def degrees(s: str) -> str:
+    """Degree marks resolved before any other clean-up: inside a trig function a number of degrees becomes
+    radians (``\\sin 55^\\circ`` → ``\\sin (55\\pi/180)``); elsewhere the mark is dropped, braces kept
+    (``\\frac{32}{\\sin 55^{\\circ}}`` stays a fraction)."""
+    if _TRIG.search(s):
+        s = _DEG_NUMBER.sub(r"(\1\\pi/180)", s)
+    return _DEG_MARK.sub("", s)
+
+
+def to_latex(value: str) -> str:
+    """One LaTeX subset for every notation: sympy-style names get backslashes (``4*sqrt(3)`` →
+    ``4*\\sqrt(3)``), ``**`` is ``^``, Geometry3K's ``{ 3 }`` spacing is tightened, and degrees inside a
+    trig function become radians (``\\sin 55^\\circ`` → ``\\sin (55\\pi/180)``); elsewhere degrees are
+    dropped (an angle's value is its number of degrees)."""
+    s = degrees(N.unicode_math(value.strip()))
+    if "\\" not in s or "**" in s:
+        s = s.replace("**", "^")
+        s = _SYMPY_NAMES.sub(lambda m: _SYMPY_LATEX.get(m.group(1), "\\" + m.group(1)), s)
+    s = re.sub(r"\^\s*(\d{2,}(?:\.\d+)?)", r"^{\1}", s)
+    s = N.basic(s)
+    return _BRACE_SPACE.sub(r"\1", s).strip()
+
+
+def quick_number(latex: str) -> tuple[float, float | None] | None:
+    """(value, quantum) of a plain number (``12.5``, ``\\frac{12}{5}``, ``12/5``, ``-3``) without sympy;
+    ``quantum`` is the stated precision of a decimal (0.1 for ``12.5``), None for an exact number."""
+    n = N.parse_number(latex)
+    if n is None:
+        return None
+    return float(n.value), (float(n.quantum) if n.quantum is not None else None)
+
+
+def numeric_values(latex_values: list[str]) -> list[float | None]:
+    """Real values of LaTeX expressions (sympy through ``symbolic.parse``; None: no real number). Runs in a
+    worker process (pool op ``geo_values``): evaluation is killed when it runs past the item's time."""
+    import sympy
+
+    from redstar_data.verify.symbolic import parse
+
+    out: list[float | None] = []
+    for s in latex_values:
+        try:
+            expr = parse(s)
+            if not isinstance(expr, sympy.Expr) or expr.free_symbols:
+                out.append(None)
+                continue
+            v = complex(expr.evalf(30))
+        except Exception:  # noqa: BLE001 - any parse or evaluation failure means "not a number"
+            out.append(None)
+            continue
+        ok = v == v and abs(v) != float("inf") and abs(v.imag) <= 1e-12 * max(1.0, abs(v.real))
+        out.append(v.real if ok else None)
+    return out
+
+
+def significant_digits(latex: str) -> int:
+    """Significant digits written in a plain decimal (``0.50`` → 2, ``39.1`` → 3); 0 if not plain."""
+    m = re.fullmatch(r"-?(\d*)\.?(\d*)", latex.strip())
+    if not m:
+        return 0
+    digits = (m.group(1) + m.group(2)).lstrip("0")
+    return len(digits)
