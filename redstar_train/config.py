@@ -66,7 +66,7 @@ from redstar_data.errors import ConfigError
 
 KINDS = ("sft", "dpo", "rl")
 RL_ALGOS = ("grpo", "rloo", "reinforce_pp", "reinforce_pp_tokenlevel", "ppo")
-REWARD_NAMES = ("math", "format")
+REWARD_NAMES = ("math", "code", "geometry", "format")
 
 
 class _Strict(BaseModel):
@@ -128,7 +128,7 @@ class DPOSection(_Strict):
 
 class RLSection(_Strict):
     algo: Literal["grpo", "rloo", "reinforce_pp", "reinforce_pp_tokenlevel", "ppo"] = "grpo"
-    rewards: list[Literal["math", "code", "format"]] = Field(default_factory=lambda: ["math"])
+    rewards: list[Literal["math", "code", "geometry", "format"]] = Field(default_factory=lambda: ["math"])
     reward_weights: list[float] | None = None
     num_generations: int = Field(default=8, ge=2)
     max_completion_length: int = Field(ge=1)

@@ -85,6 +85,52 @@ def math_reward(
     return out
 
 
+def geometry_reward(
+    prompts: Sequence[Any] | None = None,
+    completions: Sequence[Any] = (),
+    answer: Sequence[Any] | None = None,
+    choices: Sequence[Any] | None = None,
+    answer_letter: Sequence[Any] | None = None,
+    *,
+    timeout: float = 1.0,
+    **kwargs: Any,
+) -> list[float | None]:
+    """1.0 when the completion names the right option (letter, or a value equal to it), else 0.0; None for
+    a row with neither an answer nor a letter.
+
+    Grading is ``redstar_data.verify.geometry.check_choice``: the verifier that labels geometry traces in
+    the catalog, so rewards and labels agree (a wrong letter scores 0 even when a number in it matches).
+    ``answer``, ``choices`` and ``answer_letter`` are the RL export's columns (``choices`` a list or JSON
+    text, None for a free-form problem); rows without ``choices`` are graded on the value alone.
+
+    Example:
+        >>> from redstar_train.rewards import geometry_reward
+        >>> geometry_reward(None, ["\\\\boxed{C}", "The answer is B.", "\\\\boxed{4\\\\sqrt{3}}", "hmm"],
+        ...                 answer=["55", "55", "4*sqrt(3)", "70"],
+        ...                 choices=[["26", "39", "55", "62"]] * 2 + [None, None],
+        ...                 answer_letter=["C", "C", None, None])
+        [1.0, 0.0, 1.0, 0.0]
+    """
+    from redstar_data.verify.geometry import check_choice
+
+    n = len(completions)
+    answer = list(answer) if answer is not None else [None] * n
+    choices = list(choices) if choices is not None else [None] * n
+    answer_letter = list(answer_letter) if answer_letter is not None else [None] * n
+    if not len(answer) == len(choices) == len(answer_letter) == n:
+        raise ValueError(
+            f"geometry_reward: {n} completions but {len(answer)} answers, {len(choices)} choices"
+        )
+    out: list[float | None] = []
+    for comp, ref, opts, letter in zip(completions, answer, choices, answer_letter, strict=True):
+        if (ref is None or str(ref).strip() == "") and not letter:
+            out.append(None)
+            continue
+        verdict = check_choice(completion_text(comp), ref, opts, letter, timeout=timeout)
+        out.append(1.0 if verdict.label == "correct" else 0.0)
+    return out
+
+
 def code_reward(
     prompts: Sequence[Any] | None = None,
     completions: Sequence[Any] = (),
@@ -140,7 +186,12 @@ def format_reward(completions: Sequence[Any], **kwargs: Any) -> list[float | Non
     return [1.0 if _FORMAT.search(completion_text(c)) else 0.0 for c in completions]
 
 
-REWARDS: dict[str, RewardFunc] = {"math": math_reward, "code": code_reward, "format": format_reward}
+REWARDS: dict[str, RewardFunc] = {
+    "math": math_reward,
+    "code": code_reward,
+    "geometry": geometry_reward,
+    "format": format_reward,
+}
 
 
 def get_rewards(names: Sequence[str]) -> list[RewardFunc]:
@@ -155,4 +206,12 @@ def get_rewards(names: Sequence[str]) -> list[RewardFunc]:
     return out
 
 
-__all__ = ["REWARDS", "code_reward", "completion_text", "format_reward", "get_rewards", "math_reward"]
+__all__ = [
+    "REWARDS",
+    "code_reward",
+    "completion_text",
+    "format_reward",
+    "geometry_reward",
+    "get_rewards",
+    "math_reward",
+]

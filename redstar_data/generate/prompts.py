@@ -30,7 +30,7 @@ DEFAULT_SYSTEM_PROMPT = (
 DEFAULT_TEMPLATES: dict[str, str] = {
     "math": "{problem}\n\nPlease reason step by step, and put your final answer within \\boxed{}.",
     "geometry": (
-        "{problem}\n\nPlease reason step by step. Describe the figure and the relations you use, "
+        "{problem}\n\n{choices}Please reason step by step. Describe the figure and the relations you use, "
         "and put your final answer within \\boxed{}."
     ),
     "code": (
@@ -49,6 +49,12 @@ DOMAIN_ALIASES: dict[str, str] = {
 }
 
 PLACEHOLDER = "{problem}"
+CHOICES = "{choices}"
+# What ``{choices}`` becomes for a multiple-choice problem (nothing for a free-form one): the options as
+# ``A. ...`` lines and a request for the letter in a box, the form the geometry verifier reads first.
+CHOICES_BLOCK = (
+    "Choices:\n{lines}\n\nAnswer with the letter of the correct choice in \\boxed{{}}, e.g. \\boxed{{A}}.\n\n"
+)
 
 
 @dataclass(frozen=True)
@@ -97,12 +103,32 @@ def build_messages(problem_row: Mapping[str, Any], template: PromptTemplates | N
     problem = problem_row.get("problem")
     if not isinstance(problem, str) or not problem.strip():
         raise ConfigError(f"problem {problem_row.get('problem_id', '?')} has no problem text", key="problem")
-    user = tpl.template_for(problem_row.get("domain")).replace(PLACEHOLDER, problem)
+    template = tpl.template_for(problem_row.get("domain"))
+    block = choices_block(problem_row.get("choices"))
+    if block and CHOICES not in template:  # a template without the placeholder still shows the options
+        template = template.replace(PLACEHOLDER, PLACEHOLDER + "\n\n" + block.rstrip("\n"))
+    user = template.replace(CHOICES, block).replace(PLACEHOLDER, problem)
     messages: list[dict[str, str]] = []
     if tpl.system:
         messages.append({"role": "system", "content": tpl.system})
     messages.append({"role": "user", "content": user})
     return messages
+
+
+def choices_block(choices: Any) -> str:
+    """``Choices:`` + one ``A. option`` line per option (LaTeX options in ``$...$``), or "" without options.
+
+    ``choices`` is the problem's ``choices`` column: a list or the catalog's JSON text."""
+    from redstar_data.verify.choice import choice_list
+
+    opts = choice_list(choices)
+    if not opts:
+        return ""
+    lines = []
+    for i, c in enumerate(opts[:26]):
+        c = " ".join(c.split())
+        lines.append(f"{chr(65 + i)}. " + (f"${c}$" if "\\" in c and "$" not in c else c))
+    return CHOICES_BLOCK.format(lines="\n".join(lines))
 
 
 _YAML_KEYS = ("system", "templates", "default_domain")

@@ -15,10 +15,22 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 
 from redstar_data.verify.extract import MAX_SCAN_CHARS, as_text, extract_answer
 
-FILTER_VERSION = "1.1.0"  # 1.1.0: truncation of imported responses (no finish reason recorded)
+# 1.1.0: truncation of imported responses (no finish reason recorded)
+# 1.2.0: a domain's own final-answer reader (geometry: a bare option letter such as "Answer: C" is an answer)
+FILTER_VERSION = "1.2.0"
+
+FinalAnswerFn = Callable[[str], "str | None"]
+
+
+def math_final_answer(text: str) -> str | None:
+    """The default reader: the math extractor without its last-number guess."""
+    return extract_answer(text, allow_weak=False).answer
+
+
 MIN_CHARS = 50
 MAX_CHARS = 200_000
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -53,7 +65,9 @@ def _script_sample(text: str) -> str:
 _SENTENCE_END = tuple(".!?)]}$>*\"'`|")
 
 
-def truncation(text: str, finish_reason: str | None) -> str | None:
+def truncation(
+    text: str, finish_reason: str | None, final_answer: FinalAnswerFn = math_final_answer
+) -> str | None:
     """Why a trace looks cut off, or None. Generated traces say so (finish reason ``length``); imported ones
     (``import``/None: the source recorded nothing) are judged by their text: an unclosed thinking block
     (``<think>``, Sky-T1's ``<|begin_of_thought|>``), or an unclosed ``<|begin_of_solution|>`` / a text that
@@ -67,7 +81,7 @@ def truncation(text: str, finish_reason: str | None) -> str | None:
     if "<|begin_of_thought|>" in text and "<|end_of_thought|>" not in text:
         return "unclosed <|begin_of_thought|>"
     tail = text.rstrip()
-    if not tail or extract_answer(text, allow_weak=False).answer is not None:
+    if not tail or final_answer(text) is not None:
         return None
     if "<|begin_of_solution|>" in text and "<|end_of_solution|>" not in text:
         return "unclosed <|begin_of_solution|> and no final answer"
@@ -83,13 +97,15 @@ def flag_trace(
     min_chars: int = MIN_CHARS,
     max_chars: int = MAX_CHARS,
     timeout: float = 5.0,
+    final_answer: FinalAnswerFn = math_final_answer,
 ) -> list[tuple[str, str]]:
     """(flag, detail) pairs for one trace; an empty list means clean. Checks still pending when ``timeout``
-    seconds have passed are replaced by one ``timeout`` flag (never reached on any input measured)."""
+    seconds have passed are replaced by one ``timeout`` flag (never reached on any input measured).
+    ``final_answer``: the domain's reader of the final answer (its verifier's ``final_answer``)."""
     text = as_text(text)
     deadline = time.monotonic() + timeout
     flags: list[tuple[str, str]] = []
-    cut = truncation(text, finish_reason)
+    cut = truncation(text, finish_reason, final_answer)
     if cut:
         flags.append(("truncated", cut))
     if len(text) < min_chars:
@@ -102,9 +118,12 @@ def flag_trace(
             flags.append(("timeout", f"over {timeout:g}s; not checked: {', '.join(steps[i:])}"))
             break
         if step == "no_final_answer":
-            ex = extract_answer(text, allow_weak=False)
-            if ex.answer is None:
-                flags.append(("no_final_answer", ex.method))
+            if final_answer is math_final_answer:
+                ex = extract_answer(text, allow_weak=False)
+                if ex.answer is None:
+                    flags.append(("no_final_answer", ex.method))
+            elif final_answer(text) is None:
+                flags.append(("no_final_answer", "none"))
         elif step == "repetition":
             rep = _repetition(text)
             if rep:

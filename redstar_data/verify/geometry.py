@@ -32,6 +32,7 @@ from redstar_data.verify.base import Verdict
 from redstar_data.verify.choice import (
     MAX_VALUE_CHARS,
     ReadAnswer,
+    choice_list,
     final_answer,
     numeric_values,
     quick_number,
@@ -101,19 +102,10 @@ class GeoReference:
 
 
 def _as_list(v: object) -> list[Any] | None:
-    if v is None:
-        return None
-    if isinstance(v, str):
-        t = v.strip()
-        if not t or t == "null":
-            return None
-        try:
-            v = json.loads(t)
-        except ValueError:
-            return None
-    if isinstance(v, list | tuple):
-        return list(v)
-    try:  # numpy arrays / pyarrow lists from datasets
+    """``choices`` / ``precise_value`` as a list (JSON text, list, numpy or pyarrow sequence), or None."""
+    if v is None or isinstance(v, str):
+        return choice_list(v)
+    try:
         return list(v)  # type: ignore[call-overload]
     except TypeError:
         return None
@@ -370,6 +362,12 @@ class GeometryVerifier:
 
     def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.timeout = timeout
+
+    @staticmethod
+    def final_answer(text: str) -> str | None:
+        """The final answer the quality flags look for (``no_final_answer``, truncation): option letters
+        and the other choice forms count, as they do for labelling."""
+        return final_answer(text).answer
 
     def reference(self, row: Mapping[str, Any]) -> dict[str, Any] | None:
         """The verify stage's row → what ``check`` compares against (None: nothing to compare with)."""

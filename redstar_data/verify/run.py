@@ -27,7 +27,13 @@ from redstar_data.catalog import Catalog
 from redstar_data.errors import ConfigError
 from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
 from redstar_data.verify.base import Verdict, Verifier
-from redstar_data.verify.filters import FILTER_VERSION, flag_trace, truncation
+from redstar_data.verify.filters import (
+    FILTER_VERSION,
+    FinalAnswerFn,
+    flag_trace,
+    math_final_answer,
+    truncation,
+)
 
 BATCH = 2000
 # DuckDB's buffer pool otherwise keeps every trace page it has read (tens of GB on a big catalog); the stage
@@ -46,7 +52,7 @@ WHERE ($run IS NULL OR t.run_id = $run)
 """
 _TODO_SQL = (
     "SELECT t.trace_id, t.text, t.finish_reason, p.answer, p.domain, CAST(p.tests AS VARCHAR) AS tests,"
-    " CAST(p.meta AS VARCHAR) AS meta" + _TODO_FROM
+    " CAST(p.meta AS VARCHAR) AS meta, CAST(p.choices AS VARCHAR) AS choices, p.answer_letter" + _TODO_FROM
 )
 _NO_VERIFIER_SQL = f"""
 SELECT coalesce(p.domain, '(no problem row)') AS domain, count(*) AS n
@@ -56,11 +62,11 @@ WHERE ($run IS NULL OR t.run_id = $run)
 GROUP BY ALL ORDER BY ALL
 """
 _FLAG_TODO_FROM = """
-FROM traces t
+FROM traces t LEFT JOIN problems p USING (problem_id)
 WHERE ($run IS NULL OR t.run_id = $run)
   AND NOT EXISTS (SELECT 1 FROM trace_flags f WHERE f.trace_id = t.trace_id AND f.filter_version = $fv)
 """
-_FLAG_TODO_SQL = "SELECT t.trace_id, t.text, t.finish_reason" + _FLAG_TODO_FROM
+_FLAG_TODO_SQL = "SELECT t.trace_id, t.text, t.finish_reason, p.domain" + _FLAG_TODO_FROM
 
 
 @dataclass
@@ -224,12 +230,23 @@ def _flag(
     total = _count(catalog, _FLAG_TODO_FROM, params)
     flags: Counter[str] = Counter()
     done = 0
+    readers: dict[str | None, FinalAnswerFn] = {}
+
+    def reader(domain: str | None) -> FinalAnswerFn:
+        """The domain verifier's ``final_answer`` (geometry: option letters count), else the math reader."""
+        if domain not in readers:
+            from redstar_data.registry import VERIFIERS
+
+            cls = VERIFIERS.get(domain) if domain in VERIFIERS.names() else None
+            readers[domain] = getattr(cls, "final_answer", None) or math_final_answer
+        return readers[domain]
+
     for batch in catalog.stream(_FLAG_TODO_SQL, params, batch_size):
         chunk = batch.to_pylist()
         done += len(chunk)
         out = {"trace_id": [], "flag": [], "detail": [], "filter_version": []}
         for r in chunk:
-            found = flag_trace(r["text"] or "", r["finish_reason"])
+            found = flag_trace(r["text"] or "", r["finish_reason"], final_answer=reader(r["domain"]))
             # clean traces leave no row and are re-checked next time (cheap, linear): no marker rows that
             # recipes filtering on trace_flags would have to know about
             if found:

@@ -103,7 +103,7 @@ def test_verifiers_dispatch_by_domain(catalog, monkeypatch) -> None:  # noqa: AN
     from redstar_data.registry import VERIFIERS
 
     _seed(catalog)
-    toy = [("Say yes.", "yes", "toy"), ("Say no.", "no", "toy"), ("Draw it.", "x", "geometry")]
+    toy = [("Say yes.", "yes", "toy"), ("Say no.", "no", "toy"), ("Draw it.", "x", "poetry")]
     pids = [problem_id(p, None) for p, _, _ in toy]
     catalog.append(
         "problems",
@@ -132,7 +132,7 @@ def test_verifiers_dispatch_by_domain(catalog, monkeypatch) -> None:  # noqa: AN
     )
     monkeypatch.setitem(VERIFIERS._targets, "toy", f"{__name__}:ExactMatchVerifier")
     rep = verify(catalog, workers=1)
-    assert rep.no_verifier == {"geometry": 1}
+    assert rep.no_verifier == {"poetry": 1}
     got = dict(
         catalog.sql(
             "SELECT p.domain || ':' || v.label, v.verifier FROM verifications v "

@@ -1,0 +1,194 @@
+"""The geometry verifier's rules one by one: reading letters and values, value-to-option mapping tiers,
+conflicts, references in both datasets' notations, odd inputs, hostile inputs, and check_many == check."""
+
+from __future__ import annotations
+
+import pytest
+
+from redstar_data.verify.base import LABELS
+from redstar_data.verify.choice import final_answer, read_answer, to_latex
+from redstar_data.verify.geometry import REL_TOL, GeometryVerifier, check, check_choice, check_many
+from tests.verify.test_hostile import CPU_LIMIT, _timed
+
+ANGLE = ["26", "39", "55", "62"]
+RADICAL = ["2 \\sqrt { 3 }", "4", "4 \\sqrt { 3 }", "8"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "letter", "value"),
+    [
+        ("C", "C", None),
+        ("(C)", "C", None),
+        ("\\text{C}", "C", None),
+        ("\\textbf{(C)}", "C", None),
+        ("**C**", "C", None),
+        ("C: 30°", "C", "30"),
+        ("(C) 30^\\circ", "C", "30"),
+        ("C. 4\\sqrt{3}", "C", "4\\sqrt{3}"),
+        ("C — 30°", "C", "30"),
+        ("option C", "C", None),
+        ("Option C is correct", "C", None),
+        ("30, which is option C", "C", "30"),
+        ("30°", None, "30"),
+        ("30 degrees", None, "30"),
+        ("\\angle ABC = 30^{\\circ}", None, "30"),
+        ("m∠ABC = 30°", None, "30"),
+        ("B = 30", None, "30"),  # a label, not an option
+        ("x \\approx 12.5", None, "12.5"),
+        ("12.5 cm^2", None, "12.5"),
+        ("4*sqrt(3)", None, "4*sqrt(3)"),
+    ],
+)
+def test_read_answer(answer: str, letter: str | None, value: str | None) -> None:
+    got = read_answer(answer)
+    assert (got.letter, got.value) == (letter, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("work...\n\nAnswer: (C) 30", "(C) 30"),
+        ("work... the correct option is B.", "B"),
+        ("由图可知，故选C。", "C"),
+        ("<think>\\boxed{A}</think>\n**C**", "C"),
+        ("<think>so the answer is A</think>\nThe answer is D.", "D"),
+        ("Thus, the measure of angle 4 is 55°.", "55°"),
+        ("So x = 12.5.", "So x = 12.5"),  # a short "label = value" line is kept whole (read_answer: 12.5)
+        ("First we find angle B, then angle A.", None),
+        ("<think>angle 4 is 180 - 125, which is\n55", None),  # cut trace: its last line is no answer
+    ],
+)
+def test_final_answer(text: str, answer: str | None) -> None:
+    got = final_answer(text).answer
+    assert (got.strip(" .") if got else got) == answer
+
+
+def test_references_in_both_notations_read_alike() -> None:
+    assert to_latex("4 \\sqrt { 3 }") == "4 \\sqrt{3}"  # Geometry3K spacing tightened around braces
+    assert to_latex("\\frac { 14 } { 3 }") == "\\frac{14}{3}"
+    assert to_latex("2*sqrt(3)") == "2*\\sqrt(3)"
+    assert to_latex("32/sin(11*pi/36)") == "32/\\sin(11*\\pi /36)"
+    assert to_latex("\\sin 30^\\circ") == "\\sin (30\\pi/180)"  # degrees in a trig argument are radians
+    for resp in (
+        "\\boxed{4\\sqrt{3}}",
+        "\\boxed{4 \\sqrt { 3 }}",
+        "\\boxed{4*sqrt(3)}",
+        "\\boxed{\\sqrt{48}}",
+    ):
+        assert check_choice(resp, "4*sqrt(3)").label == "correct", resp
+        assert check_choice(resp, "4 \\sqrt { 3 }").label == "correct", resp
+    assert check_choice("\\boxed{2.4}", "12/5").label == "correct"
+    assert check_choice("\\boxed{\\frac{12}{5}}", "12/5").label == "correct"
+    assert check_choice("\\boxed{\\frac{32}{\\sin 55^\\circ}}", "32/sin(11*pi/36)").label == "correct"
+
+
+def test_letter_rules() -> None:
+    assert check_choice("\\boxed{C}", "55", ANGLE, "C").label == "correct"
+    assert check_choice("\\boxed{B}", "55", ANGLE, "C").label == "incorrect"
+    out = check_choice("\\boxed{E}", "55", ANGLE, "C")
+    assert (out.label, out.method) == ("incorrect", "letter_out_of_range")
+    # the letter is derived from the answer when the catalog has none
+    assert check_choice("The answer is C.", "55", ANGLE, None).label == "correct"
+    assert check_choice("The answer is D.", "55", ANGLE, None).label == "incorrect"
+    # GeoQA-style data keeping only the letter
+    assert check_choice("\\boxed{B}", "B").label == "correct"
+    # a letter for a free-form problem names nothing
+    assert check_choice("\\boxed{C}", "70").label == "incorrect"
+
+
+def test_wrong_option_with_the_right_number_is_incorrect() -> None:
+    out = check_choice("We get 55°, so the answer is \\boxed{B}.", "55", ANGLE, "C")
+    assert out.label == "incorrect"
+    out = check_choice("\\boxed{B: 55^\\circ}", "55", ANGLE, "C")
+    assert (out.label, out.method, out.details["value_maps_to"]) == ("incorrect", "conflict", "C")
+    out = check_choice("Answer: (C) 39", "55", ANGLE, "C")  # right letter, another option's value
+    assert (out.label, out.method) == ("incorrect", "conflict")
+    assert check_choice("Answer: (C) 55", "55", ANGLE, "C").label == "correct"
+    assert check_choice("Answer: (C) the bisector", "55", ANGLE, "C").label == "correct"  # no value: letter
+
+
+def test_value_to_option_tiers() -> None:
+    tenth = ["7.4", "8.0", "12.5", "13.5"]
+    # rounding at the option's precision, or at the answer's own
+    assert check_choice("\\boxed{12.47}", "12.5", tenth, "C").method == "value:rounding"
+    assert check_choice("\\boxed{6.93}", "4 \\sqrt { 3 }", RADICAL, "C").label == "correct"
+    assert check_choice("\\boxed{6.9}", "4 \\sqrt { 3 }", RADICAL, "C").label == "correct"
+    assert (
+        check_choice("\\boxed{7}", "4 \\sqrt { 3 }", RADICAL, "C").label == "incorrect"
+    )  # an integer is exact
+    # relative tolerance, only between options
+    assert check_choice("\\boxed{12.44}", "12.5", tenth, "C").method == "value:tolerance"
+    assert check_choice("\\boxed{12.44}", "12.5").label == "incorrect"
+    assert 0.0 < REL_TOL < 0.006  # under half the dev set's closest options (82 vs 83: 1.2 %)
+    close = ["80", "82", "82.6", "83"]
+    out = check_choice("\\boxed{82.3}", "82", close, "B")
+    assert (out.label, out.details["value_maps_to"]) == ("incorrect", "ambiguous")
+    # a value matching no option
+    out = check_choice("\\boxed{100}", "55", ANGLE, "C")
+    assert (out.label, out.details["value_maps_to"]) == ("incorrect", "no_option")
+
+
+def test_no_answer_and_odd_inputs() -> None:
+    assert check_choice("Let the angle be x. We need to", "55", ANGLE, "C").label == "no_answer"
+    assert check_choice(None, "55", ANGLE, "C").label == "no_answer"  # type: ignore[arg-type]
+    assert check_choice(b"\\boxed{C}", "55", ANGLE, "C").label == "correct"
+    assert check_choice("\\boxed{55}", 55, '["26", "39", "55", "62"]', "C").label == "correct"  # catalog JSON
+    assert check_choice("\\boxed{C}", "", None, None).label == "error"
+    assert check_choice("\\boxed{4\\sqrt{3}}", "4 \\sqrt { 3 }", RADICAL, "C", timeout=0.0).label == "timeout"
+
+
+def test_check_many_agrees_with_check_and_the_verifier_reads_catalog_rows() -> None:
+    pairs = [
+        ("\\boxed{C}", {"answer": "55", "choices": ANGLE, "answer_letter": "C"}),
+        ("\\boxed{4\\sqrt{3}}", {"answer": "4 \\sqrt { 3 }", "choices": RADICAL, "answer_letter": "C"}),
+        ("\\boxed{2\\sqrt{3}}", "2*sqrt(3)"),
+        ("The answer is B: 55°.", {"answer": "55", "choices": ANGLE, "answer_letter": "C"}),
+        ("no idea", "70"),
+    ]
+    many = check_many(pairs, workers=1)
+    assert [v.label for v in many] == [check(r, ref).label for r, ref in pairs]
+    assert [v.label for v in many] == ["correct", "correct", "correct", "incorrect", "no_answer"]
+    v = GeometryVerifier()
+    row = {
+        "answer": "55",
+        "choices": '["26","39","55","62"]',
+        "answer_letter": "C",
+        "meta": '{"precise_value": [26, 39, 55, 62]}',
+    }
+    ref = v.reference(row)
+    assert ref is not None and v.check("Answer: C", ref).label == "correct"
+    assert v.reference({"answer": " ", "answer_letter": None, "meta": None}) is None
+    assert GeometryVerifier.final_answer("**Answer:** B") == "B"
+
+
+HOSTILE = {
+    "boxes": "\\boxed{" * 200_000,
+    "answer_markers": "Answer: " * 100_000,
+    "option_markers": "option " * 200_000 + "C",
+    "cjk_markers": "故选" * 200_000 + "C",
+    "parens": "(" * 500_000 + "C",
+    "letters": "C " * 300_000,
+    "digits": "\\boxed{" + "9" * 100_000 + "}",
+    "eq_chain": "Therefore x = " + "= ".join(["1"] * 50_000),
+    "think_spam": "<think>" * 100_000 + "</think>" * 100_000 + "Answer: C",
+    "dollars": "$" * 300_000,
+    "long_sum": "The answer is " + "1+" * 100_000 + "1",
+    "lines": "Therefore x = 1\n" * 100_000,
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_hostile_responses_cost_bounded_cpu(name: str) -> None:
+    """Reading and deciding are linear in the response with bounded windows (CPU time of this process;
+    sympy work runs in a worker whose wall time the budget bounds: see the next test)."""
+    text = HOSTILE[name]
+    out, cpu = _timed(lambda: check_choice(text, "4 \\sqrt { 3 }", RADICAL, "C"))
+    assert cpu < CPU_LIMIT, f"{name}: {cpu:.2f}s CPU"
+    assert out.label in LABELS  # type: ignore[attr-defined]
+
+
+def test_pathological_values_end_within_the_budget() -> None:
+    """A value sympy cannot finish (a power tower, a giant factorial) is cut at the item's time limit."""
+    for resp in ("\\boxed{10^{10^{10^{10}}}}", "\\boxed{(10^{9})!}"):
+        out = check_choice(resp, "4 \\sqrt { 3 }", RADICAL, "C", timeout=0.5)
+        assert out.label in ("timeout", "incorrect"), (resp, out)
