@@ -118,10 +118,14 @@ def build_messages(problem_row: Mapping[str, Any], template: PromptTemplates | N
 def choices_block(choices: Any) -> str:
     """``Choices:`` + one ``A. option`` line per option (LaTeX options in ``$...$``), or "" without options.
 
-    ``choices`` is the problem's ``choices`` column: a list or the catalog's JSON text."""
-    from redstar_data.verify.choice import choice_list
-
-    opts = choice_list(choices)
+    ``choices`` is the problem's ``choices`` column: a list or the catalog's JSON text (generate sits
+    below verify in the layers, so it reads the column itself)."""
+    if isinstance(choices, str):
+        try:
+            choices = json.loads(choices) if choices.strip() else None
+        except ValueError:
+            choices = None
+    opts = [str(c) for c in choices] if isinstance(choices, list | tuple) else None
     if not opts:
         return ""
     lines = []

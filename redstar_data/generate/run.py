@@ -40,7 +40,9 @@ from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
 from redstar_data.redact import redact, redact_text
 
 STAGE = "generate"
-_PROBLEM_COLS = "problem_id, domain, problem, answer, level, meta, images, CAST(choices AS VARCHAR) AS choices"
+_PROBLEM_COLS = (
+    "problem_id, domain, problem, answer, level, meta, images, CAST(choices AS VARCHAR) AS choices"
+)
 
 
 @dataclass
