@@ -16,10 +16,31 @@ same string; a problem without choices gets ``""``, so text-only prompts are unc
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 HEADER = "\n\nChoices:\n"
+
+
+def as_choices(value: Any) -> list[str] | None:
+    """A problem's options as a list of strings, from a list, a numpy/pyarrow sequence or the catalog's JSON
+    text (``problems.choices``); None when there are none (a free-form problem)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else None
+        except ValueError:
+            return None
+        if not isinstance(value, list):
+            return None
+    try:
+        items = list(value)
+    except TypeError:
+        return None
+    return [x if isinstance(x, str) else str(x) for x in items] or None
 
 
 def choices_block(choices: Sequence[str] | None) -> str:

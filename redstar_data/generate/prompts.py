@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from redstar_data.choices import as_choices, choices_block
 from redstar_data.errors import ConfigError
 
 # QwQ-style: ask for slow, step-by-step thinking with self-checks and a final answer in \boxed{}.
@@ -30,7 +31,7 @@ DEFAULT_SYSTEM_PROMPT = (
 DEFAULT_TEMPLATES: dict[str, str] = {
     "math": "{problem}\n\nPlease reason step by step, and put your final answer within \\boxed{}.",
     "geometry": (
-        "{problem}\n\n{choices}Please reason step by step. Describe the figure and the relations you use, "
+        "{problem}{choices}\n\nPlease reason step by step. Describe the figure and the relations you use, "
         "and put your final answer within \\boxed{}."
     ),
     "code": (
@@ -50,11 +51,10 @@ DOMAIN_ALIASES: dict[str, str] = {
 
 PLACEHOLDER = "{problem}"
 CHOICES = "{choices}"
-# What ``{choices}`` becomes for a multiple-choice problem (nothing for a free-form one): the options as
-# ``A. ...`` lines and a request for the letter in a box, the form the geometry verifier reads first.
-CHOICES_BLOCK = (
-    "Choices:\n{lines}\n\nAnswer with the letter of the correct choice in \\boxed{{}}, e.g. \\boxed{{A}}.\n\n"
-)
+# What ``{choices}`` becomes for a multiple-choice problem (nothing for a free-form one): the options block
+# every prompt and export writes (``redstar_data.choices``) and a request for the letter in a box, the form
+# the geometry verifier reads first.
+CHOICES_NOTE = "\n\nAnswer with the letter of the correct choice in \\boxed{}, e.g. \\boxed{A}."
 
 
 @dataclass(frozen=True)
@@ -104,9 +104,9 @@ def build_messages(problem_row: Mapping[str, Any], template: PromptTemplates | N
     if not isinstance(problem, str) or not problem.strip():
         raise ConfigError(f"problem {problem_row.get('problem_id', '?')} has no problem text", key="problem")
     template = tpl.template_for(problem_row.get("domain"))
-    block = choices_block(problem_row.get("choices"))
+    block = choices_text(problem_row.get("choices"))
     if block and CHOICES not in template:  # a template without the placeholder still shows the options
-        template = template.replace(PLACEHOLDER, PLACEHOLDER + "\n\n" + block.rstrip("\n"))
+        template = template.replace(PLACEHOLDER, PLACEHOLDER + block)
     user = template.replace(CHOICES, block).replace(PLACEHOLDER, problem)
     messages: list[dict[str, str]] = []
     if tpl.system:
@@ -115,24 +115,12 @@ def build_messages(problem_row: Mapping[str, Any], template: PromptTemplates | N
     return messages
 
 
-def choices_block(choices: Any) -> str:
-    """``Choices:`` + one ``A. option`` line per option (LaTeX options in ``$...$``), or "" without options.
-
-    ``choices`` is the problem's ``choices`` column: a list or the catalog's JSON text (generate sits
-    below verify in the layers, so it reads the column itself)."""
-    if isinstance(choices, str):
-        try:
-            choices = json.loads(choices) if choices.strip() else None
-        except ValueError:
-            choices = None
-    opts = [str(c) for c in choices] if isinstance(choices, list | tuple) else None
-    if not opts:
-        return ""
-    lines = []
-    for i, c in enumerate(opts[:26]):
-        c = " ".join(c.split())
-        lines.append(f"{chr(65 + i)}. " + (f"${c}$" if "\\" in c and "$" not in c else c))
-    return CHOICES_BLOCK.format(lines="\n".join(lines))
+def choices_text(choices: Any) -> str:
+    """What ``{choices}`` becomes: the lettered options block (``redstar_data.choices``, the same text the
+    exports write) and ``CHOICES_NOTE``; "" for a problem without options. ``choices`` is the problem's
+    ``choices`` column (a list or the catalog's JSON text)."""
+    opts = as_choices(choices)
+    return choices_block(opts) + CHOICES_NOTE if opts else ""
 
 
 _YAML_KEYS = ("system", "templates", "default_domain")

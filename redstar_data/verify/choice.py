@@ -14,10 +14,8 @@ with no nested quantifiers, so reading is linear in the response and bounded wha
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from redstar_data.verify import normalize as N
 from redstar_data.verify.extract import MAX_SCAN_CHARS, as_text, extract_answer
@@ -94,28 +92,6 @@ class ReadAnswer:
     letter: str | None
     value: str | None
     approx: bool = False
-
-
-def choice_list(value: Any) -> list[str] | None:
-    """A problem's options as a list of strings, from a list, a numpy/pyarrow sequence or the catalog's JSON
-    text (``problems.choices``); None when there are none (free-form)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        t = value.strip()
-        if not t or t == "null":
-            return None
-        try:
-            value = json.loads(t)
-        except ValueError:
-            return None
-        if not isinstance(value, list):
-            return None
-    try:
-        items = list(value)
-    except TypeError:
-        return None
-    return [as_text(x) for x in items] or None
 
 
 def _after(text: str, end: int) -> str | None:

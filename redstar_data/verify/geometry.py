@@ -27,12 +27,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from redstar_data.choices import as_choices
 from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
 from redstar_data.verify.base import Verdict
 from redstar_data.verify.choice import (
     MAX_VALUE_CHARS,
     ReadAnswer,
-    choice_list,
     final_answer,
     numeric_values,
     quick_number,
@@ -104,7 +104,7 @@ class GeoReference:
 def _as_list(v: object) -> list[Any] | None:
     """``choices`` / ``precise_value`` as a list (JSON text, list, numpy or pyarrow sequence), or None."""
     if v is None or isinstance(v, str):
-        return choice_list(v)
+        return as_choices(v)
     try:
         return list(v)  # type: ignore[call-overload]
     except TypeError:

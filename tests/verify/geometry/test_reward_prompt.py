@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from redstar_data.generate.prompts import PromptTemplates, build_messages, choices_block
+from redstar_data.choices import choices_block
+from redstar_data.generate.prompts import CHOICES_NOTE, PromptTemplates, build_messages, choices_text
 from redstar_data.verify.geometry import check_choice
 from redstar_train.rewards import geometry_reward, get_rewards
 
@@ -41,12 +42,14 @@ def test_geometry_prompt_lists_the_choices_and_asks_for_a_boxed_letter() -> None
         "choices": json.dumps(["2 \\sqrt { 3 }", "4", "8", "16"]),
     }
     user = build_messages(row)[-1]["content"]
-    assert user.startswith("Find y.\n\nChoices:\nA. $2 \\sqrt { 3 }$\nB. 4\nC. 8\nD. 16\n")
+    # the options block is the one every prompt and export writes (redstar_data.choices)
+    assert user.startswith("Find y." + choices_block(["2 \\sqrt { 3 }", "4", "8", "16"]) + CHOICES_NOTE)
+    assert user.startswith("Find y.\n\nChoices:\nA. 2 \\sqrt { 3 }\nB. 4\nC. 8\nD. 16\n\n")
     assert "\\boxed{A}" in user and "{choices}" not in user
     free = build_messages({"problem": "Find BC.", "domain": "geometry"})[-1]["content"]
     assert "Choices" not in free and "{choices}" not in free and "\\boxed{}" in free
-    # a template without {choices} (user YAML) still shows the options, after the problem
+    # a template without {choices} (user YAML) still shows the options, right after the problem
     own = PromptTemplates(domains={"math": "{problem}\nGo.", "geometry": "Q: {problem}\nThink."})
     user = build_messages({**row, "choices": ["1", "2"]}, own)[-1]["content"]
-    assert user == "Q: Find y.\n\n" + choices_block(["1", "2"]).rstrip("\n") + "\nThink."
-    assert choices_block(None) == choices_block("null") == choices_block([]) == ""
+    assert user == "Q: Find y." + choices_text(["1", "2"]) + "\nThink."
+    assert choices_text(None) == choices_text("null") == choices_text([]) == ""
