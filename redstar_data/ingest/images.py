@@ -68,10 +68,18 @@ def is_image_column(t: pa.DataType) -> bool:
 
 def carry_arrow_images(table: pa.Table, column: str, carried: Carried) -> pa.Table:
     """``table`` with image column ``column`` turned into ``list<string>`` references: ``sha256:<hex>`` for
-    bytes (kept in ``carried``), the path for an Image whose bytes are not embedded, null for no image."""
-    col = table.column(column).combine_chunks()
-    listed = pa.types.is_list(col.type) or pa.types.is_large_list(col.type)
-    flat = pc.list_flatten(col) if listed else col
+    bytes (kept in ``carried``), the path for an Image whose bytes are not embedded, null for no image.
+    Chunk by chunk, never combined: a memory-mapped `datasets` batch of large images is hashed where it lies,
+    not copied into one buffer."""
+    col = table.column(column)
+    out = [_chunk_refs(chunk, carried) for chunk in col.chunks]
+    new = pa.chunked_array(out, pa.list_(pa.string())) if out else pa.chunked_array([], pa.list_(pa.string()))
+    return table.set_column(table.schema.get_field_index(column), column, new)
+
+
+def _chunk_refs(chunk: pa.Array, carried: Carried) -> pa.Array:
+    listed = pa.types.is_list(chunk.type) or pa.types.is_large_list(chunk.type)
+    flat = pc.list_flatten(chunk) if listed else chunk
     if _is_image_struct(flat.type):
         blobs, paths = pc.struct_field(flat, "bytes"), pc.struct_field(flat, "path")
     else:
@@ -85,18 +93,15 @@ def carry_arrow_images(table: pa.Table, column: str, carried: Carried) -> pa.Tab
             refs.append(CARRIED + sha)
         else:
             refs.append(p.as_py())
+    out: list[list[str | None] | None]
     if listed:
-        lengths = pc.list_value_length(col).to_pylist()
-        out: list[list[str | None] | None] = []
-        i = 0
-        for n in lengths:
+        out, i = [], 0
+        for n in pc.list_value_length(chunk).to_pylist():
             out.append(None if n is None else refs[i : i + n])
             i += n or 0
     else:
         out = [None if r is None else [r] for r in refs]
-    return table.set_column(
-        table.schema.get_field_index(column), column, pa.array(out, pa.list_(pa.string()))
-    )
+    return pa.array(out, pa.list_(pa.string()))
 
 
 def load_ref(ref: str | None, base: Path | None, carried: Carried | None, max_bytes: int) -> bytes:

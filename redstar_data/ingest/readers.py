@@ -34,6 +34,8 @@ from redstar_data.errors import IngestError, SqlError
 DEFAULT_CHUNK_BYTES = 256 * 1024 * 1024
 FIRST_CHUNK_BYTES = 16 * 1024 * 1024
 DEFAULT_BATCH_ROWS = 50_000  # rows per batch for Arrow-backed formats
+# ...and at most about this many bytes per parquet batch: 50k rows of 200 KB images would be 10 GB decoded
+PARQUET_BATCH_BYTES = 256 * 1024 * 1024
 SCAN_CHUNK_ROWS = 8_192  # rows per Arrow record batch handed to DuckDB (its parallel scan unit)
 CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's cap lifted; max_field_bytes decides (see read_csv)
 FILE_KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
@@ -300,6 +302,10 @@ def read_parquet(path: Path, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[R
         pf = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as e:
         raise IngestError(f"{path} is not a readable parquet file: {_one_line(e)}") from e
+    meta = pf.metadata
+    if meta.num_rows and meta.num_row_groups:  # rows per batch from the file's own (uncompressed) row size
+        row_bytes = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)) / meta.num_rows
+        batch_rows = max(1, min(batch_rows, int(PARQUET_BATCH_BYTES // max(row_bytes, 1))))
     yield from _from_batches(pf.iter_batches(batch_size=batch_rows), str(path))
 
 

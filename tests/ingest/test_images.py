@@ -225,3 +225,42 @@ def test_cli_max_image_mb(tmp_path: Path) -> None:
     assert r.exit_code == 1 and "--max-image-mb" in r.flat
     r = _run("ingest", str(src), "--catalog", cat)
     assert r.exit_code == 0 and "1 new" in r.flat
+
+
+def test_parquet_of_large_images_is_read_in_batches_of_bounded_bytes(
+    catalog, tmp_path: Path, monkeypatch
+) -> None:
+    from redstar_data.ingest import readers
+
+    blobs = [png(i, size=(64, 48)) for i in range(12)]
+    t = pa.table(
+        {"problem": [f"Find x in figure {i}." for i in range(12)], "image": pa.array(blobs, pa.binary())}
+    )
+    pq.write_table(t, tmp_path / "big.parquet", row_group_size=12)
+    meta = pq.ParquetFile(tmp_path / "big.parquet").metadata
+    monkeypatch.setattr(readers, "PARQUET_BATCH_BYTES", meta.row_group(0).total_byte_size // 4)
+    sizes = [b.n_rows for b in readers.read_parquet(tmp_path / "big.parquet")]
+    assert sum(sizes) == 12 and 4 <= len(sizes) and max(sizes) <= 3
+    rep = ingest(catalog, str(tmp_path / "big.parquet"))
+    assert (rep.n_new, rep.n_images_new) == (12, 12)
+
+
+def test_an_image_column_in_several_chunks_is_hashed_chunk_by_chunk() -> None:
+    from redstar_data.ingest.images import Carried, carry_arrow_images
+
+    image_type = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+    blobs = [png(i) for i in range(5)]
+    chunks = [pa.array([{"bytes": b, "path": None} for b in blobs[:2]], image_type),
+              pa.array([{"bytes": blobs[2], "path": None}, None, {"bytes": None, "path": "a.png"}], image_type)]  # fmt: skip
+    t = pa.table({"image": pa.chunked_array(chunks)})
+    carried = Carried()
+    out = carry_arrow_images(t, "image", carried)
+    assert out.column("image").num_chunks == 2
+    assert out.column("image").to_pylist() == [
+        ["sha256:" + _sha(blobs[0])],
+        ["sha256:" + _sha(blobs[1])],
+        ["sha256:" + _sha(blobs[2])],
+        None,
+        ["a.png"],
+    ]
+    assert {k: carried.get(k) for k in carried.blobs} == {_sha(b): b for b in blobs[:3]}
