@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,27 @@ def catalog_path(tmp_path: Path) -> Path:
     return tmp_path / "catalog.duckdb"
 
 
-@pytest.fixture
-def catalog(catalog_path: Path):
-    """A fresh, migrated catalog file; closed after the test."""
+@pytest.fixture(scope="session")
+def migrated_catalog_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty catalog file migrated once per session by the real ``Catalog.open`` (closed, so checkpointed)."""
     from redstar_data.catalog import Catalog
 
+    path = tmp_path_factory.mktemp("template") / "catalog.duckdb"
+    Catalog.open(path).close()
+    assert not path.with_name(path.name + ".wal").exists()
+    return path
+
+
+@pytest.fixture
+def catalog(catalog_path: Path, migrated_catalog_file: Path):
+    """A fresh, migrated catalog file; closed after the test.
+
+    A copy of the session's migrated empty file, opened with ``Catalog.open`` (which finds nothing left to
+    migrate): the same file a fresh open builds, without running every migration again for each test.
+    tests/catalog/test_migrate.py migrates fresh files itself."""
+    from redstar_data.catalog import Catalog
+
+    shutil.copyfile(migrated_catalog_file, catalog_path)
     cat = Catalog.open(catalog_path)
     yield cat
     cat.close()
