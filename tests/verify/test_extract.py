@@ -53,6 +53,7 @@ def test_unbalanced_box_is_skipped() -> None:
     assert find_boxed("\\boxed{3 \\boxed{4}") == [(9, 18, "4")]
 
 
+@pytest.mark.slow  # >1000 real long traces through check_many; fast: test_real_data.py::test_dev_accuracy
 def test_real_long_traces(shared_data: Path) -> None:
     """On the real long-CoT files our verdicts agree with the authors' graders on >= 95% of rows (a held-out
     sanity check: these files were never used to tune rules)."""
