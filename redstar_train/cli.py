@@ -329,7 +329,9 @@ def eval_cmd(
     bench: Annotated[
         str | None,
         typer.Option(
-            "--bench", help="Comma-separated benchmarks (files in ../shared/data/benchmarks/<name>.jsonl)."
+            "--bench",
+            help="Comma-separated benchmarks (files in ../shared/data/benchmarks/<name>.jsonl; "
+            "geometry: the multimodal dev set ../shared/data/geo).",
         ),
     ] = None,
     n: Annotated[int, typer.Option("-n", "--n", help="Samples per problem.")] = 8,
@@ -368,6 +370,7 @@ def eval_cmd(
 
       redstar eval --backend vllm --model runs/train/sft-7b --bench math500,aime24,amc23,olympiadbench,math_hard -n 8
       redstar eval --backend transformers --model runs/train/tiny --bench math500 -n 2 --limit 5 --max-tokens 64
+      redstar eval --backend vllm --model Qwen/Qwen2.5-VL-7B-Instruct --bench geometry -n 4   # choice/value accuracy
       redstar eval --compare vllm-Qwen2.5-7B-Instruct-1a2b3c4d5e sft-7b-eval
     """
     from redstar_data.catalog import Catalog

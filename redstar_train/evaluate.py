@@ -15,6 +15,10 @@ here re-implements them): ``ensure_benchmarks`` ingests the benchmark JSONL file
   split their votes, which can only lower maj@n, never raise it;
 - pass@n: fraction of problems with at least one correct sample.
 
+A benchmark with multiple-choice problems (``problems.choices``, e.g. the ``geometry`` dev set) is also
+scored per answer kind, as ``<bench>:choice`` (choice accuracy: the choice-aware verifier takes the right
+letter or the right value, never another option) and ``<bench>:value`` (free-form value accuracy).
+
 Results go to ``eval_results`` (one row per run and benchmark, replaced on re-run) and ``compare`` reads
 two runs back. This module imports no torch: the backend does.
 """
@@ -112,6 +116,23 @@ def benchmark_problems(catalog: Catalog, source_id: str, limit: int | None) -> l
     return [r[0] for r in catalog.rows(sql, [source_id])]
 
 
+def answer_kinds(catalog: Catalog, problem_ids: Sequence[str]) -> dict[str, list[str]]:
+    """``{"choice": [...], "value": [...]}`` when a benchmark mixes multiple-choice problems (``choices``
+    set) with free-form ones, ``{"choice": [...]}`` when all are multiple choice; ``{}`` for a benchmark
+    without choices (nothing to split). Scored on their own, the choice part's pass@1 is the choice
+    accuracy (Geometry3K's metric) and the value part's the value accuracy (FormalGeo/GeoQA free form)."""
+    rows = catalog.rows(
+        "SELECT problem_id, choices IS NOT NULL AND json_array_length(choices) > 0 FROM problems "
+        "WHERE problem_id IN (SELECT unnest(?)) ORDER BY problem_id",
+        [list(problem_ids)],
+    )
+    choice = [r[0] for r in rows if r[1]]
+    if not choice:
+        return {}
+    value = [r[0] for r in rows if not r[1]]
+    return {"choice": choice, "value": value} if value else {"choice": choice}
+
+
 def score(
     catalog: Catalog, run_id: str, source_id: str, problem_ids: Sequence[str], n: int, benchmark: str
 ) -> BenchResult:
@@ -193,6 +214,8 @@ def evaluate(
     report = EvalReport(run_id=gen.run_id, generate=_as_dict(gen), verify=_as_dict(ver))
     for i, (b, sid) in enumerate(sources.items()):
         report.results.append(score(catalog, gen.run_id, sid, by_bench[b], n, b))
+        for kind, ids in answer_kinds(catalog, by_bench[b]).items():
+            report.results.append(score(catalog, gen.run_id, sid, ids, n, f"{b}:{kind}"))
         progress(ProgressEvent("score", i + 1, len(sources), message=b))
     store(catalog, gen.run_id, report.results)
     report.seconds = time.perf_counter() - t0
@@ -235,6 +258,7 @@ __all__ = [
     "METRICS",
     "BenchResult",
     "EvalReport",
+    "answer_kinds",
     "benchmark_problems",
     "compare",
     "evaluate",

@@ -26,6 +26,10 @@ from redstar_data.ingest.run import ingest
 
 ENV_VAR = "REDSTAR_BENCHMARKS"
 ALIASES = {"math_hard": ("math500", "5")}  # name -> (base benchmark, level kept)
+# benchmarks that live beside the benchmarks folder, with the ingest preset their layout needs:
+# ``geometry`` is the multimodal geometry dev set (Geometry3K choices A-D + FormalGeo/GeoQA free-form
+# answers, one diagram each), ../shared/data/geo/problems.jsonl; its image paths are relative to the file.
+ELSEWHERE = {"geometry": (Path("..") / "geo" / "problems.jsonl", "geo")}
 FILE_SUFFIXES = (".jsonl", ".json", ".parquet")
 
 
@@ -62,13 +66,14 @@ def _ensure_file(cat: Catalog, name: str, data_dir: Path) -> str:
     if _present(cat, name):
         cat.execute("UPDATE sources SET is_benchmark = TRUE WHERE source_id = ? AND NOT is_benchmark", [name])
         return name
-    path = data_dir / f"{name}.jsonl"
+    rel, preset = ELSEWHERE.get(name, (Path(f"{name}.jsonl"), "math"))
+    path = data_dir / rel
     if not path.exists():
         have = sorted(p.stem for p in data_dir.glob("*.jsonl")) if data_dir.is_dir() else []
         raise IngestError(f"benchmark {name!r} not found: {path} does not exist",
-                          hint=(f"available in {data_dir}: {', '.join(have + sorted(ALIASES))}" if have else
+                          hint=(f"available in {data_dir}: {', '.join(have + sorted(ALIASES) + sorted(ELSEWHERE))}" if have else
                                 f"set ${ENV_VAR} to the folder holding <name>.jsonl files"))  # fmt: skip
-    ingest(cat, str(path), name=name, benchmark=True, preset="math")
+    ingest(cat, str(path), name=name, benchmark=True, preset=preset)
     return name
 
 
