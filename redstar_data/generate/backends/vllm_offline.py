@@ -188,7 +188,10 @@ class VLLMBackend:
         """The model's own chat template (its processor's, which knows the image placeholders)."""
         if self._render is None:
             (transformers,) = require("the vllm backend with images", "vllm", "transformers")
-            proc = transformers.AutoProcessor.from_pretrained(self.model)
+            try:
+                proc: Any = transformers.AutoProcessor.from_pretrained(self.model)
+            except (OSError, ValueError, ImportError):  # e.g. no torchvision: the engine's tokenizer
+                proc = self._engine().get_tokenizer()  # carries the same chat template for Qwen2-VL models
 
             def render(conv: list[dict[str, Any]]) -> str:
                 return str(proc.apply_chat_template(conv, tokenize=False, add_generation_prompt=True))
