@@ -4,6 +4,7 @@ choice accuracy (Geometry3K, A-D) and value accuracy (FormalGeo/GeoQA free form)
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -58,6 +59,10 @@ def test_scripted_stand_in_accuracy_is_what_its_answers_say(shared_data, tmp_pat
             "JOIN problems p USING (problem_id) JOIN latest_labels l USING (trace_id) WHERE t.run_id = ?",
             [report.run_id],
         )
+        domains = cat.rows("SELECT domain, count(*) FROM problems GROUP BY domain")
+        n_images = cat.scalar("SELECT count(*) FROM images")
+    distinct = {hashlib.sha256(p.read_bytes()).digest() for p in (shared_data / "geo" / "images").iterdir()}
+    assert domains == [("geometry", 248)] and n_images == len(distinct)  # geo layout: choice-aware verifier
     names = [r.benchmark for r in report.results]
     assert names == ["geometry", "geometry:choice", "geometry:value"]
     assert [report.result(b).n_problems for b in names] == [248, 151, 97]
