@@ -63,8 +63,10 @@ def image_format(blob: bytes) -> str:
 
     from PIL import Image
 
+    from redstar_data.images.formats import PILLOW_FORMATS
+
     try:
-        with Image.open(io.BytesIO(blob)) as im:
+        with Image.open(io.BytesIO(blob), formats=PILLOW_FORMATS) as im:
             return str(im.format or "png").lower()
     except Exception as e:  # noqa: BLE001 - any Pillow failure means the same: not an image we can send
         raise BackendError(f"cannot read an image to send ({type(e).__name__}: {e})") from None
