@@ -40,8 +40,9 @@ def small_geo_bench(shared: Path, out: Path, per_dataset: int = 2) -> Path:
 
 def test_scripted_stand_in_accuracy_is_what_its_answers_say(shared_data, tmp_path):
     """The STAND-IN's known accuracy through the same path: the split scores are exactly the share of correct
-    labels per answer kind, every trace whose last box holds the reference verbatim counts as right, and the
-    rest it gets right are answers stated without a box or within the dev set's rounding (a few %)."""
+    labels per answer kind, every trace whose last box holds the reference verbatim (the value, or for a
+    multiple-choice problem its letter as ``C``, ``(C)``, ``C: value``) counts as right, and the rest it gets
+    right are answers stated without a box or within the dev set's rounding (a few %)."""
     from redstar_data.generate.backends import SamplingParams, get_backend
     from redstar_train.evaluate import evaluate
 
@@ -55,7 +56,8 @@ def test_scripted_stand_in_accuracy_is_what_its_answers_say(shared_data, tmp_pat
             bench_dir=shared_data / "benchmarks",
         )
         rows = cat.rows(
-            "SELECT p.choices IS NOT NULL, p.answer, t.text, t.finish_reason, l.label FROM traces t "
+            "SELECT p.choices IS NOT NULL, p.answer, p.answer_letter, t.text, t.finish_reason, l.label "
+            "FROM traces t "
             "JOIN problems p USING (problem_id) JOIN latest_labels l USING (trace_id) WHERE t.run_id = ?",
             [report.run_id],
         )
@@ -68,10 +70,11 @@ def test_scripted_stand_in_accuracy_is_what_its_answers_say(shared_data, tmp_pat
     assert [report.result(b).n_problems for b in names] == [248, 151, 97]
     labelled: dict[bool, list[bool]] = {True: [], False: []}
     verbatim: dict[bool, list[bool]] = {True: [], False: []}
-    for has_choices, answer, text, finish, label in rows:
+    for has_choices, answer, letter, text, finish, label in rows:
         boxed = BOXED.findall(text)
+        right = {answer} | ({letter, f"({letter})", f"{letter}: {answer}"} if letter else set())
         labelled[has_choices].append(label == "correct")
-        verbatim[has_choices].append(finish == "stop" and bool(boxed) and boxed[-1] == answer)
+        verbatim[has_choices].append(finish == "stop" and bool(boxed) and boxed[-1] in right)
         if verbatim[has_choices][-1]:
             assert label == "correct", (answer, text[-200:])
     assert len(labelled[True]) == 302 and len(labelled[False]) == 194
