@@ -82,7 +82,7 @@ def test_scripted_stand_in_accuracy_is_what_its_answers_say(shared_data, tmp_pat
         acc = sum(labelled[has_choices]) / len(labelled[has_choices])
         exact = sum(verbatim[has_choices]) / len(verbatim[has_choices])
         assert report.result(f"geometry:{kind}").pass_at_1 == pytest.approx(acc)
-        assert exact <= acc <= exact + 0.06 and 0.5 < acc < 0.95, (kind, acc, exact)
+        assert exact <= acc <= exact + 0.06 and 0.3 < acc < 0.95, (kind, acc, exact)
     every = labelled[True] + labelled[False]
     assert report.result("geometry").pass_at_1 == pytest.approx(sum(every) / len(every))
 
