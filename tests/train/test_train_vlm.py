@@ -140,3 +140,36 @@ def test_lengths_count_the_image_tokens(tiny_vlm, vision_export, tmp_path):
 def test_an_image_export_on_a_text_model_is_a_clear_error(tiny_model, vision_export, tmp_path):
     with pytest.raises(ConfigError, match="not a vision-language model"):
         runner.build_trainer(_cfg(tiny_model, vision_export, tmp_path))
+
+
+def test_sft_on_the_export_stage_output(tiny_vlm, shared_data, tmp_path):
+    """The whole path: a few dev-set problems ingested with their diagrams, the scripted STAND-IN teacher,
+    the geometry verifier, the export stage's vision SFT set (recipes/demo-geo.yaml), then TRL on it."""
+    import datasets
+
+    from redstar_data.catalog import Catalog
+    from redstar_data.export.run import export
+    from redstar_data.generate.backends import SamplingParams, get_backend
+    from redstar_data.generate.run import generate
+    from redstar_data.ingest.run import ingest
+    from redstar_data.verify.run import verify
+
+    src = tmp_path / "geo"
+    (src / "images").mkdir(parents=True)
+    rows = geo_rows(shared_data, 12)
+    for r in rows:
+        for p, b in zip(r["images"], r.pop("image_bytes"), strict=True):
+            (src / p).write_bytes(b)
+    (src / "problems.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with Catalog.open(tmp_path / "c.duckdb") as cat:
+        ingest(cat, str(src / "problems.jsonl"))
+        generate(cat, get_backend("scripted", model="scripted-teacher-v1"), n=2, params=SamplingParams(n=2))
+        verify(cat)
+        export(cat, ROOT / "recipes" / "demo-geo.yaml", out_dir=tmp_path / "export")
+    ds = datasets.load_dataset(
+        "parquet", data_files=str(tmp_path / "export" / "train.parquet"), split="train"
+    )
+    assert len(ds) > 0 and type(ds[0]["images"][0]).__module__.startswith("PIL.")
+    report = runner.train(_cfg(tiny_vlm, tmp_path / "export", tmp_path, trl={"max_steps": 2}))
+    assert report.global_step == 2 and len(report.metric("loss")) == 2
+    assert report.data.n_kept == len(ds)
