@@ -17,11 +17,6 @@ from redstar_data.catalog import Catalog
 from redstar_data.cli.app import app
 
 pytestmark = pytest.mark.slow  # ingests the dev set's diagrams and generates: ~10-30 s; CI runs it too
-# until the choice-aware verifier (issue 16, geo-verify) is registered for domain geometry
-NEEDS_GEOMETRY_VERIFIER = pytest.mark.skipif(
-    "geometry" not in __import__("redstar_data.registry").registry.VERIFIERS.names(),
-    reason="no geometry verifier registered yet",
-)
 
 BOXED = re.compile(r"\\boxed\{(.*)\}")
 
@@ -43,7 +38,6 @@ def small_geo_bench(shared: Path, out: Path, per_dataset: int = 2) -> Path:
     return path
 
 
-@NEEDS_GEOMETRY_VERIFIER
 def test_scripted_stand_in_accuracy_is_what_its_answers_say(shared_data, tmp_path):
     """The STAND-IN's known accuracy through the same path: the split scores are exactly the share of correct
     labels per answer kind, every trace whose last box holds the reference verbatim (the value, or for a

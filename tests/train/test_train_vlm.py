@@ -18,11 +18,6 @@ from redstar_train.config import load_config
 from tests.generate.geo_rows import geo_rows
 
 pytestmark = pytest.mark.slow  # builds a VLM and trains it: ~10-20 s on 2 busy cores; CI runs it too
-# until the choice-aware verifier (issue 16, geo-verify) is registered for domain geometry
-NEEDS_GEOMETRY_VERIFIER = pytest.mark.skipif(
-    "geometry" not in __import__("redstar_data.registry").registry.VERIFIERS.names(),
-    reason="no geometry verifier registered yet",
-)
 
 ROOT = Path(__file__).resolve().parents[2]
 SYSTEM = "Think step by step, then give the final answer in \\boxed{}."
@@ -147,7 +142,6 @@ def test_an_image_export_on_a_text_model_is_a_clear_error(tiny_model, vision_exp
         runner.build_trainer(_cfg(tiny_model, vision_export, tmp_path))
 
 
-@NEEDS_GEOMETRY_VERIFIER
 def test_sft_on_the_export_stage_output(tiny_vlm, shared_data, tmp_path):
     """The whole path: a few dev-set problems ingested with their diagrams, the scripted STAND-IN teacher,
     the geometry verifier, the export stage's vision SFT set (recipes/demo-geo.yaml), then TRL on it."""
