@@ -1,9 +1,10 @@
 """The offline demo pipeline, end to end, on any laptop: no GPU, no network, about a minute.
 
-synthetic ingest (+ a handful of code problems) → dedup → difficulty (source labels) → scripted teacher
+synthetic ingest (+ a handful of code problems, + a few geometry problems with Pillow-drawn diagrams) → dedup → difficulty (source labels) → scripted teacher
 (several samples per problem; programs for the code problems) → verification (each problem's domain
-verifier: math equivalence, code in the sandbox; quality flags) → difficulty (empirical pass rate) → SFT,
-DPO and RL exports from ``recipes/demo*.yaml`` (one mixes code and math) → a summary. The scripted teacher is a STAND-IN (deterministic text
+verifier: math equivalence, code in the sandbox, choice-aware geometry; quality flags) → difficulty (empirical
+pass rate) → SFT, DPO and RL exports from ``recipes/demo*.yaml`` (one mixes code and math, one is a vision
+SFT set with the diagrams) → a summary. The scripted teacher is a STAND-IN (deterministic text
 with right and wrong answers), not a model; the README shows the same pipeline with vLLM or an
 OpenAI-compatible server. Every stage is idempotent, so running the demo twice does no work twice.
 """
@@ -20,6 +21,7 @@ from redstar_data.progress import ProgressCallback, null_progress
 
 DEMO_RECIPES = ("demo.yaml", "demo-dpo.yaml", "demo-rl.yaml")
 CODE_RECIPES = ("demo-code-math.yaml",)  # the code + math mix: only when the demo has code problems
+GEO_RECIPES = ("demo-geo.yaml",)  # the vision SFT set of the geometry problems
 RUN_ID = "demo-teacher"
 DEMO_DUPS = 3  # percent of synthetic rows that are planted near-duplicates, for the dedup stage to find
 
@@ -46,11 +48,13 @@ def run_demo(
     seed: int = 0,
     out_dir: str | Path = "exports",
     code: bool = True,
+    geometry: bool = True,
     progress: ProgressCallback = null_progress,
 ) -> DemoReport:
     """Run the whole pipeline on ``catalog``; exports go to ``out_dir/<recipe name>``. ``code``: add the
     handful of code problems (redstar_data.ingest.demo_code), verified in the code sandbox, and the code + math
-    mix export."""
+    mix export. ``geometry``: add the geometry problems with diagrams (redstar_data.ingest.demo_geometry) and
+    the vision SFT export."""
     from redstar_data.dedup.run import dedup
     from redstar_data.difficulty.run import score
     from redstar_data.export.run import export
@@ -58,6 +62,7 @@ def run_demo(
     from redstar_data.generate.backends.base import SamplingParams
     from redstar_data.generate.run import generate
     from redstar_data.ingest.demo_code import write_code_problems
+    from redstar_data.ingest.demo_geometry import write_geometry_problems
     from redstar_data.ingest.run import ingest
     from redstar_data.recipes.load import REPO_RECIPES, load_recipe
     from redstar_data.verify.run import verify
@@ -81,6 +86,12 @@ def run_demo(
         code_file = write_code_problems(Path(out_dir) / "demo-inputs" / "code-problems.jsonl")
         ing_code = ingest(catalog, str(code_file), name="demo-code", progress=progress)
         rep.add("ingest", "code problems (new)", ing_code.n_new, t0)
+
+    if geometry:
+        t0 = time.perf_counter()
+        geo_file = write_geometry_problems(Path(out_dir) / "demo-inputs" / "geometry" / "problems.jsonl")
+        ing_geo = ingest(catalog, str(geo_file), name="demo-geometry", progress=progress)
+        rep.add("ingest", "geometry problems with diagrams (new)", ing_geo.n_new, t0)
 
     t0 = time.perf_counter()
     dd = dedup(catalog, progress=progress)
@@ -117,7 +128,7 @@ def run_demo(
     pr = score(catalog, method="pass_rate", run=RUN_ID, progress=progress)
     rep.add("difficulty", "pass-rate scores", pr.n_written, t0)
 
-    for name in DEMO_RECIPES + (CODE_RECIPES if code else ()):
+    for name in DEMO_RECIPES + (CODE_RECIPES if code else ()) + (GEO_RECIPES if geometry else ()):
         t0 = time.perf_counter()
         recipe, _, _ = load_recipe(REPO_RECIPES / name)
         out = Path(out_dir) / recipe.name

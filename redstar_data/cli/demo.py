@@ -21,7 +21,7 @@ def demo(
 ) -> None:
     """Run the offline demo: ingest → dedup → difficulty → scripted teacher → verify → SFT/DPO/RL exports.
 
-    No GPU and no network: the teacher is a scripted STAND-IN that writes deterministic long traces with right and wrong answers. The exports land in OUT/demo_sft, OUT/demo_dpo and OUT/demo_rl (the paths recipes/train/*_tiny_cpu.yaml read). Running it again does no work twice.
+    No GPU and no network: the teacher is a scripted STAND-IN that writes deterministic long traces with right and wrong answers. A few geometry problems come with diagrams drawn by Pillow (the image path runs offline too). The exports land in OUT/demo_sft, OUT/demo_dpo and OUT/demo_rl (the paths recipes/train/*_tiny_cpu.yaml read) and the vision SFT set in OUT/demo_geo_sft. Running it again does no work twice.
 
     Example:
 
@@ -44,7 +44,7 @@ def demo(
         console.print(f"[yellow]note:[/] {note}")
     if rep.labels:
         console.print("labels: " + ", ".join(f"{k} {v}" for k, v in sorted(rep.labels.items())))
-    console.print(f"catalog: {cat_path}    exports: {out}/demo_sft, {out}/demo_dpo, {out}/demo_rl")
+    console.print(f"catalog: {cat_path}    exports: " + ", ".join(f"{out}/{name}" for name in rep.exports))
     console.print(
         "next: redstar stats | redstar sql --named pass_rate_by_source | redstar export recipes/demo.yaml --dry-run"
     )

@@ -23,9 +23,23 @@ def test_demo_end_to_end_and_cli_rerun_does_nothing(catalog_path, tmp_path):
         dpo = pq.read_table(tmp_path / "ex" / "demo_dpo" / "train.parquet")
         assert sft.num_rows > 0 and "messages" in sft.column_names
         assert dpo.num_rows > 0 and {"prompt", "chosen", "rejected"} <= set(dpo.column_names)
-        # the code + math mix is the fourth export when the code sandbox runs here (else a note says why not)
-        n_exports = 3 if rep.notes else 4
+        # the code + math mix is an export when the code sandbox runs here (else a note says why not); the
+        # vision SFT set of the Pillow-drawn geometry problems always is
+        n_exports = (3 if rep.notes else 4) + 1
         assert catalog.count("exports") == n_exports
+        assert stages[("ingest", "geometry problems with diagrams (new)")] == 8
+        geo = pq.read_table(tmp_path / "ex" / "demo_geo_sft" / "train.parquet")
+        assert geo.num_rows > 0 and b"huggingface" in geo.schema.metadata
+        for r in geo.to_pylist():
+            assert (
+                r["images"][0]["bytes"].startswith(b"\x89PNG")
+                and r["messages"][1]["content"][0]["type"] == "image"
+            )
+        labels = dict(catalog.rows(
+            "SELECT v.label, count(*) FROM verifications v JOIN traces t USING (trace_id) JOIN problems p "
+            "USING (problem_id) WHERE p.domain = 'geometry' AND v.verifier = 'geometry' GROUP BY ALL"
+        ))  # fmt: skip
+        assert labels.get("correct") and labels.get("incorrect")  # the stand-in teacher is right and wrong
         if not rep.notes:
             code = catalog.rows(
                 "SELECT v.label, count(*) FROM verifications v JOIN traces t USING (trace_id) JOIN problems p "

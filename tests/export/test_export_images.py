@@ -256,3 +256,23 @@ def test_image_spill_gives_each_row_its_images_across_buckets(catalog, geo, tmp_
         assert row["x"] == pid and [im["bytes"] for im in row["images"]] == want
         assert all(im["path"] is None for im in row["images"])
     assert list(got[0]) == ["x", "images"]
+
+
+def test_demo_geometry_problems_are_deterministic_and_exact(tmp_path):
+    from PIL import Image
+
+    from redstar_data.ingest.demo_geometry import geometry_problems, write_geometry_problems
+
+    a, b = geometry_problems(), geometry_problems()
+    assert [r["image_bytes"] for r in a] == [r["image_bytes"] for r in b]  # same Pillow, same PNG bytes
+    assert len({r["image_bytes"] for r in a}) == len(a)  # a different diagram each
+    for r in a:
+        assert Image.open(io.BytesIO(r["image_bytes"])).size == (320, 240)
+        if r["choices"]:
+            assert r["choices"]["ABCD".index(r["answer_letter"])] == r["answer"]
+    assert sum(1 for r in a if r["choices"]) >= 4 and any(not r["choices"] for r in a)
+    f = write_geometry_problems(tmp_path / "geo" / "problems.jsonl")
+    rows = [json.loads(line) for line in f.read_text().splitlines()]
+    assert all(
+        (f.parent / r["images"][0]).read_bytes() == g["image_bytes"] for r, g in zip(rows, a, strict=True)
+    )
