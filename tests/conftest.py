@@ -136,7 +136,8 @@ def looked_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("looked")
     path = root / "catalog.duckdb"
     with Catalog.open(path) as cat:
-        run_demo(cat, n=200, samples=4, out_dir=root / "exports", code=False)  # the math demo: three exports
+        # the math demo: three exports
+        run_demo(cat, n=200, samples=4, out_dir=root / "exports", code=False, geometry=False)
         victims = [
             r[0] for r in cat.sql("SELECT problem_id FROM problems ORDER BY problem_id LIMIT 3").fetchall()
         ]
