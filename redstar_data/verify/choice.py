@@ -15,6 +15,7 @@ with no nested quantifiers, so reading is linear in the response and bounded wha
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass
 
 from redstar_data.verify import normalize as N
@@ -28,7 +29,7 @@ _STRONG = ("boxed", "answer_tag", "answer_tag_boxed")
 # "answer" markers, strongest class: the text after the LAST one is the answer
 _ANSWER_MARK = re.compile(
     r"(?:final answer|correct answer|the answer|answer)(?:\*\*|__)?\s*(?:is|should be|would be|=|:|：)"
-    r"(?:\*\*|__)?\s*:?\s*|答案\s*(?:是|为|應為|应为|[:：])\s*|(?:故|所以|因此|则|即|应)?\s*选\s*择?\s*[:：]?\s*",
+    r"(?:\*\*|__)?\s*:?\s*|答案\s*(?:是|为|應為|应为|[:：])\s*|(?:故|所以|因此|则|即|应)?\s*选\s*(?:择|项)?\s*[:：]?\s*",
     re.I,
 )
 # "option" markers: "the correct option is C", "I choose B", "(C) is correct"
@@ -38,26 +39,36 @@ _OPTION_MARK = re.compile(
     re.I,
 )
 _LETTER_IS_CORRECT = re.compile(r"(?<![A-Za-z\\])\(?([A-Z])\)?\s+is\s+(?:the\s+)?(?:correct|right)\b")
-_CONCLUDE = re.compile(r"^(?:so|thus|therefore|hence|final(?:ly)?|in conclusion|consequently)\b[\s,:]*", re.I)
-_LAST_LINK = re.compile(r"(?:=|\\approx|≈|\\sim|\b(?:is|are|equals?|measures?|becomes|gives|yields)\b)", re.I)
+_CONCLUDE = re.compile(
+    r"^(?:(?:so|thus|therefore|hence|final(?:ly)?|in conclusion|consequently)\b|\\therefore|∴|所以|因此|故|综上所述?|即)"
+    r"[\s,:，：]*",
+    re.I,
+)
+_LAST_LINK = re.compile(
+    r"(?:=|\\approx|≈|\\sim|\b(?:is|are|equals?|measures?|becomes|gives|yields)\b|为|是|等于)", re.I
+)
 _MARKDOWN = re.compile(r"\*\*|__|`+|^#+\s*|^>\s*")
 
 # letters: "C", "(C)", "C: 30", "C. 30", "(C) 30", "C) 30", "C 30" (value after a space), "(c)"
 _LEAD_WORDS = re.compile(
     r"^(?:(?:the\s+)?(?:final\s+|correct\s+|right\s+|best\s+)?(?:answer|option|choice)\s*(?:is|:)?\s*"
-    r"|答案\s*(?:是|为|[:：])?\s*|选\s*择?\s*[:：]?\s*|(?:is|:)\s+)",
+    r"|答案\s*(?:是|为|[:：])?\s*|选\s*(?:择|项)?\s*[:：]?\s*|(?:is|:)\s+)",
     re.I,
 )
 _LETTER_ONLY = re.compile(r"^\(?([A-Z])\)?$|^\(([a-z])\)$")
 _LETTER_THEN = re.compile(
-    r"^(?:\(([A-Za-z])\)|([A-Z])(?:\s*[:.)：—–]|\s+-\s)|([A-Z])\s+(?=[-\d\\√π(]))\s*(.*)$", re.S
+    r"^(?:\(([A-Za-z])\)|([A-Z])(?:\s*[:.)：—–,，]|\s+-\s)|([A-Z])\s+(?=[-\d\\√π(]))\s*(.*)$", re.S
 )
 _IS_CORRECT = re.compile(r"\s+is\s+(?:the\s+)?(?:correct|right)\b.*$", re.I | re.S)
 _LETTER_MENTION = re.compile(
     r"(?:option|choice)\s*\(?([A-Z])\)?(?![A-Za-z])|(?<![A-Za-z\\])\(([A-Z])\)", re.I
 )
 _APPROX = re.compile(r"^(?:\\approx|≈|~|approximately|approx\.?|about|roughly|around)\s*", re.I)
-_VALUE_CUT = re.compile(r",\s*(?:which|that|so|i\.e\.|or)\b|\s+(?:which|since|because|so that)\b|;", re.I)
+_VALUE_CUT = re.compile(  # trailers: ", which is ...", "because ...", "(rounded to the nearest tenth)"
+    r",\s*(?:which|that|so|i\.e\.|or)\b|\s+(?:which|since|because|so that)\b|;"
+    r"|\s*\((?=\s*[A-Za-z]{2,}\b)(?!\s*(?:sqrt|pi|sin|cos|tan|cot|sec|csc|asin|acos|atan|log|ln|exp)\b)",
+    re.I,
+)
 _UNIT_TAIL = re.compile(
     r"\s*(?:square\s+|sq\.?\s+|cubic\s+)?(?:units?|cm|mm|km|m|in|inch(?:es)?|ft|feet|foot|yd|yards?|mi|miles?"
     r"|meters?|metres?|degrees?|deg|radians?|rad)\.?\s*(?:\^\s*\{?\s*[23]\s*\}?|²|³)?$",
@@ -102,7 +113,7 @@ def _after(text: str, end: int) -> str | None:
         nxt = [ln.strip() for ln in rest.split("\n")[1:4] if ln.strip()]
         line = nxt[0] if nxt else ""
     line = re.split(r"(?<=[^\d\s])\.(?:\s|$)|(?<=\s)\.(?:\s|$)", line, maxsplit=1)[0].strip()
-    return line.strip(" *_。，；") or None
+    return line.strip(" *_。，；．") or None
 
 
 def _last_match(rx: re.Pattern[str], text: str) -> re.Match[str] | None:
@@ -112,18 +123,24 @@ def _last_match(rx: re.Pattern[str], text: str) -> re.Match[str] | None:
     return last
 
 
+_MAX_MARKERS = 20  # markers looked back over, latest first
+
+
+def _answer_like(got: str) -> bool:
+    """Does the text after a marker read as an answer (a letter, or a value with a number in it)? Prose
+    such as "the answer is consistent with the figure" after a real ``Answer: C`` does not."""
+    read = read_answer(got)
+    return read.letter is not None or bool(read.value and re.search(r"\d|π|\\pi|\bpi\b", read.value))
+
+
 def _marked(tail: str) -> tuple[str | None, str]:
-    """An answer after the last explicit marker of the strongest kind present in ``tail``."""
-    m = _last_match(_ANSWER_MARK, tail)
-    if m is not None:
-        got = _after(tail, m.end())
-        if got:
-            return got, "answer_marker"
-    m = _last_match(_OPTION_MARK, tail)
-    if m is not None:
-        got = _after(tail, m.end())
-        if got:
-            return got, "option_marker"
+    """An answer after an explicit marker of the strongest kind present in ``tail``: the latest one that
+    reads as an answer (at most ``_MAX_MARKERS`` looked back over), else the latest one."""
+    for rx, how in ((_ANSWER_MARK, "answer_marker"), (_OPTION_MARK, "option_marker")):
+        found = deque(rx.finditer(tail), maxlen=_MAX_MARKERS)
+        texts = [got for m in reversed(found) if (got := _after(tail, m.end()))]
+        if texts:
+            return next((t for t in texts if _answer_like(t)), texts[0]), how
     m = _last_match(_LETTER_IS_CORRECT, tail[-_LINE:])
     if m is not None:
         return m.group(1), "letter_is_correct"
@@ -160,7 +177,8 @@ def _conclusion(region: str) -> str | None:
 
 def _plain_value(s: str) -> bool:
     """A short text that is only a value (``30°``, ``4\\sqrt{3}``, ``12.5 cm``, ``π``): no prose words."""
-    t = _UNIT_TAIL.sub("", degrees(s.strip().strip("$")).strip(" .")).strip()
+    t = _VALUE_CUT.split(s, maxsplit=1)[0]  # "55 (to the nearest tenth)"
+    t = _UNIT_TAIL.sub("", degrees(t.strip().strip("$")).strip(" .")).strip()
     has_number = bool(re.search(r"\d|π|\bpi\b|\\pi(?![A-Za-z])", t))
     return has_number and bool(re.fullmatch(r"[-+\d.,\s{}^*/()]*", _VALUE_WORDS.sub("", t)))
 
@@ -219,7 +237,7 @@ def read_answer(answer: str) -> ReadAnswer:
         if t == s:
             break
         s = t
-    s = _IS_CORRECT.sub("", s).strip(" .*。，；")
+    s = _IS_CORRECT.sub("", s).strip(" .*。，；．")
     m = _LETTER_ONLY.match(s)
     if m:
         return ReadAnswer((m.group(1) or m.group(2)).upper(), None)
@@ -252,6 +270,10 @@ def _value_text(s: str) -> tuple[str | None, bool]:
     if len(parts) > 1:
         approx = "\\approx" in s or "≈" in s
         s = parts[-1]
+    elif re.search(r"[A-Za-z]{3,}", s.replace("\\", " \\")):  # "the measure of angle 4 is 55": after "is"
+        link = _last_match(_LAST_LINK, s)
+        if link is not None and s[link.end() :].strip():
+            s = s[link.end() :].strip()
     m = _APPROX.match(s)
     if m:
         approx, s = True, s[m.end() :]

@@ -44,7 +44,7 @@ from redstar_data.verify.equivalence import equivalent
 from redstar_data.verify.extract import as_text
 from redstar_data.verify.pool import Deadline, WorkerCrashed, WorkerPool, WorkerTimeout, run_many
 
-VERSION = "1.0.0"
+VERSION = "1.1.0"  # 1.1.0: markers read back past prose, Chinese conclusions, "c" as option C, trailers cut
 DEFAULT_TIMEOUT = 1.0  # seconds per item, as the math verifier
 # Relative tolerance for a value between options (a model that rounded along the way: 22.14 for 22.2).
 # Measured on the dev set: the closest two options of a Geometry3K problem are 1.2% apart (82 vs 83), so a
@@ -224,6 +224,10 @@ def decide(response: object, reference: object, values: Values, deadline: float 
         raise WorkerTimeout("extraction ran past the time limit")
     extracted = fa.answer[:MAX_VALUE_CHARS]
     read = read_answer(fa.answer)
+    n = len(ref.choices) if ref.choices else 0
+    if read.letter is None and read.value and len(read.value) == 1 and "a" <= read.value <= "z":
+        if _LETTERS.index(read.value.upper()) < n:  # "the answer is c" to a lettered problem: option C
+            read = ReadAnswer(read.value.upper(), None)
     if read.letter:
         details["letter"] = read.letter
     if read.value:
@@ -232,7 +236,6 @@ def decide(response: object, reference: object, values: Values, deadline: float 
         read = ReadAnswer(read.letter, None)  # never parsed, never compared (a letter still counts)
         details["too_long"] = True
     nums = _Numbers(values)
-    n = len(ref.choices) if ref.choices else 0
     # one batch of sympy work at most: the options only when a value is to be mapped, the reference only
     # when no letter is known or there are no options (a letter answer to a lettered problem needs none)
     need_ref = not n or not (ref.answer_letter or _letter_answer(ref.answer))
@@ -259,6 +262,9 @@ def decide(response: object, reference: object, values: Values, deadline: float 
             return verdict(False, "conflict")
         if gold is not None:
             return verdict(read.letter == gold, "letter")
+        if not n and cand is not None and ref_num is not None:  # "A: 70" to a free-form problem: the value
+            t = _tier(cand, read.value or "", ref_num, read.approx)
+            return verdict(t is not None and t <= 1, "value:" + ("exact" if t == 0 else "rounding"))
         if n and ref_num is not None:  # no known letter: the named option's value against the answer
             opt = options[_LETTERS.index(read.letter)]
             return verdict(opt is not None and _tier(opt, "", ref_num, False) == 0, "letter_value")

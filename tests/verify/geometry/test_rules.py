@@ -37,6 +37,10 @@ RADICAL = ["2 \\sqrt { 3 }", "4", "4 \\sqrt { 3 }", "8"]
         ("x \\approx 12.5", None, "12.5"),
         ("12.5 cm^2", None, "12.5"),
         ("4*sqrt(3)", None, "4*sqrt(3)"),
+        ("C, 55°", "C", "55"),
+        ("The measure of angle 4 is 55°", None, "55"),
+        ("55 (rounded to the nearest degree)", None, "55"),
+        ("2*(sqrt(3)+1)", None, "2*(sqrt(3)+1)"),  # a parenthesis of maths is no trailer
     ],
 )
 def test_read_answer(answer: str, letter: str | None, value: str | None) -> None:
@@ -52,6 +56,8 @@ def test_read_answer(answer: str, letter: str | None, value: str | None) -> None
         ("由图可知，故选C。", "C"),
         ("<think>\\boxed{A}</think>\n**C**", "C"),
         ("<think>so the answer is A</think>\nThe answer is D.", "D"),
+        ("Answer: C\n\nNote that the answer is consistent with the figure.", "C"),  # prose after a marker
+        ("所以∠4的度数为55°。", "55°"),
         ("Thus, the measure of angle 4 is 55°.", "55°"),
         ("So x = 12.5.", "So x = 12.5"),  # a short "label = value" line is kept whole (read_answer: 12.5)
         ("First we find angle B, then angle A.", None),
