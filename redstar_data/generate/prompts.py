@@ -54,7 +54,8 @@ CHOICES = "{choices}"
 # What ``{choices}`` becomes for a multiple-choice problem (nothing for a free-form one): the options block
 # every prompt and export writes (``redstar_data.choices``) and a request for the letter in a box, the form
 # the geometry verifier reads first.
-CHOICES_NOTE = "\n\nAnswer with the letter of the correct choice in \\boxed{}, e.g. \\boxed{A}."
+# (no example letter in it: a response that echoes the prompt would carry a box the verifier reads)
+CHOICES_NOTE = "\n\nAnswer with the letter of the correct choice in \\boxed{}."
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass
+from functools import lru_cache
 
 from redstar_data.verify import normalize as N
 from redstar_data.verify.extract import MAX_SCAN_CHARS, as_text, extract_answer
@@ -35,7 +36,7 @@ _ANSWER_MARK = re.compile(
 # "option" markers: "the correct option is C", "I choose B", "(C) is correct"
 _OPTION_MARK = re.compile(
     r"(?:correct|right|best)\s+(?:option|choice)\s*(?:is|:)?\s*|(?:option|choice)\s+(?:is\s+)?(?=\(?[A-Z]\b)"
-    r"|\b(?:select|choose|pick)\s+(?:option\s+|choice\s+)?(?=\(?[A-Z]\b)",
+    r"|\b(?:select|choose|pick|go with|answer with)\s+(?:option\s+|choice\s+)?(?=\(?[A-Z]\b)",
     re.I,
 )
 _LETTER_IS_CORRECT = re.compile(r"(?<![A-Za-z\\])\(?([A-Z])\)?\s+is\s+(?:the\s+)?(?:correct|right)\b")
@@ -294,6 +295,7 @@ def degrees(s: str) -> str:
     return _DEG_MARK.sub("", s)
 
 
+@lru_cache(maxsize=8192)  # a problem's options and reference are read for every sample of it
 def to_latex(value: str) -> str:
     """One LaTeX subset for every notation: sympy-style names get backslashes (``4*sqrt(3)`` →
     ``4*\\sqrt(3)``), ``**`` is ``^``, Geometry3K's ``{ 3 }`` spacing is tightened, and degrees inside a
@@ -308,6 +310,7 @@ def to_latex(value: str) -> str:
     return _BRACE_SPACE.sub(r"\1", s).strip()
 
 
+@lru_cache(maxsize=8192)
 def quick_number(latex: str) -> tuple[float, float | None] | None:
     """(value, quantum) of a plain number (``12.5``, ``\\frac{12}{5}``, ``12/5``, ``-3``) without sympy;
     ``quantum`` is the stated precision of a decimal (0.1 for ``12.5``), None for an exact number."""
@@ -320,24 +323,25 @@ def quick_number(latex: str) -> tuple[float, float | None] | None:
 def numeric_values(latex_values: list[str]) -> list[float | None]:
     """Real values of LaTeX expressions (sympy through ``symbolic.parse``; None: no real number). Runs in a
     worker process (pool op ``geo_values``): evaluation is killed when it runs past the item's time."""
+    return [_numeric_value(s) for s in latex_values]
+
+
+@lru_cache(maxsize=4096)
+def _numeric_value(s: str) -> float | None:
+    """One value, cached: a problem's options are evaluated for every sample of it."""
     import sympy
 
     from redstar_data.verify.symbolic import parse
 
-    out: list[float | None] = []
-    for s in latex_values:
-        try:
-            expr = parse(s)
-            if not isinstance(expr, sympy.Expr) or expr.free_symbols:
-                out.append(None)
-                continue
-            v = complex(expr.evalf(30))
-        except Exception:  # noqa: BLE001 - any parse or evaluation failure means "not a number"
-            out.append(None)
-            continue
-        ok = v == v and abs(v) != float("inf") and abs(v.imag) <= 1e-12 * max(1.0, abs(v.real))
-        out.append(v.real if ok else None)
-    return out
+    try:
+        expr = parse(s)
+        if not isinstance(expr, sympy.Expr) or expr.free_symbols:
+            return None
+        v = complex(expr.evalf(30))
+    except Exception:  # noqa: BLE001 - any parse or evaluation failure means "not a number"
+        return None
+    ok = v == v and abs(v) != float("inf") and abs(v.imag) <= 1e-12 * max(1.0, abs(v.real))
+    return v.real if ok else None
 
 
 def significant_digits(latex: str) -> int:

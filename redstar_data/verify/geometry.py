@@ -44,7 +44,8 @@ from redstar_data.verify.equivalence import equivalent
 from redstar_data.verify.extract import as_text
 from redstar_data.verify.pool import Deadline, WorkerCrashed, WorkerPool, WorkerTimeout, run_many
 
-VERSION = "1.1.0"  # 1.1.0: markers read back past prose, Chinese conclusions, "c" as option C, trailers cut
+# 1.1.0: markers read back past prose, Chinese conclusions, "c" as option C, trailers cut; 1.2.0: "go with C"
+VERSION = "1.2.0"
 DEFAULT_TIMEOUT = 1.0  # seconds per item, as the math verifier
 # Relative tolerance for a value between options (a model that rounded along the way: 22.14 for 22.2).
 # Measured on the dev set: the closest two options of a Geometry3K problem are 1.2% apart (82 vs 83), so a

@@ -45,7 +45,7 @@ def test_geometry_prompt_lists_the_choices_and_asks_for_a_boxed_letter() -> None
     # the options block is the one every prompt and export writes (redstar_data.choices)
     assert user.startswith("Find y." + choices_block(["2 \\sqrt { 3 }", "4", "8", "16"]) + CHOICES_NOTE)
     assert user.startswith("Find y.\n\nChoices:\nA. 2 \\sqrt { 3 }\nB. 4\nC. 8\nD. 16\n\n")
-    assert "\\boxed{A}" in user and "{choices}" not in user
+    assert "letter of the correct choice in \\boxed{}" in user and "{choices}" not in user
     free = build_messages({"problem": "Find BC.", "domain": "geometry"})[-1]["content"]
     assert "Choices" not in free and "{choices}" not in free and "\\boxed{}" in free
     # a template without {choices} (user YAML) still shows the options, right after the problem
