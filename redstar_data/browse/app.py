@@ -68,6 +68,7 @@ def create_app(catalog_path: str | os.PathLike[str] | None, *, allow_remote: boo
     from starlette.routing import Route
 
     cat = Catalog.open(catalog_path, read_only=True)
+    queries.prepare(cat)
 
     def respond(title: str, body: str, *, script: str = "") -> HTMLResponse:
         nonce = secrets.token_urlsafe(16)
@@ -102,7 +103,7 @@ def create_app(catalog_path: str | os.PathLike[str] | None, *, allow_remote: boo
         return respond(f"problem {pid[:12]}", pages.problem_page(d), script=pages.EXPAND_JS)
 
     async def trace(request: Request) -> HTMLResponse:
-        t = queries.trace_text(cat, request.path_params["tid"])
+        t = queries.trace_text(cat, request.path_params["tid"], request.query_params.get("p"))
         if t is None:
             raise HTTPException(404, "no such trace")
         resp = HTMLResponse(pages.trace_fragment(t))

@@ -157,6 +157,8 @@ def _trace_card(t: dict[str, Any]) -> str:
     cut = (t["chars"] or 0) > len(tail)
     tail_html = highlighted(tail, t.get("extracted"))
     src = f"/trace/{quote(t['trace_id'], safe='')}"
+    if t.get("problem_id"):  # lets the server find the trace through its problem's index (queries.trace_text)
+        src += "?" + urlencode({"p": t["problem_id"]})
     return (
         f'<div class="trace" data-trace-id="{esc(t["trace_id"])}">'
         f'<div><b>{esc(t["run_id"])}</b> #{esc(t["sample_index"])} <span class="muted">{esc(t.get("model"))}</span></div>'

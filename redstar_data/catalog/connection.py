@@ -46,6 +46,8 @@ def connect(
             f"cannot open catalog {p}: {e}", hint="another redstar process may hold it open for writing"
         ) from e
     con.execute("SET TimeZone = 'UTC'")
+    # the library never prints: DuckDB's own bar would draw on stdout during any statement over 2 s
+    con.execute("SET enable_progress_bar = false")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con

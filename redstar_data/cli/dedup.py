@@ -137,6 +137,17 @@ def decontam(
             "where they appear whole inside a training problem (shorter ones: exact match only).",
         ),
     ] = 6,
+    boilerplate_df: Annotated[
+        int,
+        typer.Option(
+            "--boilerplate-df",
+            help="N-grams found in this many benchmark problems or more are boilerplate, not evidence "
+            "(measured: docs/dedup.md); 0 counts every n-gram.",
+        ),
+    ] = 5,
+    examples: Annotated[
+        int, typer.Option("--examples", help="Flags shown with their matched text (evidence).")
+    ] = 5,
     catalog: CatalogOpt = None,
 ) -> None:
     """Flag training problems that contain a benchmark problem (n-gram overlap, containment of a short
@@ -166,8 +177,14 @@ def decontam(
             ngram=ngram,
             min_matches=min_matches,
             min_tokens=min_tokens,
+            boilerplate_df=boilerplate_df,
             progress=sink,
         )
+        shown = cat.rows(
+            """SELECT c.benchmark, c.method, c.matched_ngrams, c.problem_id, c.overlap FROM contamination c
+               WHERE list_contains(?::VARCHAR[], c.benchmark) ORDER BY c.created_at DESC, c.problem_id LIMIT ?""",
+            [_split(against), examples],
+        ) if examples > 0 else []  # fmt: skip
     rows = [[b, n] for b, n in rep.per_benchmark.items()]
     rows += [
         ["problems checked", rep.n_checked],
@@ -182,7 +199,18 @@ def decontam(
         ["new flag rows", rep.n_rows_written],
         ["seconds", f"{rep.seconds:.1f}"],
     ]
+    if rep.boilerplate_df:
+        rows.append([f"  boilerplate n-grams ignored (in >= {rep.boilerplate_df} benchmark problems)",
+                     rep.n_boilerplate_ngrams])  # fmt: skip
     print_table(f"decontamination ({rep.ngram}-grams)", ["benchmark", "flagged"], rows)
+    if rep.boilerplate_examples:
+        print_table("boilerplate (not evidence)", ["n-gram"], [[e] for e in rep.boilerplate_examples])
+    if shown:
+        print_table(
+            "evidence: matched text of the latest flags",
+            ["benchmark", "method", "matched", "problem", "matched text"],
+            [[b, m, n, pid[:12], (o or "")[:160]] for b, m, n, pid, o in shown],
+        )
 
 
 def register(app: typer.Typer) -> None:

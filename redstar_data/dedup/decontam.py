@@ -17,6 +17,20 @@ numbers canonical), so ``$\\frac{3}{4}$`` in a benchmark matches ``\\dfrac34`` i
   such as "compute 2 + 2" from flagging every training problem that happens to contain them; shorter
   benchmark problems still get the exact check.
 
+Boilerplate is not evidence (issue 15, finding 9): an n-gram found in ``boilerplate_df`` (5) or more distinct
+benchmark problems -- counted over every benchmark source in the catalog -- is a phrase of the genre ("\\frac m
+n where m and n are relatively prime positive integers what is m + n", "please format your answer as n
+\\times 10 ^ x where n is to 2 decimal places", "an arithmetic sequence is a sequence in which each term
+after the first ..."), and matching it says nothing about contamination. Such n-grams are left out of the
+match, unless they lie in a shared passage: a run of at least ``SHARED_PASSAGE`` (24) consecutive common
+n-grams in one benchmark problem, which is the context several sub-questions of one problem share
+(OlympiadBench's escape-room puzzle: 191 n-grams in 9 problems); copying that is contamination. And a match
+must cover at least ``MIN_NOVEL_TOKENS`` (7) tokens of the benchmark problem that none of its boilerplate
+n-grams covers: the n-grams straddling a boilerplate phrase ("as \\frac m n where m and n are relatively prime
+positive integers") are rare each but boilerplate all the same. Measured on
+the six benchmark sets in ``shared/data/benchmarks`` (2,836 distinct problems, 112,771 13-grams): docs/dedup.md
+("Boilerplate") and ``benchmarks/decontam_boilerplate.py``.
+
 The n-gram hashes are computed for a whole batch of problems at once in numpy and looked up with one
 ``np.isin`` against the benchmark set; Python touches only the few problems that match. Containment uses
 polynomial rolling hashes from one prefix sum per batch (a few numpy operations per distinct short length)
@@ -41,6 +55,14 @@ DEFAULT_NGRAM = 13
 # Shortest benchmark problem (in normalised tokens) that the containment check looks for; see docs/dedup.md
 # ("Short benchmark problems") for the measurement behind 6.
 DEFAULT_MIN_TOKENS = 6
+# An n-gram in this many distinct benchmark problems or more is boilerplate (not evidence) unless it lies in
+# a shared passage of at least SHARED_PASSAGE consecutive such n-grams; both measured, see the module docstring.
+DEFAULT_BOILERPLATE_DF = 5
+SHARED_PASSAGE = 24
+# A match must cover at least this many tokens of the benchmark problem outside its boilerplate: an n-gram
+# that straddles a boilerplate phrase and a word or two around it ("as \frac m n where m and n are relatively
+# prime positive integers", in 2 benchmark problems only) is boilerplate too. Measured with the threshold.
+MIN_NOVEL_TOKENS = 7
 BATCH = 20_000
 _MAX_OVERLAP = 1000
 
@@ -55,6 +77,9 @@ class DecontamReport:
     ngram: int = DEFAULT_NGRAM
     min_tokens: int = DEFAULT_MIN_TOKENS
     n_short_checked: int = 0  # benchmark problems checked by containment (min_tokens <= length < ngram)
+    boilerplate_df: int = DEFAULT_BOILERPLATE_DF
+    n_boilerplate_ngrams: int = 0  # benchmark n-grams left out of the match as boilerplate
+    boilerplate_examples: list[str] = field(default_factory=list)  # the most widespread ones, as text
     seconds: float = 0.0
 
 
@@ -181,12 +206,15 @@ def decontaminate(
     ngram: int = DEFAULT_NGRAM,
     min_matches: int = 1,
     min_tokens: int = DEFAULT_MIN_TOKENS,
+    boilerplate_df: int = DEFAULT_BOILERPLATE_DF,
     progress: ProgressCallback = null_progress,
 ) -> DecontamReport:
     """Flag contaminated training problems in ``contamination`` (idempotent: existing flags are kept).
 
     ``min_tokens``: benchmark problems with ``min_tokens <= length < ngram`` normalised tokens are also
     looked for whole inside training problems (method ``contain``); see the module docstring.
+    ``boilerplate_df``: n-grams in at least this many distinct benchmark problems are not evidence (0: every
+    n-gram counts); see the module docstring.
     """
     t0 = time.perf_counter()
     if not against:
@@ -195,7 +223,11 @@ def decontaminate(
         raise ConfigError(f"ngram must be at least 1, got {ngram}", key="--ngram")
     if min_tokens < 1:
         raise ConfigError(f"min_tokens must be at least 1, got {min_tokens}", key="--min-tokens")
-    report = DecontamReport(ngram=ngram, min_tokens=min_tokens)
+    if boilerplate_df < 0:
+        raise ConfigError(
+            f"boilerplate_df must be 0 (off) or more, got {boilerplate_df}", key="--boilerplate-df"
+        )
+    report = DecontamReport(ngram=ngram, min_tokens=min_tokens, boilerplate_df=boilerplate_df)
     sources = _benchmark_sources(catalog, against)
     bench = catalog.arrow(
         """SELECT DISTINCT s.name AS benchmark, p.problem_id, p.problem
@@ -212,11 +244,20 @@ def decontaminate(
     b_exact: dict[str, list[int]] = {}
     for k, toks in enumerate(b_toks):
         b_exact.setdefault(" ".join(toks), []).append(k)
-    bh, bdoc, _ = hasher.hashes(b_toks)
+    bh, bdoc, bstart = hasher.hashes(b_toks)
+    boiler = _boilerplate(catalog, hasher, boilerplate_df, report) if boilerplate_df else set()
     owners: dict[int, set[int]] = {}
-    for h, d in zip(bh.tolist(), bdoc.tolist(), strict=True):
-        owners.setdefault(h, set()).add(d)
-    bset = np.unique(bh)
+    # per benchmark problem: where each of its n-grams starts, and where its boilerplate n-grams start (the
+    # tokens those cover are no evidence, whatever n-gram of a training problem covers them)
+    b_start: dict[int, dict[int, int]] = {}
+    b_boiler: dict[int, list[int]] = {}
+    for h, d, st in zip(bh.tolist(), bdoc.tolist(), bstart.tolist(), strict=True):
+        if h in boiler:
+            b_boiler.setdefault(d, []).append(st)
+        else:
+            owners.setdefault(h, set()).add(d)
+            b_start.setdefault(d, {}).setdefault(h, st)
+    bset = np.fromiter(owners, dtype=np.uint64, count=len(owners))
     short = _short_index(hasher, b_toks, min_tokens, ngram)
     report.n_short_checked = sum(len(ks) for by_hash in short.values() for ks in by_hash.values())
 
@@ -248,6 +289,8 @@ def decontaminate(
                 distinct = len({hv for hv, _ in found})
                 if distinct < min_matches:
                     continue
+                if k in b_boiler and _novel(found, b_start[k], b_boiler[k], ngram) < MIN_NOVEL_TOKENS:
+                    continue  # an n-gram straddling boilerplate ("as \frac m n where m and n ..."): no evidence
                 lo = min(st for _, st in found)
                 hi = max(st for _, st in found) + ngram
                 span = " ".join(docs[d][lo:hi])[:_MAX_OVERLAP]
@@ -267,6 +310,66 @@ def decontaminate(
     report.n_flagged = len({str(r["problem_id"]) for r in rows})
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _novel(found: list[tuple[int, int]], starts: dict[int, int], boiler_starts: list[int], n: int) -> int:
+    """Tokens of a benchmark problem that its matched n-grams (``found``: (hash, start in the training
+    problem); ``starts``: hash -> start in the benchmark problem) cover outside its boilerplate n-grams."""
+    covered: set[int] = set()
+    for hv, _ in found:
+        st = starts[hv]
+        covered.update(range(st, st + n))
+    for st in boiler_starts:
+        covered.difference_update(range(st, st + n))
+    return len(covered)
+
+
+def _boilerplate(catalog: Catalog, hasher: NgramHasher, min_df: int, report: DecontamReport) -> set[int]:
+    """Hashes of the benchmark n-grams that are boilerplate: in ``min_df`` or more distinct (normalised)
+    problems of all the catalog's benchmark sources, and in no run of ``SHARED_PASSAGE`` consecutive such
+    n-grams (a passage several sub-questions share). Fills the report's count and examples."""
+    texts = [
+        r[0]
+        for r in catalog.rows(
+            """SELECT DISTINCT p.problem FROM problems p
+               WHERE p.source_id IN (SELECT source_id FROM sources WHERE is_benchmark)
+                  OR p.problem_id IN (SELECT problem_id FROM problem_sources
+                                      WHERE source_id IN (SELECT source_id FROM sources WHERE is_benchmark))"""
+        )
+    ]
+    docs = sorted({" ".join(normalize.tokens(t or "")): None for t in texts})  # distinct normalised texts
+    toks = [d.split(" ") if d else [] for d in docs]
+    h, doc, start = hasher.hashes(toks)
+    if not len(h):
+        return set()
+    pairs = np.unique(np.stack([h, doc.astype(np.uint64)], axis=1), axis=0)  # each doc counts once
+    uniq, df = np.unique(pairs[:, 0], return_counts=True)
+    common = uniq[df >= min_df]
+    if not len(common):
+        return set()
+    is_common = np.isin(h, common)
+    passage: set[int] = set()
+    # runs of consecutive common n-grams inside one doc (n-grams are in doc order, one per start position)
+    brk = np.flatnonzero(
+        ~is_common[1:] | ~is_common[:-1] | (doc[1:] != doc[:-1]) | (start[1:] != start[:-1] + 1)
+    )
+    for a, b in zip(np.r_[0, brk + 1], np.r_[brk + 1, len(h)], strict=True):
+        if is_common[a] and b - a >= SHARED_PASSAGE:
+            passage.update(h[a:b].tolist())
+    boiler = set(common.tolist()) - passage
+    report.n_boilerplate_ngrams = len(boiler)
+    order = np.argsort(-df, kind="stable")
+    seen: list[str] = []
+    for i in order.tolist():
+        hv = int(uniq[i])
+        if hv in boiler:
+            k = int(np.flatnonzero(h == uniq[i])[0])
+            text = " ".join(toks[int(doc[k])][int(start[k]) : int(start[k]) + hasher.n])
+            seen.append(f"{text} ({int(df[i])} problems)")
+            if len(seen) == 3:
+                break
+    report.boilerplate_examples = seen
+    return boiler
 
 
 def _short_index(

@@ -167,3 +167,67 @@ def test_window_hashes_depend_only_on_the_window():
         assert len({next(iter(v)) for v in seen.values()}) == len(seen)  # no collisions here
         window, (h,) = next(iter(seen.items()))
         assert hasher.window_hashes(hasher.encode([list(window)]), length)[0].tolist() == [h]
+
+
+# Issue 15, finding 9: AIME/AMC-style answer instructions shared by many benchmark problems.
+TAIL_MN = "The answer can be written as $\\frac{m}{n}$, where $m$ and $n$ are relatively prime positive integers. Find $m+n$."
+SETUPS = [
+    "A bag holds 5 red and 7 blue marbles and two are drawn without replacement; let p be the chance both are red.",
+    "Triangle ABC has sides 13, 14 and 15, and the circle through its vertices has a radius we call R here.",
+    "A fair coin is tossed ten times in a row and q is the chance of never seeing two heads in a row at all.",
+    "Points are chosen on a unit square's perimeter at random and s is the expected squared distance between them.",
+    "A frog jumps on lattice points starting at the origin and t is the chance it reaches x = 4 before y = 4 too.",
+]
+# a long context several sub-questions share (as in OlympiadBench): copying it is contamination
+PUZZLE = (
+    "Elizabeth is in an escape room puzzle. She is in a room with one door which is locked at the start of the "
+    "puzzle. The room contains n light switches, each of which is initially off. Each minute, she must flip "
+    "exactly k different light switches. At the end of each minute, if all of the switches are on, then the "
+    "door unlocks and Elizabeth escapes from the room. Let E(n, k) be the minimum number of minutes required "
+    "for Elizabeth to escape, for positive integers n, k with k <= n."
+)
+
+
+def test_boilerplate_ngrams_are_not_evidence_and_the_matched_text_is(catalog, add):
+    """An n-gram that many benchmark problems share ("... relatively prime positive integers. Find m+n") flags
+    an unrelated training problem on today's code; now it is boilerplate. A real copy is still flagged, with
+    its own text (not the boilerplate) as the stored evidence, and a long passage several sub-questions share
+    stays evidence however many problems hold it."""
+    bench = [f"{s} {TAIL_MN}" for s in SETUPS]
+    bench += [f"{PUZZLE} Compute E({n}, {k})." for n, k in ((6, 2), (9, 3), (11, 4), (14, 5), (20, 7))]
+    # the same instruction after other words: its n-grams that straddle "probability is" occur once only
+    bench.append("Two cards are drawn from a deck. The probability is $\\frac{m}{n}$, where $m$ and $n$ are "
+                 "relatively prime positive integers. Find $m+n$.")  # fmt: skip
+    ids = add(catalog, "aime24", bench, benchmark=True)
+    train = add(
+        catalog,
+        "train",
+        [
+            # unrelated, with the same closing instruction: boilerplate only
+            "Two dice are rolled and r is the probability that the product is a perfect square. " + TAIL_MN,
+            # a copy of a benchmark problem (its setup) with the same instruction
+            "Homework 3. " + SETUPS[1] + " " + TAIL_MN,
+            # the shared puzzle with another sub-question
+            PUZZLE + " Find E(30, 8).",
+            # another unrelated problem ending like the last benchmark problem: a straddling n-gram only
+            "A spinner has 7 equal sectors. After three spins the probability is $\\frac{m}{n}$, where $m$ and "
+            "$n$ are relatively prime positive integers. Find $m+n$.",
+        ],
+    )
+    rep = decontaminate(catalog, against=["aime24"], ngram=13)
+    flagged = {
+        r[0]: r[1:]
+        for r in catalog.rows(
+            "SELECT problem_id, benchmark_problem_id, overlap FROM contamination WHERE method = 'ngram' "
+            "ORDER BY matched_ngrams"
+        )
+    }
+    assert train[0] not in flagged and train[3] not in flagged
+    assert train[1] in flagged and flagged[train[1]][0] == ids[1]
+    assert "circle through its vertices" in flagged[train[1]][1]  # the copied setup is the evidence
+    assert train[2] in flagged and "escape room" in flagged[train[2]][1]
+    assert rep.n_boilerplate_ngrams > 0
+    assert any("relatively prime positive integers" in e for e in rep.boilerplate_examples)
+    # 0 turns it off: the unrelated problem is flagged again (today's behaviour)
+    decontaminate(catalog, against=["aime24"], ngram=13, boilerplate_df=0)
+    assert catalog.scalar("SELECT count(*) FROM contamination WHERE problem_id = ?", [train[0]]) > 0
