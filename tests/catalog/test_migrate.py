@@ -99,6 +99,7 @@ EXISTING_MIGRATIONS = [
     "0006_dedup_index.sql",
     "0007_problems_zstd_text.sql",
     "0008_images.sql",
+    "0009_lookup_indexes.sql",
 ]
 
 
