@@ -49,7 +49,8 @@ PRESETS: dict[str, dict[str, list[str]]] = {
         "problem": ["problem", "question", "query", "prompt"],
         "answer": _ANSWER,
         "solution": ["solution", "reference_solution", "meta.solution"],
-        "level": ["level", "difficulty"],
+        # MATH-style difficulty often sits in the row's metadata (SkyThought/longcot dumps: meta.level)
+        "level": ["level", "difficulty", "meta.level", "meta.difficulty"],
         "id": _ID,
         "domain": ["domain"],
         "images": _IMAGES,

@@ -73,3 +73,28 @@ def test_export_rows_card_manifest_and_queries_carry_the_traces_teacher(catalog,
         ("DeepSeek-R1", "r1_out", 6),
         ("QwQ-32B", "qwq_out", 6),
     ]
+
+
+def test_export_difficulty_comes_from_the_rows_level_label(catalog, tmp_path):
+    """Issue 15 (10): the longcot dumps keep MATH's level in ``meta.level``; it was ignored, so the problems
+    had no level, no label difficulty, and every exported row said ``difficulty: unknown``."""
+    rows = [
+        {"problem": f"What is {i} + {i}?", "reference_answer": str(2 * i), "response": f"\\boxed{{{2 * i}}}",
+         "teacher_model": "Sky-T1", "meta": {"level": 1 + i % 5, "benchmark": "math500"}}
+        for i in range(6)
+    ]  # fmt: skip
+    (tmp_path / "sky.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ingest(catalog, str(tmp_path / "sky.jsonl"))
+    tids = [r[0] for r in _rows(catalog, "SELECT trace_id FROM traces ORDER BY trace_id")]
+    catalog.append(
+        "verifications",
+        pa.table({"trace_id": tids, "verifier": ["math"] * len(tids), "verifier_version": ["9.9"] * len(tids),
+                  "label": ["correct"] * len(tids)}),
+    )  # fmt: skip
+    assert _rows(catalog, "SELECT count(*) FROM difficulty WHERE method = 'label'") == [(6,)]
+    rec = tmp_path / "r.yaml"
+    rec.write_text("name: levels\nkind: sft\ntraces: {run_kinds: [import]}\n")
+    rep = export(catalog, rec, out_dir=tmp_path / "o")
+    got = sorted(r["difficulty"] for r in pq.read_table(tmp_path / "o" / "train.parquet").to_pylist())
+    assert got == ["1", "1", "2", "3", "4", "5"]
+    assert "unknown" not in rep.rungs[-1].by_difficulty
