@@ -72,6 +72,14 @@ def ingest(
             "without it n_tokens is a whitespace estimate, named so in traces.meta.token_counter.",
         ),
     ] = None,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(
+            "--max-tokens",
+            help="The token budget the imported responses were generated under (stored on the import run): "
+            "verify flags responses that reach it without a final answer as truncated.",
+        ),
+    ] = None,
     catalog: CatalogOpt = None,
 ) -> None:
     """Ingest a source into the catalog: map fields, hash problems, import responses, quarantine bad rows.
@@ -97,12 +105,13 @@ def ingest(
                           hint="leave --name out: each file is named by its stem")  # fmt: skip
     for source in paths:
         _ingest_one(catalog, source, name, maps, preset, model, benchmark, domain, max_field_mb, tokenizer,
-                    max_image_mb)  # fmt: skip
+                    max_image_mb, max_tokens)  # fmt: skip
 
 
 def _ingest_one(catalog: Any, source: str, name: str | None, maps: dict[str, str], preset: str | None,
                 model: str | None, benchmark: bool, domain: str | None, max_field_mb: float,
-                tokenizer: str | None, max_image_mb: float | None = None) -> None:  # fmt: skip
+                tokenizer: str | None, max_image_mb: float | None = None,
+                max_tokens: int | None = None) -> None:  # fmt: skip
     from redstar_data.catalog import Catalog
     from redstar_data.cli._output import console, progress_bar
     from redstar_data.cli._output import table as make_table
@@ -120,7 +129,7 @@ def _ingest_one(catalog: Any, source: str, name: str | None, maps: dict[str, str
     with Catalog.open(catalog) as cat, progress_bar(transient=True) as progress:
         report = run_ingest(cat, source, name=name, mapping=maps, preset=preset, model=model, benchmark=benchmark,
                             domain=domain, max_field_bytes=int(max_field_mb * 1_000_000), tokenizer=tokenizer,
-                            progress=progress, **image_opts)  # fmt: skip
+                            max_tokens=max_tokens, progress=progress, **image_opts)  # fmt: skip
     rows = [("read", report.n_read), ("new", report.n_new), ("already present", report.n_present),
             ("rejected", report.n_rejected)]  # fmt: skip
     rows += [(f"  rejected: {k}", v) for k, v in sorted(report.rejects_by_reason.items())]

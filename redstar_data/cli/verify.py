@@ -33,6 +33,15 @@ def verify(
     all_tests: Annotated[
         bool, typer.Option("--all-tests", help="Code: run every test, not only up to the first failure.")
     ] = False,
+    tokenizer: Annotated[
+        str | None,
+        typer.Option(
+            "--tokenizer",
+            help="tokenizer.json (or a folder with one): recount n_tokens of every trace it has not counted "
+            "(batched), named in traces.meta.token_counter and on export cards; the budget check of the "
+            "truncated flag then reads real counts.",
+        ),
+    ] = None,
     unsafe_no_sandbox: Annotated[
         bool,
         typer.Option(
@@ -54,6 +63,8 @@ def verify(
       redstar verify --run sky-t1-aime24 --workers 8
 
       redstar verify --run taco-qwq --code-timeout 6 --all-tests
+
+      redstar verify --tokenizer runs/tiny_qwen2   # real token counts for imported responses
     """
     from redstar_data.catalog import Catalog
     from redstar_data.cli._output import print_table, progress_bar
@@ -71,12 +82,14 @@ def verify(
             code = {"timeout_s": code_timeout, "memory_mb": code_memory, "all_tests": all_tests,
                     "unsafe_no_sandbox": unsafe_no_sandbox}  # fmt: skip
             report = run_verify(cat, run=run, verifier=verifier, workers=workers, progress=bar,
-                                verifier_options={"code": code})  # fmt: skip
+                                verifier_options={"code": code}, tokenizer=tokenizer)  # fmt: skip
     finally:
         cat.close()
     rows = [("label", k, v) for k, v in sorted(report.labels.items())]
     rows += [("flag", k, v) for k, v in sorted(report.flags.items())]
     rows += [("no verifier", d, n) for d, n in sorted(report.no_verifier.items())]
+    if report.token_counter:
+        rows.append(("tokens", f"recounted by {report.token_counter}", report.tokens_counted))
     rows.append(("total", "labelled", report.labelled))
     rows.append(("speed", "items/s", f"{report.items_per_s:.1f}"))
     rows.append(("time", "seconds", f"{report.seconds:.1f}"))

@@ -573,6 +573,14 @@ class _Run:
             FROM __rs_tr WHERE run_id NOT IN (SELECT run_id FROM runs) GROUP BY run_id
         """, [sid])  # fmt: skip
         self.run_ids.update(r[0] for r in cat.rows("SELECT DISTINCT run_id FROM __rs_tr"))
+        if self.opts.get(
+            "max_tokens"
+        ):  # the budget the responses were generated under, as the user states it
+            cat.execute(
+                "UPDATE runs SET sampling_params = json_merge_patch(coalesce(sampling_params, '{}'), "
+                "json_object('max_tokens', ?)) WHERE run_id IN (SELECT DISTINCT run_id FROM __rs_tr)",
+                [int(self.opts["max_tokens"])],
+            )
         counter = self.opts.get("counter")
         cat.execute("ALTER TABLE __rs_tr ADD COLUMN n_tok INTEGER")
         if counter is not None:  # real counts, one batched encode per ingest batch
@@ -697,10 +705,15 @@ def ingest(
     max_image_bytes: int = im.DEFAULT_MAX_BYTES,
     max_image_pixels: int = im.DEFAULT_MAX_PIXELS,
     tokenizer: str | None = None,
+    max_tokens: int | None = None,
     progress: ProgressCallback = null_progress,
 ) -> IngestReport:
     """Ingest ``source`` (a file, a save_to_disk folder, ``hf:org/name[:split]`` or ``synthetic:math?n=..``)
-    into ``catalog`` under ``name`` (default: the file stem). Idempotent: a second run adds nothing."""
+    into ``catalog`` under ``name`` (default: the file stem). Idempotent: a second run adds nothing.
+    ``max_tokens``: the generation budget the imported responses were sampled under (the source's own
+    ``max_tokens``), stored as the import run's ``sampling_params.max_tokens``: verify flags a response that
+    reaches it without a final answer as truncated (counted by a real tokenizer: ``tokenizer`` here or at
+    verify)."""
     t0 = time.perf_counter()
     if not max_field_bytes >= 1:
         raise ConfigError(f"the field size limit must be positive, got {max_field_bytes:,} bytes",
@@ -714,7 +727,10 @@ def ingest(
     opts = {"mapping": dict(mapping or {}), "preset": preset, "model": model, "benchmark": benchmark,
             "domain": domain, "max_field_bytes": int(max_field_bytes),
             "max_image_bytes": int(max_image_bytes), "max_image_pixels": int(max_image_pixels),
-            "counter": load_counter(tokenizer) if tokenizer else None}  # fmt: skip
+            "counter": load_counter(tokenizer) if tokenizer else None, "max_tokens": max_tokens}  # fmt: skip
+    if max_tokens is not None and max_tokens < 1:
+        raise ConfigError(f"max_tokens must be positive, got {max_tokens}", key="--max-tokens",
+                          hint="the max_tokens the responses were generated with, e.g. --max-tokens 32768")  # fmt: skip
     run = _Run(catalog, spec, source_id, opts)
     # row order inside the catalog's tables carries no meaning (row_number is a column), and without the
     # ordering constraint DuckDB inserts in parallel with less buffering

@@ -1,7 +1,7 @@
 """Rule-based quality flags on traces (recipes filter on them); linear-time checks only.
 
-Flags: truncated (finish reason ``length``, an unclosed ``<think>``, or an imported response cut off: see
-``truncation``), no_final_answer, repetition (a
+Flags: truncated (finish reason ``length``, an unclosed ``<think>``, or an imported response cut off, by its
+text or its length against the run's stated budget: see ``truncation``), no_final_answer, repetition (a
 repeated tail chunk: the classic degenerate loop), language_mixing (CJK characters inside a mostly-Latin
 trace), too_short / too_long (character bounds).
 
@@ -21,7 +21,11 @@ from redstar_data.verify.extract import MAX_SCAN_CHARS, as_text, extract_answer
 
 # 1.1.0: truncation of imported responses (no finish reason recorded)
 # 1.2.0: a domain's own final-answer reader (geometry: a bare option letter such as "Answer: C" is an answer)
-FILTER_VERSION = "1.2.0"
+# 1.3.0: truncation against the run's stated budget (real token counts)
+FILTER_VERSION = "1.3.0"
+# A response counted at this share of its run's stated max_tokens or more, with no final answer, ran into the
+# budget. Not 1.0: the counting tokenizer need not be the teacher's (a few % apart on the same text).
+BUDGET_SHARE = 0.95
 
 FinalAnswerFn = Callable[[str], "str | None"]
 
@@ -66,12 +70,20 @@ _SENTENCE_END = tuple(".!?)]}$>*\"'`|")
 
 
 def truncation(
-    text: str, finish_reason: str | None, final_answer: FinalAnswerFn = math_final_answer
+    text: str,
+    finish_reason: str | None,
+    final_answer: FinalAnswerFn = math_final_answer,
+    *,
+    n_tokens: int | None = None,
+    budget: int | None = None,
 ) -> str | None:
     """Why a trace looks cut off, or None. Generated traces say so (finish reason ``length``); imported ones
     (``import``/None: the source recorded nothing) are judged by their text: an unclosed thinking block
-    (``<think>``, Sky-T1's ``<|begin_of_thought|>``), or an unclosed ``<|begin_of_solution|>`` / a text that
-    stops mid-sentence, when no final answer was written (a missing closing tag alone is not proof)."""
+    (``<think>``, Sky-T1's ``<|begin_of_thought|>``), or, when no final answer was written, an unclosed
+    ``<|begin_of_solution|>``, a length at the stated budget (``n_tokens`` real tokens against the run's
+    ``max_tokens``, ``budget``: at least ``BUDGET_SHARE`` of it), or a text that stops mid-sentence (a
+    missing closing tag alone is not proof). ``n_tokens`` must come from a tokenizer, never a word count:
+    callers pass None for whitespace estimates."""
     if finish_reason == "length":
         return "finish_reason=length"
     if text.rfind("<think>") > text.rfind("</think>"):
@@ -85,6 +97,8 @@ def truncation(
         return None
     if "<|begin_of_solution|>" in text and "<|end_of_solution|>" not in text:
         return "unclosed <|begin_of_solution|> and no final answer"
+    if budget and n_tokens is not None and n_tokens >= BUDGET_SHARE * budget:
+        return f"{n_tokens} tokens of a stated budget of {budget} and no final answer"
     if len(tail) >= 1000 and not tail.endswith(_SENTENCE_END):
         return "stops mid-sentence with no final answer"
     return None
@@ -98,14 +112,17 @@ def flag_trace(
     max_chars: int = MAX_CHARS,
     timeout: float = 5.0,
     final_answer: FinalAnswerFn = math_final_answer,
+    n_tokens: int | None = None,
+    budget: int | None = None,
 ) -> list[tuple[str, str]]:
     """(flag, detail) pairs for one trace; an empty list means clean. Checks still pending when ``timeout``
     seconds have passed are replaced by one ``timeout`` flag (never reached on any input measured).
-    ``final_answer``: the domain's reader of the final answer (its verifier's ``final_answer``)."""
+    ``final_answer``: the domain's reader of the final answer (its verifier's ``final_answer``).
+    ``n_tokens``/``budget``: the trace's real token count and its run's stated max_tokens (``truncation``)."""
     text = as_text(text)
     deadline = time.monotonic() + timeout
     flags: list[tuple[str, str]] = []
-    cut = truncation(text, finish_reason, final_answer)
+    cut = truncation(text, finish_reason, final_answer, n_tokens=n_tokens, budget=budget)
     if cut:
         flags.append(("truncated", cut))
     if len(text) < min_chars:

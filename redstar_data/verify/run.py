@@ -26,6 +26,7 @@ import pyarrow as pa
 from redstar_data.catalog import Catalog
 from redstar_data.errors import ConfigError
 from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
+from redstar_data.tokens import TokenCounter, load_counter
 from redstar_data.verify.base import Verdict, Verifier
 from redstar_data.verify.filters import (
     FILTER_VERSION,
@@ -36,6 +37,7 @@ from redstar_data.verify.filters import (
 )
 
 BATCH = 2000
+TOKEN_UPDATE = 100_000  # token counts written per UPDATE
 # DuckDB's buffer pool otherwise keeps every trace page it has read (tens of GB on a big catalog); the stage
 # only needs one batch of texts plus the anti-join's keys, so a cap bounds the process without slowing it
 MEMORY_LIMIT = "1GB"
@@ -50,9 +52,18 @@ WHERE ($run IS NULL OR t.run_id = $run)
   AND NOT EXISTS (SELECT 1 FROM verifications v WHERE v.trace_id = t.trace_id
                   AND v.verifier = d.vname AND v.verifier_version = d.vversion)
 """
+# a trace's real token count (None for whitespace estimates: words are not tokens) and its run's stated budget
+_LENGTH_COLS = (
+    " CASE WHEN coalesce(json_extract_string(t.meta, '$.token_counter'), '') <> 'whitespace-estimate'"
+    " THEN t.n_tokens END AS real_tokens,"
+    " (SELECT TRY_CAST(json_extract(r.sampling_params, '$.max_tokens') AS BIGINT) FROM runs r"
+    "  WHERE r.run_id = t.run_id) AS budget"
+)
 _TODO_SQL = (
     "SELECT t.trace_id, t.text, t.finish_reason, p.answer, p.domain, CAST(p.tests AS VARCHAR) AS tests,"
-    " CAST(p.meta AS VARCHAR) AS meta, CAST(p.choices AS VARCHAR) AS choices, p.answer_letter" + _TODO_FROM
+    " CAST(p.meta AS VARCHAR) AS meta, CAST(p.choices AS VARCHAR) AS choices, p.answer_letter,"
+    + _LENGTH_COLS
+    + _TODO_FROM
 )
 _NO_VERIFIER_SQL = f"""
 SELECT coalesce(p.domain, '(no problem row)') AS domain, count(*) AS n
@@ -66,7 +77,13 @@ FROM traces t LEFT JOIN problems p USING (problem_id)
 WHERE ($run IS NULL OR t.run_id = $run)
   AND NOT EXISTS (SELECT 1 FROM trace_flags f WHERE f.trace_id = t.trace_id AND f.filter_version = $fv)
 """
-_FLAG_TODO_SQL = "SELECT t.trace_id, t.text, t.finish_reason, p.domain" + _FLAG_TODO_FROM
+_FLAG_TODO_SQL = "SELECT t.trace_id, t.text, t.finish_reason, p.domain," + _LENGTH_COLS + _FLAG_TODO_FROM
+# traces whose n_tokens the given tokenizer has not counted yet
+_TOKENS_FROM = """
+FROM traces t
+WHERE ($run IS NULL OR t.run_id = $run)
+  AND json_extract_string(t.meta, '$.token_counter') IS DISTINCT FROM $counter
+"""
 
 
 @dataclass
@@ -78,6 +95,8 @@ class VerifyReport:
     flagged_traces: int = 0
     flags: dict[str, int] = field(default_factory=dict)
     no_verifier: dict[str, int] = field(default_factory=dict)
+    token_counter: str | None = None  # the tokenizer that (re)counted n_tokens, when one was given
+    tokens_counted: int = 0
     seconds: float = 0.0
 
     @property
@@ -113,6 +132,7 @@ def verify(
     batch_size: int = BATCH,
     verifier_options: dict[str, dict[str, Any]] | None = None,
     memory_limit: str | None = MEMORY_LIMIT,
+    tokenizer: str | None = None,
 ) -> VerifyReport:
     """Label unlabelled traces (optionally of one run) and write quality flags; see module docstring.
 
@@ -121,9 +141,53 @@ def verify(
 
     ``verifier``: only that domain's verifier (a ``registry.VERIFIERS`` name); default every registered one.
     ``memory_limit``: DuckDB's memory cap while the stage runs (None: leave the catalog's setting).
+    ``tokenizer``: a ``tokenizer.json`` (or a folder with one): first recount ``n_tokens`` of every trace
+    (of the run) this tokenizer has not counted, batched, and name it in ``traces.meta.token_counter``
+    (the card says which tokenizer counted); the budget check of the flags then reads real counts.
     """
+    counter = load_counter(tokenizer) if tokenizer else None  # a bad path fails before any work
     with catalog.settings(memory_limit=memory_limit) if memory_limit else nullcontext():
-        return _verify(catalog, run, verifier, workers, progress, batch_size, verifier_options)
+        counted = _count_tokens(catalog, run, counter, progress) if counter is not None else 0
+        report = _verify(catalog, run, verifier, workers, progress, batch_size, verifier_options)
+    if counter is not None:
+        report.token_counter, report.tokens_counted = counter.name, counted
+    return report
+
+
+def _count_tokens(
+    catalog: Catalog, run: str | None, counter: TokenCounter, progress: ProgressCallback
+) -> int:
+    """Recount n_tokens with ``counter`` where it has not counted them: texts streamed in batches (bounded
+    memory), one batched encode per batch, the counts written by one UPDATE per ``TOKEN_UPDATE`` rows (an
+    UPDATE joins on trace_id, a scan of the ids: once per batch would be quadratic on a big catalog)."""
+    params = {"run": run, "counter": counter.name}
+    total = _count(catalog, _TOKENS_FROM, params)
+    done = 0
+    pending: list[pa.Table] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        counts = pa.concat_tables(pending)
+        pending.clear()
+        with catalog.transaction(), catalog.registered("__rs_tok", counts):
+            catalog.execute(
+                "UPDATE traces SET n_tokens = k.n, meta = json_merge_patch(coalesce(traces.meta, '{}'), "
+                "json_object('token_counter', $counter)) FROM __rs_tok k WHERE traces.trace_id = k.trace_id",
+                {"counter": counter.name},
+            )
+
+    for batch in catalog.stream("SELECT t.trace_id, t.text" + _TOKENS_FROM, params, BATCH):
+        texts = [t or "" for t in batch.column("text").to_pylist()]
+        pending.append(pa.table({"trace_id": batch.column("trace_id"),
+                                 "n": pa.array(counter.count(texts), pa.int32())}))  # fmt: skip
+        done += len(texts)
+        del texts, batch
+        if sum(len(t) for t in pending) >= TOKEN_UPDATE:
+            flush()
+        progress(ProgressEvent("tokens", done, total))
+    flush()
+    return done
 
 
 def _verify(
@@ -197,7 +261,8 @@ def _verify(
                 details = {**vd.details, "method": vd.method}
                 # a cut-off response answered nothing: its fallback number is not a wrong answer
                 if label == "incorrect" and vd.details.get("weak"):
-                    cut = truncation(r["text"] or "", r["finish_reason"])
+                    cut = truncation(r["text"] or "", r["finish_reason"], n_tokens=r["real_tokens"],
+                                     budget=r["budget"])  # fmt: skip
                     if cut:
                         label, details["truncated"] = "no_answer", cut
             v = by_domain[r["domain"]]
@@ -246,7 +311,8 @@ def _flag(
         done += len(chunk)
         out = {"trace_id": [], "flag": [], "detail": [], "filter_version": []}
         for r in chunk:
-            found = flag_trace(r["text"] or "", r["finish_reason"], final_answer=reader(r["domain"]))
+            found = flag_trace(r["text"] or "", r["finish_reason"], final_answer=reader(r["domain"]),
+                               n_tokens=r["real_tokens"], budget=r["budget"])  # fmt: skip
             # clean traces leave no row and are re-checked next time (cheap, linear): no marker rows that
             # recipes filtering on trace_flags would have to know about
             if found:

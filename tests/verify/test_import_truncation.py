@@ -41,3 +41,61 @@ def test_a_missing_closing_tag_alone_is_not_truncation():
     assert truncation(done, "import") is None
     assert truncation("Short reply that ends and", "import") is None  # too short to judge
     assert truncation(THOUGHT + "and then", "stop") is None  # a generated trace says why it stopped
+
+
+def _tokenizer(path):
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    tok = Tokenizer(models.BPE(unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    trainer = trainers.BpeTrainer(vocab_size=300, special_tokens=["[UNK]"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())  # fmt: skip
+    tok.train_from_iterator([THOUGHT] * 3, trainer)
+    path.mkdir()
+    tok.save(str(path / "tokenizer.json"))
+    return tok
+
+
+def test_a_response_at_the_stated_budget_without_an_answer_is_truncated(catalog, tmp_path):
+    """Length against the stated budget: a response that ends on a full stop (no tag, nothing mid-sentence)
+    but fills the run's max_tokens with no final answer was cut by the budget. Counted by a real tokenizer
+    (verify --tokenizer); a whitespace estimate never decides it, and without a stated budget nothing does."""
+    tok = _tokenizer(tmp_path / "bpe")
+    full = THOUGHT.strip()  # ends with "works."
+    n = len(tok.encode(full, add_special_tokens=False).ids)
+    rows = [
+        {"id": "a", "problem": "Find x. (a)", "answer": "204", "response": full},
+        # half the budget and no answer: short of it, so not cut by it
+        {"id": "b", "problem": "Find x. (b)", "answer": "204", "response": full[: len(full) // 2].rsplit(" ", 1)[0] + "."},
+    ]  # fmt: skip
+    f = tmp_path / "budget.jsonl"
+    f.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    def flags():
+        return catalog.arrow(
+            "SELECT p.source_key AS k, l.label, f.detail FROM trace_labels l JOIN problems p USING (problem_id) "
+            "LEFT JOIN trace_flags f ON f.trace_id = l.trace_id AND f.flag = 'truncated' ORDER BY k"
+        ).to_pylist()
+
+    words = len(full.split())
+    # counted as whitespace estimates at ingest, and a budget the estimate of "a" reaches: still no flag
+    ingest(catalog, str(f), model="m", max_tokens=words)
+    rep = verify(catalog, workers=1)
+    assert rep.token_counter is None
+    assert catalog.scalar("SELECT max(n_tokens) FROM traces") == words
+    assert [r["detail"] for r in flags()] == [None, None]  # words are not tokens: no budget check
+    catalog.execute("DELETE FROM trace_flags")
+    catalog.execute("DELETE FROM verifications")
+    ingest(catalog, str(f), model="m", max_tokens=n)  # the budget stated again (the run's is updated)
+    rep = verify(catalog, workers=1, tokenizer=str(tmp_path / "bpe"))
+    assert rep.token_counter == "bpe" and rep.tokens_counted == 2
+    got = flags()
+    assert (
+        got[0]["label"] == "no_answer"
+        and got[0]["detail"] == f"{n} tokens of a stated budget of {n} and no final answer"
+    )
+    assert got[1]["detail"] is None
+    assert catalog.rows(
+        "SELECT n_tokens, json_extract_string(meta, '$.token_counter') FROM traces ORDER BY n_tokens DESC LIMIT 1"
+    ) == [(n, "bpe")]
+    assert verify(catalog, workers=1, tokenizer=str(tmp_path / "bpe")).tokens_counted == 0  # counted once
