@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from redstar_data.cli._options import CatalogOpt
 
@@ -41,7 +42,7 @@ def demo(
         summary_rows(rep),
     )
     for note in rep.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {escape(note)}")
     if rep.labels:
         console.print("labels: " + ", ".join(f"{k} {v}" for k, v in sorted(rep.labels.items())))
     console.print(f"catalog: {cat_path}    exports: " + ", ".join(f"{out}/{name}" for name in rep.exports))

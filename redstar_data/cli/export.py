@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from redstar_data.cli._options import CatalogOpt, DryRunOpt
 
@@ -48,7 +49,7 @@ def _print_counts(report: Any) -> None:
             sorted(largest.by_difficulty.items()),
         )
     for note in report.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {escape(note)}")
 
 
 def export_cmd(

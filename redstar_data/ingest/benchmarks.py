@@ -46,14 +46,16 @@ def candidate_dirs() -> list[Path]:
     return list(dict.fromkeys(out))
 
 
-def default_data_dir() -> Path:
-    """The first of ``candidate_dirs()`` that exists; an IngestError naming each one tried if none does."""
+def default_data_dir(wanted: str | None = None) -> Path:
+    """The first of ``candidate_dirs()`` that exists; an IngestError naming each one tried (and the benchmark
+    ``wanted`` from it, if given) if none does."""
     tried = candidate_dirs()
     for d in tried:
         if d.is_dir():
             return d
+    what = f"benchmark {wanted!r} is not in the catalog and " if wanted else ""
     raise IngestError(
-        f"no benchmark folder found (tried: {', '.join(str(d) for d in tried)})",
+        f"{what}no benchmark folder found (tried: {', '.join(str(d) for d in tried)})",
         hint=f"set ${ENV_VAR} to the folder holding <name>.jsonl files, or give the file path",
     )
 
@@ -128,6 +130,6 @@ def ensure_benchmarks(
             out[p.stem] = _ensure_path(catalog, p)
             continue
         if d is None and not _present(catalog, name):
-            d = default_data_dir()
+            d = default_data_dir(name)
         out[name] = (_ensure_alias if name in ALIASES else _ensure_file)(catalog, name, d or Path("."))
     return out
