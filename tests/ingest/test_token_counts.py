@@ -71,3 +71,19 @@ def test_without_a_tokenizer_the_count_is_named_an_estimate(catalog, tmp_path):
     assert (
         "Counted by: `whitespace-estimate`. A `whitespace-estimate` is a count of words, not tokens." in card
     )
+
+
+def test_traces_max_tokens_filters_on_the_real_count(catalog, tmp_path):
+    """Finding 7: ``traces.max_tokens`` filtered on whitespace estimates (4,183 "tokens" that were 15,491).
+    With a tokenizer named, a budget between the word count and the token count leaves the rows out."""
+    tok = _tokenizer(tmp_path / "tiny_bpe")
+    rows = _responses(tmp_path / "r.jsonl")
+    words = max(len(r["response"].split()) for r in rows)
+    tokens = min(len(tok.encode(r["response"], add_special_tokens=False).ids) for r in rows)
+    assert words < tokens
+    ingest(catalog, str(tmp_path / "r.jsonl"), model="m", tokenizer=str(tmp_path / "tiny_bpe"))
+    _label_all(catalog)
+    rec = tmp_path / "s.yaml"
+    rec.write_text(f"name: s\ntraces: {{max_tokens: {words}}}\nallow_smaller: true\n")
+    rep = export(catalog, rec, dry_run=True)
+    assert rep.rungs[-1].n_rows == 0

@@ -99,3 +99,27 @@ def test_a_response_at_the_stated_budget_without_an_answer_is_truncated(catalog,
         "SELECT n_tokens, json_extract_string(meta, '$.token_counter') FROM traces ORDER BY n_tokens DESC LIMIT 1"
     ) == [(n, "bpe")]
     assert verify(catalog, workers=1, tokenizer=str(tmp_path / "bpe")).tokens_counted == 0  # counted once
+
+
+def test_verify_cli_counts_tokens_with_the_named_tokenizer(catalog_path, tmp_path):
+    from typer.testing import CliRunner
+
+    from redstar_data.catalog import Catalog
+    from redstar_data.cli.app import app
+
+    _tokenizer(tmp_path / "bpe")
+    f = tmp_path / "r.jsonl"
+    f.write_text(
+        json.dumps({"problem": "Find x.", "answer": "204", "response": THOUGHT + "So $\\boxed{204}$."}) + "\n"
+    )
+    with Catalog.open(catalog_path) as cat:
+        ingest(cat, str(f), model="m")
+    r = CliRunner().invoke(
+        app, ["verify", "-c", str(catalog_path), "--workers", "1", "--tokenizer", str(tmp_path / "bpe")]
+    )
+    assert r.exit_code == 0, r.output
+    assert "recounted by bpe" in r.output
+    with Catalog.open(catalog_path, read_only=True) as cat:
+        assert cat.rows("SELECT json_extract_string(meta, '$.token_counter') FROM traces") == [("bpe",)]
+    r = CliRunner().invoke(app, ["verify", "-c", str(catalog_path), "--tokenizer", str(tmp_path / "nope")])
+    assert r.exit_code != 0 and "no tokenizer.json" in str(r.exception)
