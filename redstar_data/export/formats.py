@@ -5,7 +5,10 @@
 - dpo: ``prompt`` = [system, user], ``chosen`` / ``rejected`` = [assistant] (TRL "conversational
   preference with explicit prompt"); both completions answer the same problem.
 - rl: ``prompt`` = [system, user] + ``answer`` (+ ``tests`` for code): TRL "prompt-only"; GRPO/RLOO
-  pass ``answer``/``tests`` to reward functions by name.
+  pass ``answer``/``tests`` to reward functions by name. A code row's ``tests`` is the catalog's stored form
+  ``{"tests": <tests column>, "meta": <the meta keys the verifier reads>}`` (``code_reward`` and
+  ``CodeVerifier`` take it as is): CodeContests' private/generated and LiveCodeBench's (pickled) private
+  tests sit in meta, so exporting the tests column alone would reward programs on the public tests only.
 
 Problems with images (a ``Shape`` with ``images``) give TRL's vision rows: every message's ``content`` is a
 list of parts, the user turn ``[{"type": "image"}, ..., {"type": "text", "text": ...}]`` with one image part
@@ -124,10 +127,26 @@ def dpo_columns(r: Recipe, shape: Shape = TEXT) -> tuple[str, str]:
     return cols, joins
 
 
+def _code_tests() -> str:
+    """A code problem's tests as the verifier reads them from the catalog: tests + the spec's meta keys."""
+    from redstar_data.verify.code.formats import SPEC_META_KEYS
+
+    keys = "[" + ", ".join(literal(k) for k in SPEC_META_KEYS) + "]"
+    meta = (
+        "(SELECT coalesce(json_group_object(k, json_extract(p.meta, '$.\"' || k || '\"')), '{}') "
+        f"FROM (SELECT unnest({keys}) AS k) WHERE json_extract(p.meta, '$.\"' || k || '\"') IS NOT NULL)"
+    )
+    return (
+        "CASE WHEN p.domain = 'code' AND p.tests IS NOT NULL "
+        f"THEN CAST(json_object('tests', p.tests, 'meta', {meta}) AS VARCHAR) "
+        "ELSE CAST(p.tests AS VARCHAR) END"
+    )
+
+
 def rl_columns(r: Recipe, shape: Shape = TEXT) -> tuple[str, str]:
     cols = (
         "s.problem_id, s.source_id, s.difficulty, p.domain, "
-        f"{_prompt(r, shape)} AS prompt, p.answer, CAST(p.tests AS VARCHAR) AS tests, s.pass_rate"
+        f"{_prompt(r, shape)} AS prompt, p.answer, {_code_tests()} AS tests, s.pass_rate"
     )
     if shape.images or shape.choices:
         cols += ", CAST(p.choices AS VARCHAR[]) AS choices, p.answer_letter"

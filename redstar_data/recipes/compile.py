@@ -217,7 +217,10 @@ rows AS (
         lo, hi = f.pass_rate
         conds.append(f"ps.pass_rate BETWEEN {float(lo)!r} AND {float(hi)!r}")
     if f.require_answer:
-        conds.append("pr.answer IS NOT NULL AND pr.answer <> ''")
+        # something for the reward to check: an answer, or a code problem's tests (code has no answer)
+        conds.append(
+            "((pr.answer IS NOT NULL AND pr.answer <> '') OR (pr.domain = 'code' AND pr.tests IS NOT NULL))"
+        )
     where = ("WHERE " + " AND ".join(conds)) if conds else ""
     return f"""ps AS (
     SELECT problem_id, count(label) AS n_verified, pass_rate(label) AS pass_rate,

@@ -126,7 +126,7 @@ class RlFormat(_Strict):
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     user_template: str = "{problem}"
     pass_rate: tuple[float, float] | None = None
-    require_answer: bool = True
+    require_answer: bool = True  # a reward reference: the answer, or for code problems their tests
 
     @field_validator("pass_rate")
     @classmethod

@@ -22,7 +22,9 @@ from redstar_data.verify.extract import MAX_SCAN_CHARS, as_text, extract_answer
 # 1.1.0: truncation of imported responses (no finish reason recorded)
 # 1.2.0: a domain's own final-answer reader (geometry: a bare option letter such as "Answer: C" is an answer)
 # 1.3.0: truncation against the run's stated budget (real token counts)
-FILTER_VERSION = "1.3.0"
+# 1.4.0: code's reader: a code trace's final answer is its final program (up to 1.3.0 every code trace was
+# flagged no_final_answer, and default recipes dropped them all)
+FILTER_VERSION = "1.4.0"
 # A response counted at this share of its run's stated max_tokens or more, with no final answer, ran into the
 # budget. Not 1.0: the counting tokenizer need not be the teacher's (a few % apart on the same text).
 BUDGET_SHARE = 0.95

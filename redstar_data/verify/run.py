@@ -84,6 +84,9 @@ FROM traces t
 WHERE ($run IS NULL OR t.run_id = $run)
   AND json_extract_string(t.meta, '$.token_counter') IS DISTINCT FROM $counter
 """
+_DROP_OLD_FLAGS_SQL = (
+    "DELETE FROM trace_flags WHERE filter_version <> $fv AND trace_id IN (SELECT unnest($ids::VARCHAR[]))"
+)
 
 
 @dataclass
@@ -323,9 +326,14 @@ def _flag(
                 out["detail"].append(detail)
                 out["filter_version"].append(FILTER_VERSION)
                 flags[flag] += 1
+        ids = [r["trace_id"] for r in chunk]
         del chunk, batch
-        if out["trace_id"]:
-            with catalog.transaction():
+        with catalog.transaction():
+            # flags are derived data and recipes exclude a trace on a flag row of any version: this version's
+            # verdict replaces older versions' (up to 1.3.0 every code trace got no_final_answer), in the same
+            # transaction, so a trace is never without its flags in between
+            catalog.execute(_DROP_OLD_FLAGS_SQL, {"fv": FILTER_VERSION, "ids": ids})
+            if out["trace_id"]:
                 catalog.insert_new("trace_flags", pa.table(out), ["trace_id", "flag", "filter_version"])
         progress(ProgressEvent("flags", done, total))
     report.flags = dict(flags)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from redstar_data.verify.filters import FILTER_VERSION, flag_trace
+from redstar_data.verify.filters import FILTER_VERSION, flag_trace, truncation
 
 GOOD = "Let me compute. " * 10 + "So the answer is \\boxed{42}."
 
 
-def names(text: str, finish: str | None = "stop", **kw: int) -> set[str]:
+def names(text: str, finish: str | None = "stop", **kw: object) -> set[str]:
     return {f for f, _ in flag_trace(text, finish, **kw)}
 
 
@@ -41,3 +41,30 @@ def test_too_long_and_detail() -> None:
 def test_a_few_cjk_chars_or_a_chinese_trace_are_not_mixing() -> None:
     assert "language_mixing" not in names(GOOD + " (π ≈ 3.14, 注)")
     assert "language_mixing" not in names("解：" + "因为二加二等于四，" * 20 + "\\boxed{4}")
+
+
+CODE_OK = (
+    "<think>" + "Read n, print twice n. " * 5 + "</think>\nSo:\n```python\nprint(int(input()) * 2)\n```\n"
+)
+CODE_NONE = (
+    "<think>" + "Read n, print twice n. " * 5 + "</think>\nI could not finish the program in time, sorry."
+)
+
+
+def test_a_code_traces_final_answer_is_its_program() -> None:
+    assert "no_final_answer" not in names(CODE_OK, domain="code")
+    assert dict(flag_trace(CODE_NONE, "stop", domain="code"))["no_final_answer"].startswith(
+        "no fenced program"
+    )
+    # maths (the default, and a trace without a problem row) is unchanged: no boxed answer, flagged
+    for domain in ("math", None):
+        assert "no_final_answer" in names(CODE_OK, domain=domain)
+    assert "no_final_answer" not in names(GOOD, domain="math")
+
+
+def test_truncation_of_an_imported_code_trace_looks_for_a_program() -> None:
+    text = CODE_OK + "Time complexity is linear and memory is constant " * 25 + "and"
+    assert truncation(text, "import", "code") is None
+    assert truncation(text, "import", "math") == "stops mid-sentence with no final answer"
+    assert "truncated" in names(text, "import", domain="math")
+    assert "truncated" not in names(text, "import", domain="code")

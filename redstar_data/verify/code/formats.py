@@ -67,6 +67,16 @@ class CodeSpec:
         return [(i, t) for i, t in enumerate(self.tests) if i not in skip]
 
 
+# The problem ``meta`` keys the readers below use (every other source column in meta is not the verifier's:
+# solutions, descriptions...). The RL export carries these with ``tests`` so the reward runs what the catalog's
+# verifier runs: CodeContests' private/generated and LiveCodeBench's private tests live here, not in ``tests``.
+SPEC_META_KEYS = (
+    "public_tests", "private_tests", "generated_tests", "public_test_cases", "private_test_cases", "metadata",
+    "input_output", "starter_code", "time_limit", "memory_limit_bytes", "memory_limit", "multiple_valid_outputs",
+    "special_judge", "spj", "checker", "float_tolerance", "float_tol", "invalid_tests", "known_test_defects",
+)  # fmt: skip
+
+
 # ------------------------------------------------------------------------------------ restricted decode
 
 

@@ -165,6 +165,13 @@ class CodeVerifier:
     # the catalog stage (verify/run.py) reads these problem columns for this verifier's reference
     reference_columns = ("tests", "meta")
 
+    @staticmethod
+    def final_answer(text: str) -> str | None:
+        """The final answer the quality flags look for (``no_final_answer``, truncation): a code trace's is its
+        final program (the block ``check`` would run), since code has no ``\\boxed{}``."""
+        prog = extract_program(text)
+        return None if prog is None else prog.code
+
     def reference(self, row: dict[str, Any]) -> Any | None:
         """The reference for one catalog row (None: the problem has no tests, nothing to run)."""
         tests = row.get("tests")

@@ -72,6 +72,24 @@ def test_verify_dispatches_on_domain_and_stores_details(mixed):
     assert rep.labelled == len(rows)
     assert verify(catalog, run="mix").labelled == 0  # idempotent: nothing left to do
 
+    # quality flags know the domain: a code trace's final answer is its program, so exactly the code traces
+    # the verifier found no program in are flagged no_final_answer (filter 1.1.0 flagged every one)
+    code_q = ("SELECT v.trace_id, v.label FROM verifications v JOIN traces t USING (trace_id) "
+              "JOIN problems p USING (problem_id) WHERE p.domain = 'code'")  # fmt: skip
+    code_ids = dict(catalog.rows(code_q))
+    no_final = {
+        tid for (tid,) in catalog.rows("SELECT trace_id FROM trace_flags WHERE flag = 'no_final_answer'")
+    }
+    assert no_final & set(code_ids) == {tid for tid, lbl in code_ids.items() if lbl == "no_answer"}
+    assert len(no_final & set(code_ids)) < len(code_ids)
+    # a catalog flagged by 1.1.0: re-flagging replaces the old version's rows (recipes exclude on any row)
+    flags_now = sorted(catalog.rows("SELECT trace_id, flag, filter_version FROM trace_flags"))
+    catalog.execute("DELETE FROM trace_flags")
+    catalog.execute("INSERT INTO trace_flags (trace_id, flag, detail, filter_version) SELECT trace_id, "
+                    "'no_final_answer', 'no \\boxed{}', '1.1.0' FROM traces")  # fmt: skip
+    verify(catalog, run="mix")
+    assert sorted(catalog.rows("SELECT trace_id, flag, filter_version FROM trace_flags")) == flags_now
+
     # the named code pass-rate query and the per-domain trace_labels view
     q = (REPO_RECIPES.parent / "catalog" / "queries" / "code_pass_rate.sql").read_text()
     (src, run, n, n_ok, rate, *_rest) = catalog.rows(q)[0]
@@ -98,5 +116,15 @@ def test_export_mixes_code_and_math_by_domain(mixed, tmp_path):
     domains = [r.get("domain") for r in rows]
     n_code = sum(1 for r in rows if "```python" in r["messages"][-1]["content"])
     assert n_code >= 1 and len(rows) - n_code >= 3
+    # a user recipe with the default exclude_flags (every flag) keeps its code traces (issue 14: the math
+    # no_final_answer flag fired on every code trace and dropped them all)
+    strict = tmp_path / "strict.yaml"
+    text = (REPO_RECIPES / "demo-code-math.yaml").read_text()
+    strict.write_text(text.replace("exclude_flags: [truncated]", "exclude_flags: true"))
+    export(catalog, strict, out_dir=tmp_path / "strict")
+    srows = [
+        r for f in sorted((tmp_path / "strict").rglob("*.parquet")) for r in pq.read_table(f).to_pylist()
+    ]
+    assert sum(1 for r in srows if "```python" in r["messages"][-1]["content"]) == n_code
     if domains[0] is not None:
         assert set(domains) == {"math", "code"}

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 
-from redstar_data.verify.code.extract import extract_program
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from redstar_data.verify.code.extract import _FENCE, extract_program, fenced_blocks
 
 
 def test_raw_responses_in_the_dev_data(shared_data):
@@ -52,3 +56,24 @@ def test_unclosed_fence_and_no_fence():
 def test_the_last_of_several_programs_in_the_answer_wins():
     resp = "</think>\nFirst try:\n```python\nprint('draft')\n```\nFixed version:\n```python\nprint('final')\n```\n"
     assert extract_program(resp).code == "print('final')\n"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["```", "````", "~~~", "py", "python", " ", "\n", "x", "\t", "`", "~", "a=1"]),
+                max_size=30).map("".join))  # fmt: skip
+def test_fence_scanner_finds_what_the_fence_regex_finds(text):
+    """The linear line scanner is the old regex's exact rules (incl. its backtracking to shorter fences)."""
+    assert fenced_blocks(text) == [(m.group(2), m.group(3)) for m in _FENCE.finditer(text)]
+
+
+def test_unclosed_fences_cost_linear_time():
+    """The fence regex took 108 s on 59 KB of unclosed fences of different lengths (quadratic); the
+    scanner must stay in milliseconds on megabytes of them (CPU time, so machine load does not matter)."""
+    for text in (
+        "\n".join("`" * (3 + i % 50) + "x" for i in range(40_000)),
+        "\n".join("`" * (3 + i) for i in range(1_500)),  # ~1.1 MB, every length a possible close
+        "`" * 2_000_000 + "\n",
+    ):
+        t0 = time.process_time()
+        extract_program(text)
+        assert time.process_time() - t0 < 2.0, len(text)

@@ -7,8 +7,13 @@ import json
 import pickle
 import zlib
 
+import pyarrow.parquet as pq
+
+from redstar_data.export.run import export
 from redstar_data.ingest.run import ingest
 from redstar_data.verify.code.formats import spec_from_catalog
+from redstar_data.verify.code.judge import CodeVerifier
+from redstar_train.rewards import code_reward
 
 
 def _specs(catalog):
@@ -59,3 +64,45 @@ def test_the_dev_problems_ingest_as_taco(catalog, shared_data):
     assert dna.invalid_tests == [156] and len(dna.tests) == 261
     _, _, mv = specs["apps-train-2287"]
     assert mv.special_judge
+
+
+def test_rl_export_carries_every_test_the_reward_needs(sandbox, catalog, tmp_path):
+    """The RL set's ``tests`` is the stored spec (tests + the meta keys the verifier reads): the reward then
+    runs CodeContests' private/generated and LiveCodeBench's pickled private tests, not only the public."""
+    priv = base64.b64encode(zlib.compress(pickle.dumps(json.dumps(
+        [{"input": "[3, 4]", "output": "7", "testtype": "functional"}])))).decode()  # fmt: skip
+    rows = {
+        "cc.jsonl": {"name": "cf1A", "description": "Add two numbers.", "solutions": {"language": [3], "solution": ["x" * 50]},
+                     "public_tests": {"input": ["1 2\n"], "output": ["3\n"]},
+                     "private_tests": {"input": ["5 5\n"], "output": ["10\n"]},
+                     "generated_tests": {"input": ["0 7\n"], "output": ["7\n"]}, "time_limit": {"seconds": 2, "nanos": 0}},
+        "lcb.jsonl": {"question_id": "lc1", "question_content": "Return the sum of a list.",
+                      "public_test_cases": json.dumps([{"input": "[1, 2]", "output": "3", "testtype": "functional"}]),
+                      "private_test_cases": priv, "metadata": json.dumps({"func_name": "total"})},
+    }  # fmt: skip
+    for name, row in rows.items():
+        (tmp_path / name).write_text(json.dumps(row) + "\n")
+        ingest(catalog, str(tmp_path / name))
+    rec = tmp_path / "rl.yaml"
+    rec.write_text("name: rl_code\nkind: rl\nselect: {domains: [code], canonical_only: false}\n")
+    export(catalog, rec, out_dir=tmp_path / "rl")
+    out = {
+        r["problem_id"]: r for f in (tmp_path / "rl").rglob("*.parquet") for r in pq.read_table(f).to_pylist()
+    }
+    by_key = dict(catalog.rows("SELECT problem_id, source_key FROM problems"))
+    got = {by_key[pid]: r["tests"] for pid, r in out.items()}
+    assert set(got) == {"cf1A", "lc1"}
+    cc, lc = (CodeVerifier().spec(got[k]) for k in ("cf1A", "lc1"))
+    assert [t.origin for t in cc.tests] == ["public", "private", "generated"] and cc.time_limit_s == 2.0
+    assert [(t.input, t.output, t.origin) for t in lc.tests] == [
+        ([[1, 2]], 3, "public"),
+        ([[3, 4]], 7, "private"),
+    ]
+    assert "solutions" not in json.loads(got["cf1A"])["meta"]  # only what the verifier reads
+    # a program that only knows the public answers earns nothing; a real one earns the reward
+    fake = "```python\nprint(3)\n```"
+    real = "```python\na, b = map(int, input().split())\nprint(a + b)\n```"
+    lc_real = "```python\nclass Solution:\n    def total(self, nums):\n        return sum(nums)\n```"
+    lc_fake = "```python\nclass Solution:\n    def total(self, nums):\n        return 3\n```"
+    tests = [got["cf1A"], got["cf1A"], got["lc1"], got["lc1"]]
+    assert code_reward(None, [fake, real, lc_fake, lc_real], tests=tests) == [0.0, 1.0, 0.0, 1.0]
