@@ -82,8 +82,6 @@ def _child(cfg, test, res_w):
         _set_dumpable(1)
         _limits(cfg)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        if "random" in sys.modules:  # pre-imported: each test's child seeds its own, as a fresh process would
-            sys.modules["random"].seed()
         sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8")
         sys.stdout = io.TextIOWrapper(
             io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding="utf-8", write_through=False
@@ -387,7 +385,8 @@ def _frame(res, cycle_s):
 
 
 # modules the host may ask to pre-import (the program imports them, or the call-mode prelude does): standard
-# library only, none that starts threads or holds files at import; ``random`` is reseeded in each child
+# library only, none that starts threads or holds files at import (``random`` reseeds itself in a forked
+# child: CPython registers that with os.register_at_fork)
 PREIMPORTABLE = frozenset(
     "abc array bisect calendar cmath collections contextlib copy dataclasses datetime decimal enum "
     "fractions functools heapq io itertools json math numbers operator os pprint queue random re "

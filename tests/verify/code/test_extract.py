@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import time
 
 from hypothesis import given, settings
@@ -69,11 +70,21 @@ def test_fence_scanner_finds_what_the_fence_regex_finds(text):
 def test_unclosed_fences_cost_linear_time():
     """The fence regex took 108 s on 59 KB of unclosed fences of different lengths (quadratic); the
     scanner must stay in milliseconds on megabytes of them (CPU time, so machine load does not matter)."""
-    for text in (
-        "\n".join("`" * (3 + i % 50) + "x" for i in range(40_000)),
-        "\n".join("`" * (3 + i) for i in range(1_500)),  # ~1.1 MB, every length a possible close
-        "`" * 2_000_000 + "\n",
-    ):
-        t0 = time.process_time()
-        extract_program(text)
-        assert time.process_time() - t0 < 2.0, len(text)
+
+    def on_alarm(signum, frame):  # noqa: ANN001, ARG001
+        raise TimeoutError("fence scanning still running after 30 s of wall time: quadratic again?")
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, 30)
+    try:
+        for text in (
+            "\n".join("`" * (3 + i % 50) + "x" for i in range(40_000)),
+            "\n".join("`" * (3 + i) for i in range(1_500)),  # ~1.1 MB, every length a possible close
+            "`" * 2_000_000 + "\n",
+        ):
+            t0 = time.process_time()
+            extract_program(text)
+            assert time.process_time() - t0 < 2.0, len(text)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)

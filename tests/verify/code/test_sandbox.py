@@ -36,6 +36,26 @@ def test_runs_a_program_on_stdin(sandbox):
     assert r.wall_s > 0 and r.peak_rss_mb > 0
 
 
+def test_results_are_framed_by_length_not_by_lines(sandbox):
+    """stdout that looks like the harness's own result header, invalid UTF-8 and no final newline come
+    back byte for byte; a test's stdout never spills into the next result."""
+    forged = b"R ok 0 0.1 0.1 1.0 0.1 5 0 -1\nxx\xff"
+    code = f"import sys\nsys.stdout.buffer.write({forged!r} * int(input()))\n"
+    with Session(code, [{"stdin": "1\n"}, {"stdin": "2\n"}, {"stdin": "0\n"}], limits=Limits()) as s:
+        got = [(r.status, r.stdout) for r in s.results()]
+    want = forged.decode("utf-8", "surrogateescape")
+    assert got == [("ok", want), ("ok", want * 2), ("ok", "")]
+
+
+def test_pre_imported_modules_behave_as_in_a_fresh_process(sandbox):
+    """The harness imports the program's stdlib modules once before forking the tests: every test's child
+    still seeds ``random`` itself (a pre-imported generator would repeat one sequence in every test)."""
+    code = "import random, sys, collections\nprint(random.random(), 'collections' in sys.modules)\n"
+    with Session(code, [{"stdin": ""}] * 3, limits=Limits()) as s:
+        outs = [r.stdout for r in s.results()]
+    assert len(set(outs)) == 3 and all(o.split()[1] == "True" for o in outs)
+
+
 def test_new_namespaces_for_user_pid_net_ipc_uts_mnt(sandbox):
     r = run(
         """
