@@ -128,10 +128,11 @@ def dpo_columns(r: Recipe, shape: Shape = TEXT) -> tuple[str, str]:
 
 
 def _code_tests() -> str:
-    """A code problem's tests as the verifier reads them from the catalog: tests + the spec's meta keys."""
-    from redstar_data.verify.code.formats import SPEC_META_KEYS
+    """A code problem's tests as the verifier reads them from the catalog: tests + the spec's meta keys
+    (the code verifier's ``reference_meta_keys``, through the registry: export does not import verify)."""
+    from redstar_data.registry import VERIFIERS
 
-    keys = "[" + ", ".join(literal(k) for k in SPEC_META_KEYS) + "]"
+    keys = "[" + ", ".join(literal(k) for k in VERIFIERS.get("code").reference_meta_keys) + "]"
     meta = (
         "(SELECT coalesce(json_group_object(k, json_extract(p.meta, '$.\"' || k || '\"')), '{}') "
         f"FROM (SELECT unnest({keys}) AS k) WHERE json_extract(p.meta, '$.\"' || k || '\"') IS NOT NULL)"

@@ -23,7 +23,7 @@ from redstar_data.progress import ProgressCallback, ProgressEvent, null_progress
 from redstar_data.verify.base import Verdict
 from redstar_data.verify.code.compare import compare_stdout, compare_value
 from redstar_data.verify.code.extract import extract_program
-from redstar_data.verify.code.formats import CodeSpec, CodeTestsError, spec_from_catalog
+from redstar_data.verify.code.formats import SPEC_META_KEYS, CodeSpec, CodeTestsError, spec_from_catalog
 from redstar_data.verify.code.sandbox import SANDBOX_VERSION, Limits, RunResult, Session
 
 CODE_LABELS = ("correct", "incorrect", "timeout", "error", "no_answer", "unverifiable", "infra_error")
@@ -164,6 +164,8 @@ class CodeVerifier:
 
     # the catalog stage (verify/run.py) reads these problem columns for this verifier's reference
     reference_columns = ("tests", "meta")
+    # the meta keys that reference uses (the RL export carries them with the tests: export/formats.py)
+    reference_meta_keys = SPEC_META_KEYS
 
     @staticmethod
     def final_answer(text: str) -> str | None:
