@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from redstar_data.verify.code.judge import CodeVerifier
 from redstar_data.verify.filters import FILTER_VERSION, flag_trace, truncation
 
 GOOD = "Let me compute. " * 10 + "So the answer is \\boxed{42}."
@@ -52,19 +53,19 @@ CODE_NONE = (
 
 
 def test_a_code_traces_final_answer_is_its_program() -> None:
-    assert "no_final_answer" not in names(CODE_OK, domain="code")
-    assert dict(flag_trace(CODE_NONE, "stop", domain="code"))["no_final_answer"].startswith(
-        "no fenced program"
-    )
-    # maths (the default, and a trace without a problem row) is unchanged: no boxed answer, flagged
-    for domain in ("math", None):
-        assert "no_final_answer" in names(CODE_OK, domain=domain)
-    assert "no_final_answer" not in names(GOOD, domain="math")
+    """The code verifier's reader (what the flags stage uses for domain code): the final program."""
+    code = CodeVerifier.final_answer
+    assert "no_final_answer" not in names(CODE_OK, final_answer=code)
+    assert "no_final_answer" in names(CODE_NONE, final_answer=code)
+    assert code(CODE_OK) == "print(int(input()) * 2)\n"
+    # maths (the default reader, and a trace without a problem row) is unchanged: no boxed answer, flagged
+    assert "no_final_answer" in names(CODE_OK)
+    assert "no_final_answer" not in names(GOOD)
 
 
 def test_truncation_of_an_imported_code_trace_looks_for_a_program() -> None:
     text = CODE_OK + "Time complexity is linear and memory is constant " * 25 + "and"
-    assert truncation(text, "import", "code") is None
-    assert truncation(text, "import", "math") == "stops mid-sentence with no final answer"
-    assert "truncated" in names(text, "import", domain="math")
-    assert "truncated" not in names(text, "import", domain="code")
+    assert truncation(text, "import", CodeVerifier.final_answer) is None
+    assert truncation(text, "import") == "stops mid-sentence with no final answer"
+    assert "truncated" in names(text, "import")
+    assert "truncated" not in names(text, "import", final_answer=CodeVerifier.final_answer)
