@@ -56,7 +56,7 @@ def check_new(
             res = seen.get(iid)
             if res is None:
                 try:
-                    res = check_quietly(blob, max_bytes=max_bytes, max_pixels=max_pixels)
+                    res = check_quietly(blob, max_bytes=max_bytes, max_pixels=max_pixels, iid=iid)
                     new[iid] = blob
                 except BadImage as e:
                     res = e
