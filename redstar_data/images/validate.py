@@ -6,7 +6,10 @@ through IEND), then the pixel data, so that a truncated or corrupt file is caugh
 training run: a fresh ``open`` + ``load()`` (a full decode), except for non-interlaced PNG, where the
 IDAT stream is inflated by zlib (its adler32 checked, the size bounded by width x height) and every row's
 filter byte is checked: the same catch as Pillow's decode at a third of its cost (benchmarks/images.py:
-~1/3 of ingest time was Pillow's ``load()`` of small diagrams). A bad image raises ``BadImage`` with one of
+~1/3 of ingest time was Pillow's ``load()`` of small diagrams). A plain PNG (no palette, not interlaced,
+only IHDR/IDAT/IEND and a few fixed-size chunks) skips Pillow altogether (``_plain_png_info``: the same
+checks, CRCs and the bomb limit included, in zlib and struct; it only ever accepts, anything else goes the
+Pillow way, so reasons do not change). A bad image raises ``BadImage`` with one of
 these reason codes, which ingest stores in ``rejects``:
 
 ``image_empty`` (zero bytes), ``image_too_large`` (over ``max_bytes``, or width x height over
