@@ -7,6 +7,7 @@ re-ingest of a million images hashes them and reads one narrow column, nothing m
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import pyarrow as pa
 
@@ -47,24 +48,59 @@ def check_new(
 
     Blobs already in the catalog are taken as they are (they were checked when stored); each new distinct
     blob is checked once. Nothing is written: ``write_images`` stores what the caller keeps."""
+    pending = look_up(catalog, blobs)
+    return pending.settle(check_blobs(pending.todo, max_bytes, max_pixels))
+
+
+@dataclass
+class Pending:
+    """A chunk's blobs after the catalog lookup, before their checks: ``todo`` is each new distinct blob once.
+    Ingest checks ``todo`` on a thread while it writes the chunk before (``settle`` then takes the checks'
+    results); ``check_new`` does both steps at once."""
+
+    ids: list[str]
+    seen: dict[str, ImageInfo | BadImage]
+    todo: list[tuple[str, bytes]]
+
+    def settle(
+        self, checked: Mapping[str, ImageInfo | BadImage]
+    ) -> tuple[list[ImageInfo | BadImage], dict[str, bytes]]:
+        """``check_new``'s result, given ``checked`` = ``check_blobs(self.todo, ...)``."""
+        seen = self.seen | dict(checked)
+        new = {iid: b for iid, b in self.todo if isinstance(seen[iid], ImageInfo)}
+        out: list[ImageInfo | BadImage] = []
+        for i, iid in enumerate(self.ids):
+            res = seen[iid]
+            out.append(BadImage(res.reason, res.detail, index=i) if isinstance(res, BadImage) else res)
+        return out, new
+
+
+def look_up(catalog: Catalog, blobs: Sequence[bytes]) -> Pending:
+    """Hash ``blobs`` and look their ids up: the stored ones are known, the rest are ``todo`` (deduplicated)."""
     ids = [image_id(b) for b in blobs]
     seen: dict[str, ImageInfo | BadImage] = dict(known_images(catalog, ids))
-    new: dict[str, bytes] = {}
-    out: list[ImageInfo | BadImage] = []
+    todo: dict[str, bytes] = {}
+    for blob, iid in zip(blobs, ids, strict=True):
+        if iid not in seen:
+            todo.setdefault(iid, blob)
+    return Pending(ids, seen, list(todo.items()))
+
+
+def check_blobs(
+    items: Sequence[tuple[str, bytes]],
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> dict[str, ImageInfo | BadImage]:
+    """{id: ImageInfo, or the BadImage saying why not} of (id, bytes) pairs. Touches no catalog and no shared
+    state, so it may run on a worker thread (Pillow's bomb warnings are silenced process-wide meanwhile)."""
+    res: dict[str, ImageInfo | BadImage] = {}
     with quiet_bomb_warnings():
-        for i, (blob, iid) in enumerate(zip(blobs, ids, strict=True)):
-            res = seen.get(iid)
-            if res is None:
-                try:
-                    res = check_quietly(blob, max_bytes=max_bytes, max_pixels=max_pixels, iid=iid)
-                    new[iid] = blob
-                except BadImage as e:
-                    res = e
-                seen[iid] = res
-            if isinstance(res, BadImage):
-                res = BadImage(res.reason, res.detail, index=i)
-            out.append(res)
-    return out, new
+        for iid, blob in items:
+            try:
+                res[iid] = check_quietly(blob, max_bytes=max_bytes, max_pixels=max_pixels, iid=iid)
+            except BadImage as e:
+                res[iid] = e
+    return res
 
 
 def write_images(catalog: Catalog, infos: Mapping[str, ImageInfo], blobs: Mapping[str, bytes]) -> int:

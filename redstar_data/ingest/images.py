@@ -21,6 +21,7 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,15 +29,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from redstar_data.catalog import Catalog
-from redstar_data.images.store import check_new, write_images
+from redstar_data.images.store import check_blobs, look_up, write_images
 from redstar_data.images.validate import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, BadImage, ImageInfo
 
 __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_PIXELS", "BadImage", "Carried", "ImageInfo", "carry_arrow_images",
            "is_image_column", "load_ref", "store_refs"]  # fmt: skip
 
 CARRIED = "sha256:"
-CHUNK_BYTES = 64 * 1024 * 1024  # image bytes held at once while a batch's images are checked and stored
-CHUNK_IMAGES = 4096
+CHUNK_BYTES = 64 * 1024 * 1024  # image bytes per chunk; two are held at once (one checked while one is written)
+CHUNK_IMAGES = 8192
 
 
 @dataclass
@@ -182,39 +183,56 @@ def store_refs(
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> tuple[dict[str | None, ImageInfo | BadImage], int]:
     """({reference: its stored ImageInfo, or why it is not an image}, images newly stored), for distinct
-    ``refs``. Good new images are written in chunks of at most CHUNK_BYTES, each in a transaction of its own."""
+    ``refs``. Good new images are written in chunks of at most CHUNK_BYTES, each in a transaction of its own;
+    a chunk's new images are checked on a worker thread while the chunk before is written."""
     out: dict[str | None, ImageInfo | BadImage] = {}
     stored = 0
     chunk: list[tuple[str | None, bytes]] = []
     size = 0
+    queued: set[str | None] = set()  # refs in ``chunk``
+    # a chunk's new images are checked on a worker thread while this thread writes the chunk before it
+    # (DuckDB's insert and Python's inflate release the GIL); reading files stays on this thread, alone:
+    # reading while another thread checks made the whole slower (GIL hand-offs, benchmarks/images.py)
+    unwritten: list[tuple[list[ImageInfo | BadImage], dict[str, bytes]]] = []
+
+    def write_unwritten() -> None:
+        nonlocal stored
+        while unwritten:
+            res, new = unwritten.pop(0)
+            with catalog.transaction():
+                stored += write_images(catalog, {r.image_id: r for r in res if isinstance(r, ImageInfo)}, new)
 
     def flush() -> None:
-        nonlocal chunk, size, stored
+        nonlocal chunk, size
         if not chunk:
             return
-        res, new = check_new(catalog, [b for _, b in chunk], max_bytes=max_bytes, max_pixels=max_pixels)
-        infos = {r.image_id: r for r in res if isinstance(r, ImageInfo)}
+        # looked up before the chunk before is written: an image in both is checked twice at most and
+        # stored once (write_images skips ids already present)
+        pending = look_up(catalog, [b for _, b in chunk])
+        checked = pool.submit(check_blobs, pending.todo, max_bytes, max_pixels)
+        write_unwritten()
+        res, new = pending.settle(checked.result())
         if new:
-            with catalog.transaction():
-                stored += write_images(catalog, infos, new)
+            unwritten.append((res, new))
         for (ref, _), r in zip(chunk, res, strict=True):
             out[ref] = BadImage(r.reason, r.detail) if isinstance(r, BadImage) else r
         queued.clear()
         chunk, size = [], 0
 
-    queued: set[str | None] = set()
-    for ref in refs:
-        if ref in out or ref in queued:
-            continue
-        try:
-            blob = load_ref(ref, base, carried, max_bytes)
-        except BadImage as e:
-            out[ref] = e
-            continue
-        queued.add(ref)
-        chunk.append((ref, blob))
-        size += len(blob)
-        if size >= CHUNK_BYTES or len(chunk) >= CHUNK_IMAGES:
-            flush()
-    flush()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="redstar-image-check") as pool:
+        for ref in refs:
+            if ref in out or ref in queued:
+                continue
+            try:
+                blob = load_ref(ref, base, carried, max_bytes)
+            except BadImage as e:
+                out[ref] = e
+                continue
+            queued.add(ref)
+            chunk.append((ref, blob))
+            size += len(blob)
+            if size >= CHUNK_BYTES or len(chunk) >= CHUNK_IMAGES:
+                flush()
+        flush()
+        write_unwritten()
     return out, stored

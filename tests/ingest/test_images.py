@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from redstar_data.ids import problem_id
+from redstar_data.ingest import images as ingest_images
 from redstar_data.ingest.run import ingest
 from tests.images.samples import png, png_claiming
 
@@ -53,7 +54,13 @@ def test_dev_set_whole(catalog, shared_data: Path) -> None:
     assert catalog.count("images") == len({_sha(b) for b in blobs.values()})
 
 
-def test_same_image_under_two_names_is_one_image_and_one_problem(catalog, tmp_path: Path) -> None:
+# chunk_images=1: every image is a chunk of its own, so an image is looked up while the chunk before it is
+# still being written (store_refs' pipeline); duplicates across chunks must still be stored once
+@pytest.mark.parametrize("chunk_images", [8192, 1])
+def test_same_image_under_two_names_is_one_image_and_one_problem(
+    catalog, tmp_path: Path, monkeypatch, chunk_images: int
+) -> None:
+    monkeypatch.setattr(ingest_images, "CHUNK_IMAGES", chunk_images)
     (tmp_path / "img").mkdir()
     blob = png(1)
     (tmp_path / "img" / "a.png").write_bytes(blob)
@@ -69,7 +76,11 @@ def test_same_image_under_two_names_is_one_image_and_one_problem(catalog, tmp_pa
     assert ids == [(problem_id("Find x in figure 1.", [_sha(blob)]),)]
 
 
-def test_bad_images_are_rejected_with_reasons_and_every_row_accounted(catalog, tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunk_images", [8192, 2])
+def test_bad_images_are_rejected_with_reasons_and_every_row_accounted(
+    catalog, tmp_path: Path, monkeypatch, chunk_images: int
+) -> None:
+    monkeypatch.setattr(ingest_images, "CHUNK_IMAGES", chunk_images)
     d = tmp_path / "images"
     d.mkdir()
     files = {"ok.png": png(3), "empty.png": b"", "text.png": b"not an image", "big.png": png(4, size=(300, 300)),
