@@ -48,12 +48,35 @@ _CONCLUDE = re.compile(
 _LAST_LINK = re.compile(
     r"(?:=|\\approx|≈|\\sim|\b(?:is|are|equals?|measures?|becomes|gives|yields)\b|为|是|等于)", re.I
 )
+_OF_LINK = re.compile(r"\bof\b", re.I)  # "... has an area of 37.4 square inches" (only before a plain value)
+# a full stop ends the sentence, not a decimal point nor the dot of "sq. units" / "approx. 12.5"
+_STOP = r"(?<=[^\d\s])(?<!\bsq)(?<!\bapprox)\.(?:\s|$)"
+_SENTENCE_END = re.compile(_STOP)
+_AFTER_END = re.compile(_STOP + r"|(?<=\s)\.(?:\s|$)")
 _MARKDOWN = re.compile(r"\*\*|__|`+|^#+\s*|^>\s*")
 
 # letters: "C", "(C)", "C: 30", "C. 30", "(C) 30", "C) 30", "C 30" (value after a space), "(c)"
 _LEAD_WORDS = re.compile(
     r"^(?:(?:the\s+)?(?:final\s+|correct\s+|right\s+|best\s+)?(?:answer|option|choice)\s*(?:is|:)?\s*"
     r"|答案\s*(?:是|为|[:：])?\s*|选\s*(?:择|项)?\s*[:：]?\s*|(?:is|:)\s+)",
+    re.I,
+)
+# "the answer is probably B", "the answer is therefore C": the adverb is not the answer
+_ADVERB = re.compile(
+    r"^(?:either|probably|likely|most\s+likely|definitely|clearly|indeed|therefore|thus|hence|then|actually|simply"
+    r"|obviously|certainly|surely|just|exactly|precisely|still|now|finally)\b[\s,:]*",
+    re.I,
+)
+# "not B; it is C", "not B but C": the negated option is dropped, the one after it is the answer
+_NEGATED = re.compile(
+    r"^not\s+(?:option\s+|choice\s+)?\(?(?-i:[A-Z])\)?(?![A-Za-z])\s*[;,.]?\s*(?:but\s+|rather\s+|instead\s+)?"
+    r"(?:(?:it\s+is|it's|it\s+should\s+be)\s+)?",
+    re.I,
+)
+# two options named as the answer: "C, D", "B or C", "C/D", "A and B" (a hedge, never a pick)
+_TWO_LETTERS = re.compile(
+    r"^\(?((?-i:[A-Z]))\)?\s*(?:,|/|&|\bor\b|\band\b|\\text\{\s*or\s*\}|\\lor)\s*(?:(?:option|choice)\s+)?"
+    r"\(?((?-i:[A-Z]))\)?(?![A-Za-z])",
     re.I,
 )
 _LETTER_ONLY = re.compile(r"^\(?([A-Z])\)?$|^\(([a-z])\)$")
@@ -64,6 +87,7 @@ _IS_CORRECT = re.compile(r"\s+is\s+(?:the\s+)?(?:correct|right)\b.*$", re.I | re
 _LETTER_MENTION = re.compile(
     r"(?:option|choice)\s*\(?([A-Z])\)?(?![A-Za-z])|(?<![A-Za-z\\])\(([A-Z])\)", re.I
 )
+_RATIO = re.compile(r"^(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)$")  # a scale factor "3:7" is 3/7
 _APPROX = re.compile(r"^(?:\\approx|≈|~|approximately|approx\.?|about|roughly|around)\s*", re.I)
 _VALUE_CUT = re.compile(  # trailers: ", which is ...", "because ...", "(rounded to the nearest tenth)"
     r",\s*(?:which|that|so|i\.e\.|or)\b|\s+(?:which|since|because|so that)\b|;"
@@ -72,13 +96,17 @@ _VALUE_CUT = re.compile(  # trailers: ", which is ...", "because ...", "(rounded
 )
 _UNIT_TAIL = re.compile(
     r"\s*(?:square\s+|sq\.?\s+|cubic\s+)?(?:units?|cm|mm|km|m|in|inch(?:es)?|ft|feet|foot|yd|yards?|mi|miles?"
-    r"|meters?|metres?|degrees?|deg|radians?|rad)\.?\s*(?:\^\s*\{?\s*[23]\s*\}?|²|³)?$",
+    r"|(?:centi|milli|kilo)?(?:meters?|metres?)|degrees?|deg|radians?|rad)\.?"
+    r"\s*(?:\^\s*\{?\s*[23]\s*\}?|²|³|\s+squared|\s+cubed)?$",
     re.I,
 )
 _ANGLE_PREFIX = re.compile(r"^(?:m\s*)?(?:\\angle|∠|\\measuredangle)\s*")
 _TRIG = re.compile(r"\\?(?:sin|cos|tan|sec|csc|cot)(?![A-Za-z])")
-_DEG_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree(?![A-Za-z]))")
-_DEG_MARK = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![A-Za-z])|°|\\degree(?![A-Za-z])")
+# ``º`` (ordinal indicator) and ``˚`` (ring above) are the degree signs models and keyboards substitute for ``°``
+_DEG_NUMBER = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|[°º˚]|\\degree(?![A-Za-z]))"
+)
+_DEG_MARK = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![A-Za-z])|[°º˚]|\\degree(?![A-Za-z])")
 # sympy-style text (FormalGeo answers, some model answers): names without backslashes
 _SYMPY_NAMES = re.compile(r"(?<![\\A-Za-z])(sqrt|pi|sin|cos|tan|asin|acos|atan|log|exp)(?![A-Za-z])")
 _SYMPY_LATEX = {"asin": "\\arcsin", "acos": "\\arccos", "atan": "\\arctan", "pi": "\\pi "}
@@ -99,11 +127,13 @@ class FinalAnswer:
 @dataclass(frozen=True)
 class ReadAnswer:
     """A final answer split into the option ``letter`` it names and the ``value`` it states (either may be
-    None); ``approx`` when the value was written as an approximation (``\\approx 12.5``)."""
+    None); ``approx`` when the value was written as an approximation (``\\approx 12.5``); ``hedge`` when it
+    names two different options (``B or C``: no single pick)."""
 
     letter: str | None
     value: str | None
     approx: bool = False
+    hedge: bool = False
 
 
 def _after(text: str, end: int) -> str | None:
@@ -113,7 +143,7 @@ def _after(text: str, end: int) -> str | None:
     if not line and "\n" in rest:  # "**Answer:**\n\nC": the answer on the next non-empty line
         nxt = [ln.strip() for ln in rest.split("\n")[1:4] if ln.strip()]
         line = nxt[0] if nxt else ""
-    line = re.split(r"(?<=[^\d\s])\.(?:\s|$)|(?<=\s)\.(?:\s|$)", line, maxsplit=1)[0].strip()
+    line = _AFTER_END.split(line, maxsplit=1)[0].strip()
     return line.strip(" *_。，；．") or None
 
 
@@ -159,6 +189,7 @@ def _conclusion(region: str) -> str | None:
     bare = line.strip(" .*$")
     if len(bare) <= 40 and (
         _LETTER_ONLY.match(bare)
+        or re.fullmatch(r"\(?[a-z]\)?", bare)
         or _LETTER_THEN.match(bare)
         or _plain_value(bare)
         or (bare.count("=") == 1 and len(bare.split("=")[0]) <= 20 and _plain_value(bare.split("=")[1]))
@@ -167,10 +198,14 @@ def _conclusion(region: str) -> str | None:
     m = _CONCLUDE.match(line)
     rest = line[m.end() :] if m is not None else line
     link = _last_match(_LAST_LINK, rest)
+    if link is None:
+        of = _last_match(_OF_LINK, rest)
+        if of is not None and _plain_value(rest[of.end() :].strip().rstrip(".")):
+            link = of
     if m is None and link is None:
         return None
     got = rest[link.end() :] if link is not None else rest
-    got = re.split(r"(?<=[^\d\s])\.(?:\s|$)", got.strip(), maxsplit=1)[0].strip(" .*。")
+    got = _SENTENCE_END.split(got.strip(), maxsplit=1)[0].strip(" .*。")
     if m is None and not (len(got) <= 40 and _plain_value(got)):  # "The area is 37.7 cm^2." but not prose
         return None
     return got if got and len(got) <= _LINE else None
@@ -179,7 +214,9 @@ def _conclusion(region: str) -> str | None:
 def _plain_value(s: str) -> bool:
     """A short text that is only a value (``30°``, ``4\\sqrt{3}``, ``12.5 cm``, ``π``): no prose words."""
     t = _VALUE_CUT.split(s, maxsplit=1)[0]  # "55 (to the nearest tenth)"
-    t = _UNIT_TAIL.sub("", degrees(t.strip().strip("$")).strip(" .")).strip()
+    t = _APPROX.sub("", t.strip().strip("$"))  # "approximately 54.9 square units"
+    t = _UNIT_TAIL.sub("", degrees(t).strip(" .")).strip()
+    t = _RATIO.sub(r"\1/\2", t)
     has_number = bool(re.search(r"\d|π|\bpi\b|\\pi(?![A-Za-z])", t))
     return has_number and bool(re.fullmatch(r"[-+\d.,\s{}^*/()]*", _VALUE_WORDS.sub("", t)))
 
@@ -204,7 +241,8 @@ def _from_region(region: str) -> tuple[str | None, str]:
 def final_answer(response: object) -> FinalAnswer:
     """The final answer of a (long) response: the text after the last ``</think>`` first, then the whole
     text; in each, boxes and ``<answer>`` tags, then explicit answer / option markers, then the math
-    extractor's sentences, then a concluding last line. No last-number guess: no marker, no answer."""
+    extractor's sentences, then a concluding last line. No last-number guess: no marker, no answer. A trace
+    cut inside its ``<think>`` (opened, never closed) has no final answer, whatever it said while thinking."""
     text = as_text(response)
     too_long = len(text) > MAX_SCAN_CHARS
     if too_long:
@@ -215,11 +253,11 @@ def final_answer(response: object) -> FinalAnswer:
         got, how = _from_region(text[close + len("</think>") :])
         if got is not None:
             return FinalAnswer(got, "after_think_" + how, too_long=too_long)
-    got, how = _from_region(text)
-    if got is not None and not (
-        truncated and how == "conclusion_line"
-    ):  # a cut trace's last line is no answer
-        return FinalAnswer(got, how, truncated=truncated, too_long=too_long)
+    # a cut trace (``<think>`` never closed) is still thinking: no box or marker in it is final
+    if not truncated:
+        got, how = _from_region(text)
+        if got is not None:
+            return FinalAnswer(got, how, too_long=too_long)
     return FinalAnswer(None, "truncated" if truncated else "none", truncated=truncated, too_long=too_long)
 
 
@@ -233,12 +271,15 @@ def read_answer(answer: str) -> ReadAnswer:
     if len(s) > MAX_VALUE_CHARS * 2:
         return ReadAnswer(None, s)
     s = N.basic(degrees(N.unicode_math(s)))
-    for _ in range(3):
-        t = _LEAD_WORDS.sub("", s).strip()
+    for _ in range(4):
+        t = _NEGATED.sub("", _ADVERB.sub("", _LEAD_WORDS.sub("", s).strip()).strip()).strip()
         if t == s:
             break
         s = t
     s = _IS_CORRECT.sub("", s).strip(" .*。，；．")
+    two = _TWO_LETTERS.match(s)
+    if two and two.group(1) != two.group(2):
+        return ReadAnswer(two.group(1), None, hedge=True)
     m = _LETTER_ONLY.match(s)
     if m:
         return ReadAnswer((m.group(1) or m.group(2)).upper(), None)
@@ -283,6 +324,9 @@ def _value_text(s: str) -> tuple[str | None, bool]:
         s = _UNIT_TAIL.sub("", s).strip()
         s = N.strip_units(s)
     s = s.strip(" ,.;:")
+    ratio = _RATIO.match(s)
+    if ratio:
+        s = f"\\frac{{{ratio.group(1)}}}{{{ratio.group(2)}}}"
     return (s or None), approx
 
 

@@ -44,8 +44,11 @@ from redstar_data.verify.equivalence import equivalent
 from redstar_data.verify.extract import as_text
 from redstar_data.verify.pool import Deadline, WorkerCrashed, WorkerPool, WorkerTimeout, run_many
 
-# 1.1.0: markers read back past prose, Chinese conclusions, "c" as option C, trailers cut; 1.2.0: "go with C"
-VERSION = "1.2.0"
+# 1.1.0: markers read back past prose, Chinese conclusions, "c" as option C, trailers cut; 1.2.0: "go with C";
+# 1.3.0 (independent audit, tests/verify/geometry/audit_pairs.yaml): two options named are a hedge (incorrect), a
+# trace cut inside <think> has no answer, "probably B" / "not B; it is C", a lone "b", "3:7", "of 37.4 square
+# inches", "about 113.1 square centimeters", º/˚ degree signs
+VERSION = "1.3.0"
 DEFAULT_TIMEOUT = 1.0  # seconds per item, as the math verifier
 # Relative tolerance for a value between options (a model that rounded along the way: 22.14 for 22.2).
 # Measured on the dev set: the closest two options of a Geometry3K problem are 1.2% apart (82 vs 83), so a
@@ -256,6 +259,8 @@ def decide(response: object, reference: object, values: Values, deadline: float 
     def verdict(ok: bool, method: str) -> Verdict:
         return Verdict("correct" if ok else "incorrect", extracted, method, details)
 
+    if read.hedge:  # two options named ("B or C"): not one answer, whichever of them is right
+        return verdict(False, "hedge")
     if read.letter:
         if n and _LETTERS.index(read.letter) >= n:
             return verdict(False, "letter_out_of_range")

@@ -110,7 +110,8 @@ _SPACES = re.compile(r"(?<!\\)\\[,;:! ]|\\q?quad|~|\u2009|\u202f|\u00a0")
 _WRAP = re.compile(
     r"\\(?:mathrm|mathbf|mathit|textbf|textit|textrm|operatorname|mbox|text|boldsymbol|mathsf)\s*\{"
 )
-_DEGREE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ|°|\\degree")
+# ``^{\circ}`` takes its braces only as a pair: ``\sqrt{30^\circ}`` keeps the ``}`` that closes the root
+_DEGREE = re.compile(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)|\\circ|°|\\degree(?![A-Za-z])")
 _THOUSANDS = re.compile(r"(?<![\d.])(\d{1,3})((?:(?:\{,\}|,|\\,| )\d{3})+)(?![\d])")
 _PREFIX = re.compile(r"^\s*[A-Za-z](?:_\{?\w+\}?)?(?:\([a-z, ]*\))?\s*=(?![=<>])")
 
@@ -151,7 +152,7 @@ _UNICODE = {
     "∖": "\\setminus ", "θ": "\\theta ", "α": "\\alpha ", "β": "\\beta ", "γ": "\\gamma ", "δ": "\\delta ",
     "λ": "\\lambda ", "μ": "\\mu ", "σ": "\\sigma ", "φ": "\\phi ", "ω": "\\omega ", "Ω": "\\Omega ",
     "½": "\\frac{1}{2}", "⅓": "\\frac{1}{3}", "⅔": "\\frac{2}{3}", "¼": "\\frac{1}{4}", "¾": "\\frac{3}{4}",
-    "′": "'", "″": "''", "’": "'", "⟨": "\\langle ", "⟩": "\\rangle ", "∅": "\\emptyset ",
+    "′": "'", "″": "''", "’": "'", "º": "°", "˚": "°", "⟨": "\\langle ", "⟩": "\\rangle ", "∅": "\\emptyset ",
 }  # fmt: skip
 _SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 _SUPER_RUN = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+")
@@ -167,8 +168,9 @@ _ARG_CMD_RE = re.compile(r"\\(?:frac|sqrt|binom)(?![A-Za-z])")
 _ONE_TOKEN = re.compile(r"\s*(\\[A-Za-z]+|[0-9A-Za-z])")
 _MIXED = re.compile(r"(?<![\w.^_}){)\]|])(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}")
 _DMS = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree)\s*(\d+(?:\.\d+)?)\s*(?:'|\^\s*\{?\s*\\prime\s*\}?)"
-    r"(?:\s*(\d+(?:\.\d+)?)\s*(?:''|\"|\^\s*\{?\s*\\prime\\prime\s*\}?))?"
+    r"(\d+(?:\.\d+)?)\s*(?:\^\s*(?:\{\s*\\circ\s*\}|\\circ)|°|\\degree)\s*(\d+(?:\.\d+)?)\s*"
+    r"(?:'|\^\s*(?:\{\s*\\prime\s*\}|\\prime))"
+    r"(?:\s*(\d+(?:\.\d+)?)\s*(?:''|\"|\^\s*(?:\{\s*\\prime\\prime\s*\}|\\prime\\prime)))?"
 )
 _SIDE_CONDITION = (
     re.compile(r"\s*[,;]?\s*\(?\s*\b(?:for|where|if|when|provided|assuming|with|as long as)\b[^=]*?"

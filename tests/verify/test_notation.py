@@ -86,6 +86,15 @@ CASES = [
     ("exact", "-\\infty", "\\infty", False),
     ("choice", "\\text{(A) } 4", "A", True),
     ("choice", "\\text{(A) } 4", "B", False),
+    # a degree mark inside a group keeps the group's closing brace (``^\\circ}`` once lost it)
+    ("degrees", "15", "\\frac{30^\\circ}{2}", True),
+    ("degrees", "\\sqrt{30}", "\\sqrt{30^\\circ}", True),
+    ("degrees", "\\frac{45}{2}", "\\frac{45^{\\circ}}{2}", True),
+    ("degrees", "15", "\\frac{30^\\circ}{3}", False),
+    ("degrees", "\\frac{1}{2}", "\\frac{1}{2}^\\circ", True),
+    ("degrees", "70", "70º", True),  # the ordinal indicator and the ring above, typed for a degree sign
+    ("degrees", "70", "70˚", True),
+    ("degrees", "70", "71˚", False),
 ]
 
 

@@ -198,3 +198,67 @@ def test_pathological_values_end_within_the_budget() -> None:
     for resp in ("\\boxed{10^{10^{10^{10}}}}", "\\boxed{(10^{9})!}"):
         out = check_choice(resp, "4 \\sqrt { 3 }", RADICAL, "C", timeout=0.5)
         assert out.label in ("timeout", "incorrect"), (resp, out)
+
+
+AREA = ["18.8", "37.7", "113.1", "452.4"]
+SCALE = ["\\frac { 9 } { 49 }", "\\frac { 3 } { 7 }", "\\frac { 7 } { 3 }", "\\frac { 49 } { 9 }"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "letter", "value"),
+    [
+        ("probably C", "C", None),  # an adverb after the marker is not the answer
+        ("therefore (C)", "C", None),
+        ("not B; it is C", "C", None),  # the negated option is dropped
+        ("not B but C", "C", None),
+        ("not a right angle", None, "not a right angle"),  # a lower-case article is no option
+        ("3:7", None, "\\frac{3}{7}"),  # a ratio is its quotient
+        ("approximately 54.9 units squared", None, "54.9"),
+        ("70º", None, "70"),  # degree-sign look-alikes
+        ("55˚", None, "55"),
+    ],
+)
+def test_read_answer_audit_forms(answer: str, letter: str | None, value: str | None) -> None:
+    """Forms the independent audit set (audit_pairs.yaml) found unread, pinned without the shared data."""
+    got = read_answer(answer)
+    assert (got.letter, got.value, got.hedge) == (letter, value, False)
+
+
+@pytest.mark.parametrize(
+    "answer", ["C, D", "B or C", "C/D", "(C) and (D)", "either C or D", "\\text{C} or \\text{D}"]
+)
+def test_two_options_are_a_hedge(answer: str) -> None:
+    assert read_answer(answer).hedge
+    out = check_choice(f"\\boxed{{{answer}}}", "55", ANGLE, "C")
+    assert (out.label, out.method) == ("incorrect", "hedge")
+    assert check_choice(f"The answer is {answer}.", "55", ANGLE, "C").label == "incorrect"
+
+
+@pytest.mark.parametrize(
+    ("response", "answer", "choices", "letter", "label"),
+    [
+        ("b", "8.0", ["7.4", "8.0", "12.5", "13.5"], "B", "correct"),  # a lone lower-case letter
+        ("a", "8.0", ["7.4", "8.0", "12.5", "13.5"], "B", "incorrect"),
+        ("The answer is probably B.", "8.0", ["7.4", "8.0", "12.5", "13.5"], "B", "correct"),
+        ("The answer is not B; it is C.", "55", ANGLE, "C", "correct"),
+        ("The area of the circle is about 113.1 square centimeters.", "113.1", AREA, "C", "correct"),
+        ("The area of the circle is about 37.7 square centimeters.", "113.1", AREA, "C", "incorrect"),
+        ("The shaded region has an area of 113.1 square inches.", "113.1", AREA, "C", "correct"),
+        ("The circumference is approximately 36.4 feet.", "36.4", None, None, "correct"),
+        ("The area of DABC is 10 sq. units.", "10", None, None, "correct"),
+        ("Area ≈ 54.9 units squared", "54.9", None, None, "correct"),
+        ("The scale factor is 3:7.", "\\frac { 3 } { 7 }", SCALE, "B", "correct"),
+        ("\\boxed{7:3}", "\\frac { 3 } { 7 }", SCALE, "B", "incorrect"),
+        ("The answer is 70º.", "70", None, None, "correct"),
+        ("So m∠4 = 55˚.", "55", ANGLE, "C", "correct"),
+        ("\\boxed{\\frac{110^\\circ}{2}}", "55", ANGLE, "C", "correct"),
+        # a cut <think> trace is still thinking: no marker or box in it is final
+        ("<think>\nAngle 4 = 55°, option C. But wait, the transversal", "55", ANGLE, "C", "no_answer"),
+        ("<think>\nSo the answer is \\boxed{C}. Let me verify with", "55", ANGLE, "C", "no_answer"),
+        ("<think>\nSo the answer is \\boxed{C}.\n</think>\n\\boxed{C}", "55", ANGLE, "C", "correct"),
+    ],
+)
+def test_audit_forms_graded(
+    response: str, answer: str, choices: list[str] | None, letter: str | None, label: str
+) -> None:
+    assert check_choice(response, answer, choices, letter).label == label
