@@ -36,7 +36,9 @@ __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_PIXELS", "BadImage", "Carried", "Im
            "is_image_column", "load_ref", "store_refs"]  # fmt: skip
 
 CARRIED = "sha256:"
-CHUNK_BYTES = 64 * 1024 * 1024  # image bytes per chunk; two are held at once (one checked while one is written)
+CHUNK_BYTES = (
+    64 * 1024 * 1024
+)  # image bytes per chunk; two are held at once (one checked while one is written)
 CHUNK_IMAGES = 8192
 
 
