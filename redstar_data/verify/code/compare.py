@@ -3,11 +3,15 @@
 stdin/stdout: both texts ``strip()``-ed and split into lines, each line ``strip()``-ed; the line counts must
 be equal (a prefix never passes); equal lines pass; otherwise the whitespace-separated tokens must match one
 by one: equal strings, or equal numbers (integers exactly; decimals by exact value, so ``1.50`` = ``1.5``);
-a float tolerance applies only when the problem sets one. Never the TACO/APPS order-insensitive set
-fallback, never a substring or prefix match.
+a float tolerance applies only when the problem sets one, and only to tokens with a fraction or exponent
+(integers stay exact); letter case is ignored only when the problem says so (Codeforces' "print YES/NO in
+any case": its checkers compare case-insensitively there, AtCoder's do not). Never the TACO/APPS
+order-insensitive set fallback, never a substring or prefix match.
 
 Call-based: Python ``==`` on the decoded return value (tuples arrive as lists), also against
-``expected[0]`` (TACO/APPS wrap return values in a one-element list); floats with ``math.isclose``.
+``expected[0]`` only where the problem wraps every return value in a one-element list (TACO/APPS' Codewars
+rows; ``unwrap``), so a scalar never passes for a one-element list answer (LiveCodeBench, LeetCode rows);
+floats with ``math.isclose``.
 """
 
 from __future__ import annotations
@@ -31,33 +35,39 @@ def _num(tok: str) -> Decimal | None:
     return d if d.is_finite() else None
 
 
-def _token_eq(a: str, b: str, tol: float | None) -> bool:
-    if a == b:
+def _is_int(tok: str) -> bool:
+    return tok.lstrip("+-").isdigit()
+
+
+def _token_eq(a: str, b: str, tol: float | None, ignore_case: bool = False) -> bool:
+    if a == b or (ignore_case and a.casefold() == b.casefold()):
         return True
     x, y = _num(a), _num(b)
     if x is None or y is None:
         return False
     if x == y:
         return True
-    if tol is None:
+    if tol is None or (_is_int(a) and _is_int(b)):
         return False
     return math.isclose(float(x), float(y), rel_tol=tol, abs_tol=tol)
 
 
-def compare_stdout(actual: str, expected: str, *, float_tol: float | None = None) -> tuple[bool, str]:
+def compare_stdout(
+    actual: str, expected: str, *, float_tol: float | None = None, ignore_case: bool = False
+) -> tuple[bool, str]:
     """(passed, reason). ``reason`` names the first mismatch for the stored details."""
     a_lines = [ln.strip() for ln in actual.strip().split("\n")]
     e_lines = [ln.strip() for ln in expected.strip().split("\n")]
     if len(a_lines) != len(e_lines):
         return False, f"line count {len(a_lines)} != expected {len(e_lines)}"
     for k, (a, e) in enumerate(zip(a_lines, e_lines, strict=True)):
-        if a == e:
+        if a == e or (ignore_case and a.casefold() == e.casefold()):
             continue
         at, et = a.split(), e.split()
         if len(at) != len(et):
             return False, f"line {k + 1}: {len(at)} tokens != expected {len(et)}"
         for j, (x, y) in enumerate(zip(at, et, strict=True)):
-            if not _token_eq(x, y, float_tol):
+            if not _token_eq(x, y, float_tol, ignore_case):
                 return False, f"line {k + 1} token {j + 1}: {x[:40]!r} != {y[:40]!r}"
     return True, ""
 
@@ -86,8 +96,9 @@ def _listify(x: Any) -> Any:
     return x
 
 
-def compare_value(actual_json: str | None, expected: Any) -> tuple[bool, str]:
-    """Call-based: the program's return value (its JSON, from the sandbox) against the expected value."""
+def compare_value(actual_json: str | None, expected: Any, *, unwrap: bool = True) -> tuple[bool, str]:
+    """Call-based: the program's return value (its JSON, from the sandbox) against the expected value;
+    ``unwrap``: the expected value may be the answer wrapped in a one-element list (TACO/APPS)."""
     if actual_json is None:
         return False, "no return value"
     try:
@@ -97,6 +108,6 @@ def compare_value(actual_json: str | None, expected: Any) -> tuple[bool, str]:
     exp = _listify(expected)
     if actual == exp or _close(actual, exp):
         return True, ""
-    if isinstance(exp, list) and len(exp) == 1 and (actual == exp[0] or _close(actual, exp[0])):
+    if unwrap and isinstance(exp, list) and len(exp) == 1 and (actual == exp[0] or _close(actual, exp[0])):
         return True, ""
     return False, f"returned {json.dumps(actual)[:80]} != expected {json.dumps(exp)[:80]}"

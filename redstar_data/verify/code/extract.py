@@ -2,20 +2,42 @@
 
 The answer part is what follows the last reasoning marker (``</think>``, ``<|end_of_thought|>``, ...);
 a response with an opened but never closed reasoning block has no answer part (it was cut off while
-thinking). Within the answer part the last closed fenced block wins, preferring Python-tagged or untagged
-blocks over blocks in other languages (a trailing ```text sample output is not the program). A response
-without any such block is ``no_answer``, not ``incorrect``.
+thinking). Within the answer part the last closed fenced *program* wins, preferring Python over other languages.
+Not programs: blocks tagged as data or shell (```text, ```output, ```bash ...: a sample run), and untagged
+blocks that are data (sample input ``3\n1 2 3``, an output ``YES``: they do not parse as Python, or parse to
+bare values only). Untagged C/C++/Java is recognised as such (an unsupported language, never run as
+Python). When the verifier knows the problem's mode, a trailing usage snippet does not win over the program:
+call-based, the last block that defines ``fn_name``; stdin, the last block that reads stdin (and does not
+replace ``sys.stdin`` with a test string). A fenced block indented under a list item is dedented; CRLF
+responses read as LF. A response without any program is ``no_answer``, not ``incorrect``.
 """
 
 from __future__ import annotations
 
+import ast
 import bisect
 import re
+import textwrap
 from dataclasses import dataclass
 
 END_MARKERS = ("</think>", "<|end_of_thought|>", "</thought>", "</reasoning>", "◁/think▷")
 START_MARKERS = ("<think>", "<|begin_of_thought|>", "<thought>", "<reasoning>", "◁think▷")
 PYTHON_TAGS = {"", "python", "python3", "py", "py3", "python2"}
+# tags of blocks that are not the submitted program: sample data, outputs, shell sessions, REPL transcripts
+DATA_TAGS = {
+    "text", "txt", "plaintext", "plain", "output", "out", "input", "in", "stdin", "stdout", "console",
+    "terminal", "shell", "sh", "bash", "zsh", "cmd", "bat", "powershell", "ps", "json", "yaml", "yml",
+    "csv", "log", "md", "markdown", "diff", "math", "latex", "tex", "pycon", "example", "sample", "none",
+}  # fmt: skip
+_CPP = re.compile(
+    r"^\s*#\s*include\s*[<\"]|\busing\s+namespace\s+std\b|^\s*(?:int|void|signed)\s+main\s*\(", re.M
+)
+_JAVA = re.compile(r"\bpublic\s+(?:static\s+)?(?:final\s+)?class\s+\w+|\bpublic\s+static\s+void\s+main\b")
+_PY_LINE = re.compile(
+    r"^(?:def |class |import |from [\w.]+ import |print\(|for .+ in .+:|while .+:|if .+:|return\b)", re.M
+)
+_READS_STDIN = re.compile(r"\binput\s*\(|\bstdin\b|\bopen\s*\(\s*0\b|\bfileinput\b|\bos\.read\s*\(\s*0\b")
+_FAKES_STDIN = re.compile(r"\bsys\.stdin\s*=(?!=)")
 
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+#.-]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.S | re.M)
 
@@ -87,15 +109,70 @@ def fenced_blocks(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def extract_program(response: str) -> Program | None:
-    """The program a response submits, or None (→ ``no_answer``)."""
-    part = answer_part(response)
+_CODE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom, ast.Assign,
+               ast.AugAssign, ast.AnnAssign, ast.For, ast.While, ast.If, ast.With, ast.Try, ast.Call, ast.Return)  # fmt: skip
+
+
+def _untagged_language(code: str) -> str | None:
+    """An untagged block's language: "cpp"/"java" by their unmistakable lines, "python" for code, None for
+    data (sample input/output: not Python, or Python made of bare values only, such as ``5`` or ``YES``)."""
+    if _CPP.search(code):
+        return "cpp"
+    if _JAVA.search(code):
+        return "java"
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        # broken Python is still the submitted program (→ a compile error), sample data is not
+        return "python" if _PY_LINE.search(code) else None
+    return "python" if any(isinstance(n, _CODE_NODES) for n in ast.walk(tree)) else None
+
+
+def _language(tag: str, code: str) -> str | None:
+    """The block's language ("python", another language's tag) or None when it is not a program."""
+    if tag in DATA_TAGS:
+        return None
+    if tag == "":
+        return _untagged_language(code)
+    return "python" if tag in PYTHON_TAGS else tag
+
+
+def _submits(code: str, mode: str | None, fn_name: str | None) -> bool:
+    """Whether a Python block is a whole submission for the problem's mode, not a usage or test snippet."""
+    if mode == "call" and fn_name:
+        return (
+            re.search(
+                rf"^\s*(?:async\s+)?def\s+{re.escape(fn_name)}\s*\(|^\s*{re.escape(fn_name)}\s*=", code, re.M
+            )
+            is not None
+        )
+    if mode == "stdin":
+        return _READS_STDIN.search(code) is not None and _FAKES_STDIN.search(code) is None
+    return True
+
+
+def _dedent_block(code: str) -> str:
+    """A fence indented under a list item indents its body too: dedent it (common indentation only)."""
+    return textwrap.dedent(code) if code[:1] in (" ", "\t") else code
+
+
+def extract_program(response: str, *, mode: str | None = None, fn_name: str | None = None) -> Program | None:
+    """The program a response submits, or None (→ ``no_answer``). ``mode``/``fn_name`` (the problem's, when
+    known) let the submission win over a usage snippet printed after it; without them the last program wins."""
+    part = answer_part(response.replace("\r\n", "\n"))
     if part is None:
         return None
-    blocks = [(tag.lower(), code) for tag, code in fenced_blocks(part)]
-    blocks = [(tag, code) for tag, code in blocks if code.strip()]
+    blocks = []
+    for tag, body in fenced_blocks(part):
+        code = _dedent_block(body)
+        lang = _language(tag.lower(), code) if code.strip() else None
+        if lang is not None:
+            blocks.append((lang, code))
     if not blocks:
         return None
-    py = [(tag, code) for tag, code in blocks if tag in PYTHON_TAGS]
-    tag, code = (py or blocks)[-1]
-    return Program(code=code, language="python" if tag in PYTHON_TAGS else tag)
+    py = [code for lang, code in blocks if lang == "python"]
+    if not py:
+        lang, code = blocks[-1]
+        return Program(code=code, language=lang)
+    whole = [code for code in py if _submits(code, mode, fn_name)]
+    return Program(code=(whole or py)[-1], language="python")

@@ -22,6 +22,7 @@ import base64
 import io
 import json
 import pickle
+import re
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -59,6 +60,8 @@ class CodeSpec:
     special_judge: bool = False  # several outputs are valid: exact comparison cannot judge it
     checker: str | None = None  # a checker program, when the source gives one (not run yet: see docs)
     float_tol: float | None = None  # token tolerance, only where the problem allows it
+    case_insensitive: bool = False  # letter case ignored, only where the problem says so (YES/yes)
+    unwrap_single: bool = True  # call mode: expected values are answers wrapped as [value] (TACO/APPS)
     invalid_tests: list[int] = field(default_factory=list)  # indices known to be wrong, skipped
     format: str = "taco"
 
@@ -74,6 +77,7 @@ SPEC_META_KEYS = (
     "public_tests", "private_tests", "generated_tests", "public_test_cases", "private_test_cases", "metadata",
     "input_output", "starter_code", "time_limit", "memory_limit_bytes", "memory_limit", "multiple_valid_outputs",
     "special_judge", "spj", "checker", "float_tolerance", "float_tol", "invalid_tests", "known_test_defects",
+    "case_insensitive",
 )  # fmt: skip
 
 
@@ -145,7 +149,10 @@ def from_input_output(io_obj: Any, *, starter_code: str = "") -> CodeSpec:
     fn = d.get("fn_name")
     if fn:
         tests = [TestCase(a if isinstance(a, list) else [a], o) for a, o in zip(ins, outs, strict=True)]
-        return CodeSpec(mode="call", tests=tests, fn_name=str(fn), starter_code=starter_code)
+        # Codewars rows wrap every return value as [value]; LeetCode rows do not (a list answer [x] stays one)
+        wrapped = all(isinstance(o, list) and len(o) == 1 for o in outs)
+        return CodeSpec(mode="call", tests=tests, fn_name=str(fn), starter_code=starter_code,
+                        unwrap_single=wrapped)  # fmt: skip
     tests = [TestCase(_lines(a), _lines(o)) for a, o in zip(ins, outs, strict=True)]
     return CodeSpec(mode="stdin", tests=tests, starter_code=starter_code)
 
@@ -194,7 +201,8 @@ def from_livecodebench(row: dict[str, Any]) -> CodeSpec:
     cases = [(c, "public") for c in _lcb_cases(row.get("public_test_cases"), "public")]
     cases += [(c, "private") for c in _lcb_cases(row.get("private_test_cases"), "private")]
     meta = _json(row.get("metadata"), "metadata") or {}
-    fn = meta.get("func_name") if isinstance(meta, dict) else None
+    starter = str(row.get("starter_code") or "")
+    fn = (meta.get("func_name") if isinstance(meta, dict) else None) or fn_name_from_starter(starter)
     functional = any(c.get("testtype") == "functional" for c, _ in cases)
     tests: list[TestCase] = []
     for c, origin in cases:
@@ -205,8 +213,19 @@ def from_livecodebench(row: dict[str, Any]) -> CodeSpec:
             tests.append(TestCase(str(c["input"]), str(c["output"]), origin))
     if functional and not fn:
         raise CodeTestsError("functional LiveCodeBench tests without metadata.func_name")
+    # LiveCodeBench's outputs are the answers themselves, never wrapped: no expected[0] fallback
     return CodeSpec(mode="call" if functional else "stdin", tests=tests, fn_name=fn if functional else None,
-                    starter_code=str(row.get("starter_code") or ""), format="livecodebench")  # fmt: skip
+                    starter_code=starter, format="livecodebench", unwrap_single=False)  # fmt: skip
+
+
+_STARTER_DEF = re.compile(r"^[ \t]*def\s+(\w+)\s*\(", re.M)
+
+
+def fn_name_from_starter(starter: str) -> str | None:
+    """The function a starter code asks for: the first method of ``class Solution`` (LeetCode) or the
+    first top-level ``def`` (Codewars, GeeksforGeeks); dunder methods (``__init__``) are not it."""
+    names = [m.group(1) for m in _STARTER_DEF.finditer(starter) if not m.group(1).startswith("__")]
+    return names[0] if names else None
 
 
 # ------------------------------------------------------------------------------------------------- entry
@@ -277,14 +296,51 @@ def _megabytes(v: Any) -> int | None:
     return int(num)
 
 
+# where a raw row keeps its statement (TACO/APPS ``question``, LiveCodeBench ``question_content``,
+# CodeContests ``description``, problems.jsonl ``problem``)
+STATEMENT_KEYS = ("question", "question_content", "description", "problem")
+
+_ANY_CASE = re.compile(
+    r"\b(?:print|output|write|answer|letters?|strings?)\b[^.\n]{0,120}?\b(?:in|of) any (?:letter )?case\b"
+    r"|\bany case\s*\(\s*upper or lower|\bcase[- ]insensitive\b|\b(?:in|of) any (?:letter )?case\b[^.\n]{0,80}?"
+    r"\b(?:recogni[sz]ed|accepted|considered|treated)\b",
+    re.I,
+)
+_TOLERANCE = re.compile(
+    r"\b(?:absolute|relative)\b[^.]{0,60}?\berrors?\b[^.]{0,120}?"
+    r"(?:10\s*\^\s*\{?\s*\(?\s*[-−–]\s*(\d{1,2})|\b1\s*[eE]\s*[-−–]\s*(\d{1,2})\b|10\s*<sup>\s*[-−–]\s*(\d{1,2}))",
+    re.I | re.S,
+)
+
+
+def any_case_allowed(statement: str) -> bool:
+    """The statement lets the answer be printed in any letter case ("You can output YES and NO in any
+    case", Codeforces): its judge compares case-insensitively, so redstar does too for that problem only."""
+    return bool(statement) and _ANY_CASE.search(statement) is not None
+
+
+def stated_tolerance(statement: str) -> float | None:
+    """The float tolerance a statement grants ("absolute or relative error does not exceed 10^{-6}")."""
+    m = _TOLERANCE.search(statement) if statement else None
+    if m is None:
+        return None
+    return 10.0 ** -int(next(g for g in m.groups() if g))
+
+
 def _apply_marks(spec: CodeSpec, row: dict[str, Any]) -> None:
     """Special-judge / multiple-valid-output marks, a checker, float tolerance, known-invalid tests."""
     if row.get("multiple_valid_outputs") or row.get("special_judge") or row.get("spj"):
         spec.special_judge = True
+    statement = next((row[k] for k in STATEMENT_KEYS if isinstance(row.get(k), str)), "")
+    if row.get("case_insensitive") is True or (spec.mode == "stdin" and any_case_allowed(statement)):
+        spec.case_insensitive = True
+    stated = stated_tolerance(statement) if spec.mode == "stdin" else None
+    if stated is not None:
+        spec.float_tol = stated
     checker = row.get("checker")
     if isinstance(checker, str) and checker.strip():
         spec.checker = checker
-    tol = row.get("float_tolerance", row.get("float_tol"))
+    tol = row.get("float_tolerance", row.get("float_tol"))  # explicit metadata beats the statement
     if isinstance(tol, (int, float)) and tol > 0:
         spec.float_tol = float(tol)
     bad = row.get("invalid_tests")

@@ -102,9 +102,10 @@ def run_spec(
                     on_result(res)
                 if res.status == "ok":
                     if spec.mode == "call":
-                        ok, why = compare_value(res.value, t.output)
+                        ok, why = compare_value(res.value, t.output, unwrap=spec.unwrap_single)
                     else:
-                        ok, why = compare_stdout(res.stdout, t.output, float_tol=spec.float_tol)
+                        ok, why = compare_stdout(res.stdout, t.output, float_tol=spec.float_tol,
+                                                 ignore_case=spec.case_insensitive)  # fmt: skip
                     outcome = "passed" if ok else "wrong_answer"
                 else:
                     ok, why = False, res.status
@@ -207,11 +208,11 @@ class CodeVerifier:
             spec = self.spec(reference)
         except (CodeTestsError, ValueError) as exc:
             return Verdict("unverifiable", method="tests", details={"reason": f"tests unreadable: {exc}"})  # type: ignore[arg-type]
-        prog = extract_program(response)
+        prog = extract_program(response, mode=spec.mode, fn_name=spec.fn_name)
         if prog is None:
             return Verdict("no_answer", method="no fenced program in the answer part")
         if prog.language != "python":
-            return Verdict("error", extracted=prog.code[:20000], method="extract",
+            return Verdict("error", extracted=prog.code[:20000], method="unsupported_language",
                            details={"reason": f"unsupported language {prog.language!r} (the sandbox runs Python)"})  # fmt: skip
         if spec.special_judge and not spec.checker:
             return Verdict("unverifiable", extracted=prog.code[:20000], method="special_judge",  # type: ignore[arg-type]

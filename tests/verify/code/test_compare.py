@@ -64,3 +64,43 @@ def test_float_tolerance_only_when_allowed():
 )
 def test_call_based(actual_json, expected, ok):
     assert compare_value(actual_json, expected)[0] is ok
+
+
+def test_a_scalar_never_passes_for_a_one_element_list_answer_unless_the_problem_wraps():
+    # LiveCodeBench / LeetCode: [5] is the answer itself, so 5 is wrong
+    assert not compare_value("5", [5], unwrap=False)[0]
+    assert compare_value("[5]", [5], unwrap=False)[0]
+    assert not compare_value("[[1, 2]]", [1, 2], unwrap=False)[0]
+
+
+@pytest.mark.parametrize(
+    "actual_json, expected, ok",
+    [
+        ("null", None, True),
+        ("null", [None], True),
+        ("[1, [2, 3]]", [[1, [2, 3]]], True),  # a returned tuple of tuples, wrapped
+        ("false", [True], False),
+        ("[]", [[]], True),
+        ("[]", [None], False),
+    ],
+)
+def test_call_based_none_bools_nested_tuples(actual_json, expected, ok):
+    assert compare_value(actual_json, expected)[0] is ok
+
+
+def test_case_is_ignored_only_when_the_problem_says_so():
+    assert not compare_stdout("Yes\nno\n", "YES\nNO\n")[0]
+    assert compare_stdout("Yes\nno\n", "YES\nNO\n", ignore_case=True)[0]
+    assert compare_stdout("yes 3\n", "YES 3\n", ignore_case=True)[0]
+    assert not compare_stdout("yes 4\n", "YES 3\n", ignore_case=True)[0]
+
+
+def test_a_float_tolerance_never_loosens_integers():
+    assert not compare_stdout("1000000001\n", "1000000000\n", float_tol=1e-6)[0]
+    assert compare_stdout("2.0000001\n", "2\n", float_tol=1e-6)[0]  # one side is a decimal
+    assert compare_stdout("1e-7\n", "0\n", float_tol=1e-6)[0]
+
+
+def test_crlf_trailing_spaces_and_blank_lines():
+    assert compare_stdout("1 2 \r\n3\r\n\r\n\r\n", "1 2\n3\n")[0]
+    assert not compare_stdout("1\n\n2\n", "1\n2\n")[0]  # a blank line inside the output is a line

@@ -6,6 +6,7 @@ import json
 import signal
 import time
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -88,3 +89,77 @@ def test_unclosed_fences_cost_linear_time():
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+# ---- long-CoT response styles (the code-audit of 2026-12-02)
+
+
+@pytest.mark.parametrize("tag", ["python", "python3", "py", "Python", "PYTHON3", "py3", ""])
+def test_python_fence_tags_and_untagged(tag):
+    p = extract_program(f"</think>\nSolution:\n```{tag}\nn = int(input())\nprint(n)\n```\n")
+    assert p is not None and p.language == "python" and p.code == "n = int(input())\nprint(n)\n"
+
+
+@pytest.mark.parametrize(
+    "trailer",
+    [
+        "Example input:\n```\n3\n1 2 3\n```\nOutput:\n```\n6\n```\n",  # untagged sample data
+        "Output:\n```\nYES\n```\n",  # an untagged word parses as a Python name: still data
+        "Run it:\n```bash\necho 3 | python3 sol.py\n```\n",
+        "```text\n6\n```\n",
+        "```pycon\n>>> solve()\n6\n```\n",
+    ],
+)
+def test_sample_blocks_after_the_program_are_not_the_program(trailer):
+    resp = f"</think>\n```python\nprint(sum(map(int, open(0).read().split()[1:])))\n```\n{trailer}"
+    assert extract_program(resp).code.startswith("print(sum(")
+
+
+def test_a_usage_snippet_after_a_call_based_solution_is_not_the_submission():
+    resp = ("</think>\n```python\ndef add(a, b):\n    return a + b\n```\nUsage:\n```python\nprint(add(1, 2))  # 3\n```\n")  # fmt: skip
+    assert extract_program(resp, mode="call", fn_name="add").code.startswith("def add(")
+    # without the problem's mode the last program wins (as before)
+    assert extract_program(resp).code.startswith("print(add(")
+
+
+def test_a_test_harness_after_a_stdin_program_is_not_the_submission():
+    resp = (
+        "</think>\n```python\nimport sys\ndef main():\n    print(sys.stdin.read().count('a'))\nmain()\n```\n"
+        "Test:\n```python\nimport io, sys\nsys.stdin = io.StringIO('aba')\nmain()\n```\n"
+    )
+    assert extract_program(resp, mode="stdin").code.startswith("import sys\ndef main")
+
+
+@pytest.mark.parametrize(
+    "block, lang",
+    [
+        ("#include <bits/stdc++.h>\nusing namespace std;\nint main(){int n;cin>>n;cout<<n;}\n", "cpp"),
+        ("public class Main {\n  public static void main(String[] a){System.out.println(1);}\n}\n", "java"),
+    ],
+)
+def test_untagged_cpp_or_java_is_recognised_not_run_as_python(block, lang):
+    p = extract_program(f"</think>\nHere is the solution:\n```\n{block}```\n")
+    assert p.language == lang
+
+
+def test_a_python_program_wins_over_a_later_cpp_version_and_a_cpp_only_answer_is_reported():
+    both = "</think>\n```python\nprint(1)\n```\nIn C++:\n```cpp\nint main(){}\n```\n"
+    assert extract_program(both).language == "python"
+    assert extract_program("</think>\n```java\nclass A {}\n```\n").language == "java"
+
+
+def test_broken_untagged_python_is_still_the_submission():
+    p = extract_program("</think>\n```\ndef f(:\n    return 1\n```\n")
+    assert p.language == "python" and p.code.startswith("def f(:")
+
+
+def test_a_fence_indented_under_a_list_item_is_dedented():
+    resp = "</think>\n1. The program:\n   ```python\n   n = int(input())\n   if n:\n       print(n)\n   ```\n"
+    p = extract_program(resp)
+    assert p.code == "n = int(input())\nif n:\n    print(n)\n"
+    compile(p.code, "x", "exec")
+
+
+def test_crlf_responses():
+    resp = "<think>\r\nhmm\r\n</think>\r\n```python\r\nprint(1)\r\n```\r\n"
+    assert extract_program(resp).code == "print(1)\n"

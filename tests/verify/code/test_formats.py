@@ -115,3 +115,54 @@ def test_bad_tests_name_the_problem():
         spec_from_row({"input_output": {"inputs": ["1"], "outputs": []}})
     with pytest.raises(CodeTestsError, match="not JSON"):
         spec_from_row({"input_output": "{nope"})
+
+
+def test_codewars_rows_unwrap_leetcode_and_livecodebench_rows_do_not():
+    wrapped = spec_from_row({"input_output": {"fn_name": "f", "inputs": [[1], [2]], "outputs": [[1], [[2]]]}})
+    assert wrapped.unwrap_single
+    leet = spec_from_row({"input_output": {"fn_name": "f", "inputs": [[1], [2]], "outputs": [[1], [2, 3]]}})
+    assert not leet.unwrap_single
+    lcb = spec_from_row({"public_test_cases": json.dumps([{"input": "[1]", "output": "[1]", "testtype": "functional"}]),
+                         "metadata": json.dumps({"func_name": "f"})})  # fmt: skip
+    assert lcb.mode == "call" and not lcb.unwrap_single and lcb.tests[0].input == [[1]]
+
+
+def test_livecodebench_fn_name_from_the_starter_code_when_metadata_lacks_it():
+    row = {"public_test_cases": [{"input": '"ab"\n2', "output": "true", "testtype": "functional"}],
+           "metadata": "{}", "starter_code": "class Solution:\n    def canDo(self, s: str, k: int) -> bool:\n        "}  # fmt: skip
+    s = spec_from_row(row)
+    assert s.fn_name == "canDo" and s.tests[0].input == ["ab", 2] and s.tests[0].output is True
+
+
+def test_apps_input_output_as_json_string_or_dict_give_the_same_spec():
+    io_obj = {"inputs": ["1\n"], "outputs": ["1\n"]}
+    assert spec_from_row({"input_output": json.dumps(io_obj)}) == spec_from_row({"input_output": io_obj})
+
+
+@pytest.mark.parametrize(
+    "statement, any_case, tol",
+    [
+        ('Print "YES" or "NO". You can output the answer in any case (upper or lower).', True, None),
+        ("You may print every letter in any case you want.", True, None),
+        ('"yEs", "yes" and "YES" will be recognized as positive. Print YES in any case.', True, None),
+        ("In any case, the answer fits in 64 bits. Print YES or NO.", False, None),
+        ("Your answer is correct if its absolute or relative error does not exceed 10^{-6}.", False, 1e-6),
+        ("The absolute or relative error of your answer should not exceed $10^{ - 9}$.", False, 1e-9),
+        ("Answers within an absolute error of 1e-4 are accepted.", False, 1e-4),
+        ("Print the answer modulo 10^9+7.", False, None),
+    ],
+)
+def test_statement_marks_for_stdin_problems(statement, any_case, tol):
+    s = spec_from_row({"input_output": {"inputs": ["1\n"], "outputs": ["YES\n"]}, "question": statement})
+    assert s.case_insensitive is any_case
+    assert s.float_tol == (pytest.approx(tol) if tol else None)
+
+
+def test_explicit_metadata_marks_and_none_for_call_based():
+    s = spec_from_catalog(
+        {"inputs": ["1\n"], "outputs": ["YES\n"]}, {"case_insensitive": True, "float_tolerance": 1e-3}
+    )
+    assert s.case_insensitive and s.float_tol == 1e-3
+    c = spec_from_row({"input_output": {"fn_name": "f", "inputs": [[1]], "outputs": [["YES"]]},
+                       "question": "Return YES in any case (upper or lower)."})  # fmt: skip
+    assert not c.case_insensitive
