@@ -61,7 +61,7 @@ def compare_stdout(
     if len(a_lines) != len(e_lines):
         return False, f"line count {len(a_lines)} != expected {len(e_lines)}"
     for k, (a, e) in enumerate(zip(a_lines, e_lines, strict=True)):
-        if a == e or (ignore_case and a.casefold() == e.casefold()):
+        if a == e:
             continue
         at, et = a.split(), e.split()
         if len(at) != len(et):

@@ -163,3 +163,9 @@ def test_a_fence_indented_under_a_list_item_is_dedented():
 def test_crlf_responses():
     resp = "<think>\r\nhmm\r\n</think>\r\n```python\r\nprint(1)\r\n```\r\n"
     assert extract_program(resp).code == "print(1)\n"
+
+
+def test_data_and_shell_blocks_are_never_the_program_nor_its_language():
+    assert extract_program("</think>\n```bash\npython3 sol.py < in.txt\n```\n") is None
+    p = extract_program("</think>\n```cpp\nint main(){}\n```\nOutput:\n```text\n3\n```\n")
+    assert p.language == "cpp"
