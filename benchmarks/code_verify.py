@@ -74,10 +74,18 @@ def plain_trace(
             prog = CALL_PRELUDE + code + _CALL_DRIVER.format(fn=spec.fn_name)
             r = plain_run(prog, json.dumps(t.input), timeout_s=timeout_s, memory_mb=memory_mb)
             out, _, val = r.stdout.rpartition("\n@@RESULT@@")
-            ok = r.status == "ok" and compare_value(val.strip() or None, t.output)[0]
+            ok = (
+                r.status == "ok"
+                and compare_value(val.strip() or None, t.output, unwrap=spec.unwrap_single)[0]
+            )
         else:
             r = plain_run(code, t.input, timeout_s=timeout_s, memory_mb=memory_mb)
-            ok = r.status == "ok" and compare_stdout(r.stdout, t.output)[0]
+            ok = (
+                r.status == "ok"
+                and compare_stdout(
+                    r.stdout, t.output, float_tol=spec.float_tol, ignore_case=spec.case_insensitive
+                )[0]
+            )
         lat.append(time.perf_counter() - t0)
         if not ok:
             return ("incorrect" if r.status == "ok" else r.status), n

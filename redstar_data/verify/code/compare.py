@@ -9,9 +9,9 @@ any case": its checkers compare case-insensitively there, AtCoder's do not). Nev
 order-insensitive set fallback, never a substring or prefix match.
 
 Call-based: Python ``==`` on the decoded return value (tuples arrive as lists), also against
-``expected[0]`` only where the problem wraps every return value in a one-element list (TACO/APPS' Codewars
-rows; ``unwrap``), so a scalar never passes for a one-element list answer (LiveCodeBench, LeetCode rows);
-floats with ``math.isclose``.
+``expected[0]`` only where the format wraps return values in a one-element list (TACO/APPS; ``unwrap``):
+LiveCodeBench's expected values are the answers themselves, so there a scalar never passes for a
+one-element list answer; floats with ``math.isclose``.
 """
 
 from __future__ import annotations

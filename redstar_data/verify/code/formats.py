@@ -148,13 +148,43 @@ def from_input_output(io_obj: Any, *, starter_code: str = "") -> CodeSpec:
                               f"{len(outs) if isinstance(outs, list) else '?'})")  # fmt: skip
     fn = d.get("fn_name")
     if fn:
+        lcb = _lcb_functional(ins, outs)
+        if lcb is not None:  # LiveCodeBench functional tests carried in input_output: not wrapped
+            return CodeSpec(mode="call", tests=lcb, fn_name=str(fn), starter_code=starter_code,
+                            unwrap_single=False)  # fmt: skip
         tests = [TestCase(a if isinstance(a, list) else [a], o) for a, o in zip(ins, outs, strict=True)]
-        # Codewars rows wrap every return value as [value]; LeetCode rows do not (a list answer [x] stays one)
-        wrapped = all(isinstance(o, list) and len(o) == 1 for o in outs)
-        return CodeSpec(mode="call", tests=tests, fn_name=str(fn), starter_code=starter_code,
-                        unwrap_single=wrapped)  # fmt: skip
+        # TACO/APPS wrap return values as [value] (Codewars rows), not always consistently (LeetCode rows
+        # do not): their judge accepts both, and so does redstar; the format decides, not one row's outputs
+        return CodeSpec(mode="call", tests=tests, fn_name=str(fn), starter_code=starter_code)
     tests = [TestCase(_lines(a), _lines(o)) for a, o in zip(ins, outs, strict=True)]
     return CodeSpec(mode="stdin", tests=tests, starter_code=starter_code)
+
+
+def _json_lines(text: str) -> list[Any] | None:
+    """LiveCodeBench's functional input: one JSON value per line (one per argument); None if it is not."""
+    try:
+        return [json.loads(line) for line in text.split("\n") if line.strip()]
+    except ValueError:
+        return None
+
+
+def _lcb_functional(ins: list[Any], outs: list[Any]) -> list[TestCase] | None:
+    """Call-based tests whose inputs are LiveCodeBench text (newline-separated JSON arguments) and whose
+    outputs are JSON text, as converters that keep LCB's strings write them; None for TACO's lists of
+    args. Every input and output must parse, so a bare string argument is never misread."""
+    if not ins or not all(isinstance(x, str) for x in [*ins, *outs]):
+        return None
+    tests = []
+    for a, o in zip(ins, outs, strict=True):
+        args = _json_lines(a)
+        if not args:
+            return None
+        try:
+            value = json.loads(o)
+        except ValueError:
+            return None
+        tests.append(TestCase(args, value))
+    return tests
 
 
 def _cc_tests(obj: Any, origin: str) -> list[TestCase]:

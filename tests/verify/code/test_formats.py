@@ -117,11 +117,13 @@ def test_bad_tests_name_the_problem():
         spec_from_row({"input_output": "{nope"})
 
 
-def test_codewars_rows_unwrap_leetcode_and_livecodebench_rows_do_not():
-    wrapped = spec_from_row({"input_output": {"fn_name": "f", "inputs": [[1], [2]], "outputs": [[1], [[2]]]}})
-    assert wrapped.unwrap_single
-    leet = spec_from_row({"input_output": {"fn_name": "f", "inputs": [[1], [2]], "outputs": [[1], [2, 3]]}})
-    assert not leet.unwrap_single
+def test_taco_rows_unwrap_and_livecodebench_rows_do_not():
+    """TACO/APPS' judge accepts expected[0] (Codewars rows wrap, LeetCode rows do not, some rows mix);
+    LiveCodeBench's outputs are the answers themselves."""
+    mixed = spec_from_row(
+        {"input_output": {"fn_name": "f", "inputs": [[1], [2]], "outputs": [[True], False]}}
+    )
+    assert mixed.unwrap_single
     lcb = spec_from_row({"public_test_cases": json.dumps([{"input": "[1]", "output": "[1]", "testtype": "functional"}]),
                          "metadata": json.dumps({"func_name": "f"})})  # fmt: skip
     assert lcb.mode == "call" and not lcb.unwrap_single and lcb.tests[0].input == [[1]]
@@ -166,3 +168,13 @@ def test_explicit_metadata_marks_and_none_for_call_based():
     c = spec_from_row({"input_output": {"fn_name": "f", "inputs": [[1]], "outputs": [["YES"]]},
                        "question": "Return YES in any case (upper or lower)."})  # fmt: skip
     assert not c.case_insensitive
+
+
+def test_livecodebench_functional_strings_inside_input_output():
+    row = {"input_output": {"fn_name": "f", "inputs": ['[1, 2]\n"ab"', '[]\n""'], "outputs": ["[3]", "null"]}}
+    s = spec_from_row(row)
+    assert [t.input for t in s.tests] == [[[1, 2], "ab"], [[], ""]]
+    assert [t.output for t in s.tests] == [[3], None] and not s.unwrap_single
+    # TACO's bare string arguments that are not JSON stay one string argument, wrapped outputs unwrap
+    taco = spec_from_row({"input_output": {"fn_name": "f", "inputs": ["hello"], "outputs": ["HELLO"]}})
+    assert taco.tests[0].input == ["hello"] and taco.tests[0].output == "HELLO" and taco.unwrap_single
