@@ -178,3 +178,5 @@ def test_livecodebench_functional_strings_inside_input_output():
     # TACO's bare string arguments that are not JSON stay one string argument, wrapped outputs unwrap
     taco = spec_from_row({"input_output": {"fn_name": "f", "inputs": ["hello"], "outputs": ["HELLO"]}})
     assert taco.tests[0].input == ["hello"] and taco.tests[0].output == "HELLO" and taco.unwrap_single
+    empty = spec_from_row({"input_output": {"fn_name": "f", "inputs": [""], "outputs": ["1"]}})
+    assert empty.tests[0].input == [""]  # an empty string argument, not zero arguments
