@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,8 +26,12 @@ CALL_REL_TOL = 1e-9
 CALL_ABS_TOL = 1e-9
 
 
+# a number as judges print them; ``Decimal`` alone also reads "1_000" (Python's digit grouping) as 1000
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
 def _num(tok: str) -> Decimal | None:
-    if not tok or tok[0] not in "+-.0123456789":
+    if not tok or tok[0] not in "+-.0123456789" or _NUMBER.fullmatch(tok) is None:
         return None
     try:
         d = Decimal(tok)

@@ -32,6 +32,7 @@ def test_stdout_equal(actual, expected):
         ("1 2 3\n", "1 2\n", "tokens"),
         ("Yes\n", "YES\n", "token"),
         ("100000000000000000001\n", "100000000000000000000\n", "token"),  # ints exact, never via float
+        ("1_000\n", "1000\n", "token"),  # Python digit grouping is not a number a judge reads
     ],
 )
 def test_stdout_different(actual, expected, why):
