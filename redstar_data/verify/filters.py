@@ -24,7 +24,9 @@ from redstar_data.verify.extract import MAX_SCAN_CHARS, as_text, extract_answer
 # 1.3.0: truncation against the run's stated budget (real token counts)
 # 1.4.0: code's reader: a code trace's final answer is its final program (up to 1.3.0 every code trace was
 # flagged no_final_answer, and default recipes dropped them all)
-FILTER_VERSION = "1.4.0"
+# 1.4.1: code's reader skips data/shell blocks (```text, ```bash, untagged sample input): a code trace whose
+# only blocks are those has no final program, as the code verifier labels it no_answer
+FILTER_VERSION = "1.4.1"
 # A response counted at this share of its run's stated max_tokens or more, with no final answer, ran into the
 # budget. Not 1.0: the counting tokenizer need not be the teacher's (a few % apart on the same text).
 BUDGET_SHARE = 0.95

@@ -58,6 +58,9 @@ def test_a_code_traces_final_answer_is_its_program() -> None:
     assert "no_final_answer" not in names(CODE_OK, final_answer=code)
     assert "no_final_answer" in names(CODE_NONE, final_answer=code)
     assert code(CODE_OK) == "print(int(input()) * 2)\n"
+    # a sample run is not a program (1.4.1): the verifier labels such a trace no_answer
+    sample_only = CODE_NONE + "\nExpected output:\n```text\n6\n```\n```\n3\n1 2 3\n```\n"
+    assert "no_final_answer" in names(sample_only, final_answer=code)
     # maths (the default reader, and a trace without a problem row) is unchanged: no boxed answer, flagged
     assert "no_final_answer" in names(CODE_OK)
     assert "no_final_answer" not in names(GOOD)

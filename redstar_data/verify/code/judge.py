@@ -146,7 +146,9 @@ class CodeVerifier:
     tests (a CodeSpec, a raw row dict, or the catalog's ``{"tests": ..., "meta": ...}`` JSON)."""
 
     name = "code"
-    version = f"1.0.0+sandbox{SANDBOX_VERSION}"
+    # 1.1.0: extraction skips data blocks and usage snippets, untagged C++/Java is unsupported, statement
+    # marks (tolerance, any case), no expected[0] fallback for LiveCodeBench (docs/code.md, formats audit)
+    version = f"1.1.0+sandbox{SANDBOX_VERSION}"
 
     def __init__(
         self,
