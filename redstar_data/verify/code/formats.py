@@ -337,7 +337,8 @@ _ANY_CASE = re.compile(
     re.I,
 )
 _TOLERANCE = re.compile(
-    r"\b(?:absolute|relative)\b[^.]{0,60}?\berrors?\b[^.]{0,120}?"
+    r"(?:\b(?:absolute|relative)\b[^.]{0,60}?\berrors?\b|\bdiffers?\b[^.]{0,80}?"
+    r"\b(?:at most|no more than|not more than|less than|within)\b)[^.]{0,120}?"
     r"(?:10\s*\^\s*\{?\s*\(?\s*[-−–]\s*(\d{1,2})|\b1\s*[eE]\s*[-−–]\s*(\d{1,2})\b|10\s*<sup>\s*[-−–]\s*(\d{1,2}))",
     re.I | re.S,
 )

@@ -151,6 +151,8 @@ def test_apps_input_output_as_json_string_or_dict_give_the_same_spec():
         ("Your answer is correct if its absolute or relative error does not exceed 10^{-6}.", False, 1e-6),
         ("The absolute or relative error of your answer should not exceed $10^{ - 9}$.", False, 1e-9),
         ("Answers within an absolute error of 1e-4 are accepted.", False, 1e-4),
+        ("It is accepted if it differs from the jury's answer by at most 10^-5.", False, 1e-5),
+        ("The relative error must be at most 10^{−6} (AtCoder).", False, 1e-6),
         ("Print the answer modulo 10^9+7.", False, None),
     ],
 )
