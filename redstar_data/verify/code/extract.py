@@ -36,7 +36,7 @@ _JAVA = re.compile(r"\bpublic\s+(?:static\s+)?(?:final\s+)?class\s+\w+|\bpublic\
 _PY_LINE = re.compile(
     r"^(?:def |class |import |from [\w.]+ import |print\(|for .+ in .+:|while .+:|if .+:|return\b)", re.M
 )
-_READS_STDIN = re.compile(r"\binput\s*\(|\bstdin\b|\bopen\s*\(\s*0\b|\bfileinput\b|\bos\.read\s*\(\s*0\b")
+_READS_STDIN = re.compile(r"\binput\s*\(|stdin|\bopen\s*\(\s*0\b|\bfileinput\b|\bos\.read\s*\(\s*0\b")
 _FAKES_STDIN = re.compile(r"\bsys\.stdin\s*=(?!=)")
 
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+#.-]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.S | re.M)

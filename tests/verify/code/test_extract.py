@@ -169,3 +169,17 @@ def test_data_and_shell_blocks_are_never_the_program_nor_its_language():
     assert extract_program("</think>\n```bash\npython3 sol.py < in.txt\n```\n") is None
     p = extract_program("</think>\n```cpp\nint main(){}\n```\nOutput:\n```text\n3\n```\n")
     assert p.language == "cpp"
+
+
+def test_stdin_readers_the_mode_aware_choice_recognises():
+    final = {
+        "input": "n = int(input())\nprint(n)\n",
+        "sys.stdin": "import sys\nprint(sys.stdin.read())\n",
+        "sys.__stdin__": "import sys\nprint(sys.__stdin__.read())\n",
+        "open(0)": "print(open(0).read())\n",
+        "buffer": "import sys\nprint(sys.stdin.buffer.read().decode())\n",
+        "os.read": "import os\nprint(os.read(0, 1 << 20).decode())\n",
+    }
+    for code in final.values():
+        resp = f"</think>\n```python\nx = input()\n```\nFinal:\n```python\n{code}```\nCheck:\n```python\nassert 1 + 1 == 2\n```\n"
+        assert extract_program(resp, mode="stdin").code == code

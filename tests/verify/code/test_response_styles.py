@@ -28,6 +28,7 @@ def _resp(code: str, after: str = "") -> str:
         "import sys\ninput = sys.stdin.readline\ndef main():\n    input()\n    print(sum(map(int, input().split())))\n"
         "if __name__ == '__main__':\n    main()\n",
         "from sys import stdin\nlines = stdin.readlines()\nprint(sum(map(int, lines[1].split())))\n",
+        "import sys\nlines = sys.__stdin__.read().split('\\n')\nprint(sum(map(int, lines[1].split())))\n",
     ],
 )
 def test_ways_of_reading_stdin(sandbox, code):
