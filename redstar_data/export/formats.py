@@ -129,7 +129,8 @@ def dpo_columns(r: Recipe, shape: Shape = TEXT) -> tuple[str, str]:
 
 def _code_tests() -> str:
     """A code problem's tests as the verifier reads them from the catalog: tests + the spec's meta keys
-    (the code verifier's ``reference_meta_keys``, through the registry: export does not import verify)."""
+    (the code verifier's ``reference_meta_keys``, through the registry: export does not import verify) + the
+    statement, whose marks (any-case answers, a stated float tolerance) the reward must apply too."""
     from redstar_data.registry import VERIFIERS
 
     keys = "[" + ", ".join(literal(k) for k in VERIFIERS.get("code").reference_meta_keys) + "]"
@@ -139,7 +140,7 @@ def _code_tests() -> str:
     )
     return (
         "CASE WHEN p.domain = 'code' AND p.tests IS NOT NULL "
-        f"THEN CAST(json_object('tests', p.tests, 'meta', {meta}) AS VARCHAR) "
+        f"THEN CAST(json_object('tests', p.tests, 'meta', {meta}, 'statement', p.problem) AS VARCHAR) "
         "ELSE CAST(p.tests AS VARCHAR) END"
     )
 

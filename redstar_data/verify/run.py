@@ -62,6 +62,7 @@ _LENGTH_COLS = (
 _TODO_SQL = (
     "SELECT t.trace_id, t.text, t.finish_reason, p.answer, p.domain, CAST(p.tests AS VARCHAR) AS tests,"
     " CAST(p.meta AS VARCHAR) AS meta, CAST(p.choices AS VARCHAR) AS choices, p.answer_letter,"
+    " CASE WHEN p.domain = 'code' THEN p.problem END AS problem,"  # a code statement's marks (judge.py)
     + _LENGTH_COLS
     + _TODO_FROM
 )

@@ -279,13 +279,17 @@ def spec_from_row(row: dict[str, Any]) -> CodeSpec:
     return spec
 
 
-def spec_from_catalog(tests: Any, meta: Any) -> CodeSpec:
-    """A catalog problem: ``tests`` (the mapped test column) + ``meta`` (the unmapped columns)."""
+def spec_from_catalog(tests: Any, meta: Any, statement: str | None = None) -> CodeSpec:
+    """A catalog problem: ``tests`` (the mapped test column) + ``meta`` (the unmapped columns) + its
+    ``statement`` (the problem text, which ingest maps out of the row: the statement marks, any-case answers
+    and stated float tolerance, are read from it as from a raw row's)."""
     m = _json(meta, "meta") or {}
     if not isinstance(m, dict):
         m = {}
     t = _json(tests, "tests")
     row = dict(m)
+    if statement and not any(isinstance(row.get(k), str) for k in STATEMENT_KEYS):
+        row["problem"] = statement
     if isinstance(t, dict) and ("input" in t or "output" in t):
         row.setdefault("public_tests", t)  # CodeContests' public_tests mapped onto tests
     elif isinstance(t, list) and t and isinstance(t[0], dict) and "testtype" in t[0]:

@@ -182,7 +182,10 @@ class CodeVerifier:
         tests = row.get("tests")
         if tests is None or str(tests).strip() in ("", "null"):
             return None
-        return {"tests": tests, "meta": row.get("meta")}
+        ref = {"tests": tests, "meta": row.get("meta")}
+        if isinstance(row.get("problem"), str):
+            ref["statement"] = row["problem"]  # its marks (any-case answers, a stated tolerance) apply
+        return ref
 
     def limits_for(self, spec: CodeSpec) -> Limits:
         """The problem's own limits where it states them (never below this verifier's defaults: Python
@@ -197,8 +200,10 @@ class CodeVerifier:
             return reference
         if isinstance(reference, str):
             reference = json.loads(reference)
-        if isinstance(reference, dict) and set(reference) <= {"tests", "meta"}:
-            return spec_from_catalog(reference.get("tests"), reference.get("meta"))
+        if isinstance(reference, dict) and set(reference) <= {"tests", "meta", "statement"}:
+            return spec_from_catalog(
+                reference.get("tests"), reference.get("meta"), reference.get("statement")
+            )
         if isinstance(reference, dict) and "inputs" in reference:  # a bare TACO/APPS input_output
             return spec_from_catalog(reference, None)
         from redstar_data.verify.code.formats import spec_from_row

@@ -13,6 +13,7 @@ from redstar_data.export.run import export
 from redstar_data.ingest.run import ingest
 from redstar_data.verify.code.formats import spec_from_catalog
 from redstar_data.verify.code.judge import CodeVerifier
+from redstar_data.verify.run import verify
 from redstar_train.rewards import code_reward
 
 
@@ -106,3 +107,43 @@ def test_rl_export_carries_every_test_the_reward_needs(sandbox, catalog, tmp_pat
     lc_fake = "```python\nclass Solution:\n    def total(self, nums):\n        return 3\n```"
     tests = [got["cf1A"], got["cf1A"], got["lc1"], got["lc1"]]
     assert code_reward(None, [fake, real, lc_fake, lc_real], tests=tests) == [0.0, 1.0, 0.0, 1.0]
+
+
+def test_statement_marks_reach_catalog_verify_and_the_rl_reward(catalog, sandbox, tmp_path):
+    """Ingest maps the statement out of the row into ``problems.problem``; its marks (answers in any letter
+    case, a stated float tolerance) must still apply when a stored trace is verified and when the RL set's
+    ``tests`` grade a completion, as they do on a raw row (test_response_styles.py)."""
+    rows = [
+        {"id": "cf-any-case", "question": "Print YES if n is odd, otherwise NO. You can print each letter in any "
+         "case (upper or lower).", "input_output": {"inputs": ["1\n", "2\n"], "outputs": ["YES\n", "NO\n"]},
+         "response": "<think>parity</think>\n```python\nprint('yes' if int(input()) % 2 else 'no')\n```"},
+        {"id": "cf-exact-case", "question": "Print YES if n is odd, otherwise NO.",
+         "input_output": {"inputs": ["1\n", "2\n"], "outputs": ["YES\n", "NO\n"]},
+         "response": "<think>parity</think>\n```python\nprint('yes' if int(input()) % 2 else 'no')\n```"},
+        {"id": "cf-tolerance", "question": "Print 1/n. Your answer is accepted if its absolute or relative error "
+         "does not exceed 10^{-6}.", "input_output": {"inputs": ["3\n"], "outputs": ["0.333333333333\n"]},
+         "response": "<think>divide</think>\n```python\nprint(f'{1 / int(input()):.7f}')\n```"},
+    ]  # fmt: skip
+    src = tmp_path / "marks.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ingest(catalog, str(src))
+    verify(catalog)
+    labels = dict(catalog.rows(
+        "SELECT p.source_key, l.label FROM latest_labels l JOIN traces t USING (trace_id) "
+        "JOIN problems p USING (problem_id)"
+    ))  # fmt: skip
+    assert labels == {"cf-any-case": "correct", "cf-exact-case": "incorrect", "cf-tolerance": "correct"}
+    rec = tmp_path / "rl.yaml"
+    rec.write_text("name: rl_marks\nkind: rl\nselect: {domains: [code], canonical_only: false}\n")
+    export(catalog, rec, out_dir=tmp_path / "rl")
+    by_key = dict(catalog.rows("SELECT problem_id, source_key FROM problems"))
+    tests = {by_key[r["problem_id"]]: r["tests"] for f in (tmp_path / "rl").rglob("*.parquet")
+             for r in pq.read_table(f).to_pylist()}  # fmt: skip
+    keys = sorted(tests)
+    got = code_reward(None, [next(r["response"] for r in rows if r["id"] == k) for k in keys],
+                      tests=[tests[k] for k in keys])  # fmt: skip
+    assert dict(zip(keys, got, strict=True)) == {
+        "cf-any-case": 1.0,
+        "cf-exact-case": 0.0,
+        "cf-tolerance": 1.0,
+    }
