@@ -101,9 +101,21 @@ def _listify(x: Any) -> Any:
     return x
 
 
-def compare_value(actual_json: str | None, expected: Any, *, unwrap: bool = True) -> tuple[bool, str]:
+def _unordered(x: Any) -> Any:
+    """Lists sorted at every level (by their JSON), for answers the statement accepts "in any order"."""
+    if isinstance(x, list):
+        items = [_unordered(v) for v in x]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    return x
+
+
+def compare_value(
+    actual_json: str | None, expected: Any, *, unwrap: bool = True, any_order: bool = False
+) -> tuple[bool, str]:
     """Call-based: the program's return value (its JSON, from the sandbox) against the expected value;
-    ``unwrap``: the expected value may be the answer wrapped in a one-element list (TACO/APPS)."""
+    ``unwrap``: the expected value may be the answer wrapped in a one-element list (TACO/APPS);
+    ``any_order``: the statement accepts the answer's elements in any order (LeetCode's "return the answer in
+    any order"), so lists compare as multisets, at every level."""
     if actual_json is None:
         return False, "no return value"
     try:
@@ -115,4 +127,10 @@ def compare_value(actual_json: str | None, expected: Any, *, unwrap: bool = True
         return True, ""
     if unwrap and isinstance(exp, list) and len(exp) == 1 and (actual == exp[0] or _close(actual, exp[0])):
         return True, ""
+    if any_order and isinstance(actual, list):
+        got = _unordered(actual)
+        if got == _unordered(exp) or (
+            unwrap and isinstance(exp, list) and len(exp) == 1 and got == _unordered(exp[0])
+        ):
+            return True, ""
     return False, f"returned {json.dumps(actual)[:80]} != expected {json.dumps(exp)[:80]}"

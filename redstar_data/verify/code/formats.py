@@ -61,6 +61,8 @@ class CodeSpec:
     checker: str | None = None  # a checker program, when the source gives one (not run yet: see docs)
     float_tol: float | None = None  # token tolerance, only where the problem allows it
     case_insensitive: bool = False  # letter case ignored, only where the problem says so (YES/yes)
+    any_valid_output: bool = False  # the statement accepts any valid answer: a mismatch proves nothing
+    any_order: bool = False  # call mode: the statement accepts the returned elements in any order
     unwrap_single: bool = True  # call mode: expected values are answers wrapped as [value] (TACO/APPS)
     invalid_tests: list[int] = field(default_factory=list)  # indices known to be wrong, skipped
     format: str = "taco"
@@ -348,6 +350,26 @@ _TOLERANCE = re.compile(
 )
 
 
+_ANY_ANSWER = re.compile(
+    r"\b(?:multiple|several|many|more than one)\s+(?:possible\s+|valid\s+|correct\s+|optimal\s+)?"
+    r"(?:answers?|solutions?|outputs?|ways|arrangements|orders)\b[^.\n]{0,80}?\bany\b(?!\s+(?:letter\s+)?case\b)"
+    r"|\b(?:print|output|write|return|find)\s+(?:out\s+)?any\s+(?:one\s+)?(?:of\s+them|valid|correct|possible|optimal|such|suitable)\b"
+    r"|\bany\s+(?:valid|correct|possible|optimal|suitable)\s+(?:answer|solution|output|one)\b"
+    r"|\b(?:print|output|write)\b[^.\n]{0,60}?\bin\s+any\s+order\b",
+    re.I,
+)
+
+
+_ANY_ORDER = re.compile(r"\bin\s+any\s+order\b|\border\s+(?:of\s+the\s+\w+\s+)?does\s+not\s+matter\b", re.I)
+
+
+def any_answer_allowed(statement: str) -> bool:
+    """The statement accepts any of several valid outputs ("If there are multiple answers, print any of
+    them", "in any order"): its judge runs a checker, so a mismatch with the stored output proves nothing,
+    while an exact match still proves the program right."""
+    return bool(statement) and _ANY_ANSWER.search(statement) is not None
+
+
 def any_case_allowed(statement: str) -> bool:
     """The statement lets the answer be printed in any letter case ("You can output YES and NO in any
     case", Codeforces): its judge compares case-insensitively, so redstar does too for that problem only."""
@@ -369,6 +391,10 @@ def _apply_marks(spec: CodeSpec, row: dict[str, Any]) -> None:
     statement = next((row[k] for k in STATEMENT_KEYS if isinstance(row.get(k), str)), "")
     if row.get("case_insensitive") is True or (spec.mode == "stdin" and any_case_allowed(statement)):
         spec.case_insensitive = True
+    if spec.mode == "stdin" and any_answer_allowed(statement):
+        spec.any_valid_output = True
+    if spec.mode == "call" and _ANY_ORDER.search(statement or ""):
+        spec.any_order = True
     stated = stated_tolerance(statement) if spec.mode == "stdin" else None
     if stated is not None:
         spec.float_tol = stated

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from redstar_data.verify.code.formats import spec_from_row
+from redstar_data.verify.code.formats import any_answer_allowed, spec_from_row
 from redstar_data.verify.code.judge import CodeVerifier
 
 SUM_ROW = {"input_output": {"inputs": ["3\n1 2 3\n", "2\n5 5\n"], "outputs": ["6\n", "10\n"]}}
@@ -85,3 +85,55 @@ def test_stated_float_tolerance(sandbox):
     v = CodeVerifier(timeout_s=5)
     assert v.check(_resp("print(f'{1/int(input()):.7f}')\n"), row).label == "correct"
     assert v.check(_resp("print(f'{1/int(input()):.3f}')\n"), row).label == "incorrect"
+
+
+@pytest.mark.parametrize(
+    ("statement", "allowed"),
+    [
+        ("If there are multiple answers, print any of them.", True),
+        ("If there are several solutions, output any.", True),
+        ("If there is more than one solution, print any", True),
+        ("Output any valid answer.", True),
+        ("Print the indices in any order.", True),
+        ("Find any such pair and print it.", True),
+        ("You can print each letter in any case (upper or lower).", False),
+        ("It is guaranteed that any two cities are connected by a road.", False),
+        ("If there are multiple test cases, answer each of them.", False),
+        ("For any i, 1 <= a_i <= 10^9. Print the answer modulo 998244353.", False),
+    ],
+)
+def test_statements_that_accept_any_valid_answer(statement, allowed):
+    assert any_answer_allowed(statement) is allowed
+
+
+def test_another_valid_output_is_unverifiable_not_incorrect(sandbox):
+    """A statement that accepts any valid answer: an exact match on every test still passes, a crash is still
+    an error, but a different output proves nothing (its judge would run a checker) and is not ``incorrect``."""
+    row = {"input_output": {"inputs": ["4\n"], "outputs": ["1 3\n"]},
+           "question": "Print two positive integers a and b with a + b = n. If there are multiple answers, "
+                       "print any of them."}  # fmt: skip
+    v = CodeVerifier(timeout_s=5)
+    assert v.check(_resp("n = int(input())\nprint(1, n - 1)\n"), row).label == "correct"
+    other = v.check(_resp("n = int(input())\nprint(n - 1, 1)\n"), row)
+    assert (other.label, other.method) == ("unverifiable", "any_valid_output")
+    assert v.check(_resp("raise SystemExit(1 / 0)\n"), row).label == "error"
+    plain = {"input_output": row["input_output"], "question": "Print 1 and n - 1."}
+    assert v.check(_resp("n = int(input())\nprint(n - 1, 1)\n"), plain).label == "incorrect"
+
+
+def test_call_answers_in_any_order_compare_as_multisets(sandbox):
+    """LeetCode's "return the answer in any order": the returned lists compare as multisets at every level;
+    without that sentence order matters, and a multiset with a wrong element still fails."""
+    tests = {"fn_name": "pairs", "inputs": [[[1, 2, 3, 4], 5]], "outputs": [[[[1, 4], [2, 3]]]]}
+    stated = {"input_output": tests, "starter_code": "class Solution:\n    def pairs(self, nums, t):\n",
+              "question": "Return all pairs of nums that sum to t. You may return the answer in any order."}  # fmt: skip
+    code = (
+        "class Solution:\n    def pairs(self, nums, t):\n"
+        "        return [[b, a] for a in nums for b in nums if a < b and a + b == t]\n"
+    )
+    wrong = "class Solution:\n    def pairs(self, nums, t):\n        return [[3, 2], [4, 0]]\n"
+    v = CodeVerifier(timeout_s=5)
+    assert v.check(_resp(code), stated).label == "correct"
+    assert v.check(_resp(wrong), stated).label == "incorrect"
+    unstated = {**stated, "question": "Return all pairs of nums that sum to t."}
+    assert v.check(_resp(code), unstated).label == "incorrect"
