@@ -32,6 +32,21 @@ _LABEL = re.compile(
     r"(?:\([^()=]*\))?|\(\s*[A-Za-z](?:_\w)?(?:\s*,\s*[A-Za-z](?:_\w)?)+\s*\))\s*=(?![=<>])"
 )
 _SET_OP = re.compile(r"\\(cup|cap|setminus)(?![A-Za-z])|\\\{|\\\}|\\(?:emptyset|varnothing)(?![A-Za-z])")
+_REALS = (
+    r"(?:\\mathbb\s*\{?\s*R\s*\}?|\\Bbb\s*\{?\s*R\s*\}?|\\R(?![A-Za-z])|\(\s*-\s*\\infty\s*,\s*\+?\s*\\infty\s*\)"
+    r"|(?i:(?:the\s+set\s+of\s+)?all\s+real(?:\s+numbers|s)|real\s+numbers))"
+)
+_REALS_MINUS = re.compile(_REALS + r"\s*(?:\\setminus|\\smallsetminus|\\backslash|-)\s*\\\{(.*)\\\}")
+_NEQ = re.compile(r"([A-Za-z](?:_\{?\w+\}?)?)\s*(?:\\neq|\\ne(?![A-Za-z]))\s*(.+)")
+_SET_BUILDER = re.compile(
+    r"\\\{\s*([A-Za-z])\s*(?:\\in\s*" + _REALS + r"\s*)?(?:\\mid|\\vert|\||:)\s*(.+?)\s*\\\}"
+)
+_ANTIDERIVATIVE = re.compile(
+    r"(?<![\\A-Za-z])[xtu](?![A-Za-z])|\\(?:theta|ln|log|sin|cos|tan|sec|csc|cot|arc\w+|sqrt|exp)(?![A-Za-z])|e\s*\^"
+)
+_CONSTANT_TERM = re.compile(
+    r"\s*\+\s*(?:C|K|c)(?:_\{?\d\}?)?\s*$|^\s*(?:C|K|c)(?:_\{?\d\}?)?\s*(?:\+\s*|(?=-))"
+)
 
 
 def split_label(item: str) -> tuple[str | None, str]:
@@ -169,7 +184,9 @@ def prepare(s: str, *, other_is_list: bool, other_is_equation: bool = False) -> 
     if tail != raw and re.search(r"[\d]|\\pi", tail):
         raw = tail
     t = N.basic(raw)
+    t = set_builder(t)
     t = _IN_SET.sub("", t)
+    t = drop_constant(t)
     t = _vector_as_tuple(abs_inequality(eval_sets(t)))
     t = re.sub(r"(\d)\s*\{,\}\s*(\d)", r"\1\2", t)
     if other_is_list:
@@ -214,6 +231,69 @@ def _unbrace(c: str) -> str:
     return c
 
 
+def set_builder(s: str) -> str:
+    """``\\{x \\mid x>2\\}``, ``\\{x\\in\\mathbb{R}: x\\neq 0\\}`` → the condition (``x>2``), which the interval and
+    excluded-point readings below understand; a set of values (no ``\\mid``/``:``) is left alone."""
+    m = _SET_BUILDER.fullmatch(s.strip())
+    if not m or not re.match(re.escape(m.group(1)) + r"(?![A-Za-z])", m.group(2)):
+        return s
+    return m.group(2)
+
+
+def reals_except(s: str) -> list[str] | None:
+    """The points missing from the real line, when ``s`` is the reals minus finitely many points, in any of its
+    notations: ``\\mathbb{R}\\setminus\\{0\\}``, ``\\mathbb{R}-\\{0\\}``, ``x\\neq 0`` (``x\\neq 1, x\\neq 3``,
+    ``x\\neq\\pm 1``), ``(-\\infty,0)\\cup(0,\\infty)`` or ``x<0 or x>0``; ``[]`` for all of ℝ; else None."""
+    s = s.strip()
+    if re.fullmatch(_REALS, s):
+        return []
+    m = _REALS_MINUS.fullmatch(s)
+    if m:
+        return _expand_pm([p for p in N.split_top(m.group(1)) if p])
+    parts = [p for p in N.split_top(s, (",", ";", " and ", "\\land", "\\wedge")) if p]
+    var, points = None, []
+    for p in parts:
+        m = _NEQ.fullmatch(p)
+        if re.fullmatch(r"(?:[A-Za-z]\s*\\in\s*)?" + _REALS, p) and len(parts) > 1:
+            continue  # "x\in\mathbb{R}, x\neq 1": the universe named before the condition
+        if m and var in (None, m.group(1)):
+            var = m.group(1)
+            points += _expand_pm([m.group(2).strip()])
+        elif var is not None and not re.search(r"[=<>]|\\neq|\\[lg]eq", p):
+            points += _expand_pm([p])  # "x\neq 0, 1": the list goes on
+        else:
+            break
+    else:
+        if points:
+            return points
+    pieces = [_ineq_to_interval(p) for p in N.split_top(s, ("\\cup", " or ")) if p]
+    ends = [_brackets(p) for p in pieces]
+    if len(pieces) < 2 or any(e is None or e[0] + e[2] != "()" or len(e[1]) != 2 for e in ends):
+        return None
+    lo, hi = [e[1][0] for e in ends], [e[1][1] for e in ends]  # type: ignore[index]
+    inf = lambda x, sign: N.canon(x).lstrip("+") == sign + "\\infty"  # noqa: E731
+    if not (inf(lo[0], "-") and inf(hi[-1], "")):
+        return None
+    if any(N.canon(a) != N.canon(b) for a, b in zip(hi[:-1], lo[1:], strict=True)):
+        return None
+    return hi[:-1]
+
+
+def drop_constant(s: str) -> str:
+    """``F(x) + C`` → ``F(x)``: an added constant of integration (``C``, ``K``, ``c``, ``C_1``) is no part of the
+    antiderivative's identity. Only when the rest is a function of a variable (``x``, ``t``, ``u``, ``\\theta``,
+    or ``\\ln``/``\\sin``/``e^``…), so a sum of named quantities such as ``a+b+c`` or ``A+B+C`` keeps its last term."""
+    t = _CONSTANT_TERM.sub("", s, count=1)
+    if t != s and _ANTIDERIVATIVE.search(t):
+        return t.strip()
+    return s
+
+
+def label_base(label: str) -> str:
+    """``E_{x}`` / ``E_x`` / ``y(x)`` / ``v_0`` → ``E`` / ``y`` / ``v``: the quantity a left-hand side names."""
+    return re.sub(r"_\{[^{}]*\}|_\w|\([a-z](?:,[a-z])*\)$", "", label)
+
+
 class Comparer:
     """Holds the symbolic hook and counts which method decided."""
 
@@ -221,6 +301,7 @@ class Comparer:
         self.sym = sym
         self.methods: list[str] = []
         self.ref_percent = False
+        self.cand_percent = False
 
     def scalar(self, ref: str, cand: str) -> bool:
         if N.canon(ref) == N.canon(cand):
@@ -231,8 +312,11 @@ class Comparer:
             self.methods.append("numeric")
             if N.numbers_equal(rn, cn):
                 return True
-            # "62.5%" answered as 0.625: a percent reference accepts the fraction form too
-            return self.ref_percent and N.numbers_equal(rn, N.Num(cn.value * 100, None))
+            # x% is the number x/100 (and, as harness references drop the sign, also x): "62.5%" answered as
+            # 0.625, "0.25" answered as "25%"; without a percent sign 1 vs 0.01 stays unequal (labelling policy)
+            if self.ref_percent and N.numbers_equal(rn, N.Num(cn.value * 100, None)):
+                return True
+            return self.cand_percent and N.numbers_equal(rn, N.Num(cn.value / 100, None))
         rl = N.choice_letter(ref)
         if rl is not None and (len(ref.strip("() ")) == 1 or re.match(r"^\([A-J]\)\s", ref.strip())):
             self.methods.append("choice")
@@ -355,6 +439,7 @@ def equivalent(reference: str, candidate: str, sym: SymbolicFn | None) -> tuple[
     """Is ``candidate`` the same answer as ``reference``? Returns (verdict, deciding method)."""
     cmp = Comparer(sym)
     cmp.ref_percent = "%" in reference
+    cmp.cand_percent = "%" in candidate
     rb, cb = N.basic(reference), N.basic(candidate)
     if N.canon(rb) == N.canon(cb):
         return True, "string"
@@ -368,15 +453,19 @@ def equivalent(reference: str, candidate: str, sym: SymbolicFn | None) -> tuple[
     cand_list = len(_items(cb)) > 1
     ref = prepare(reference, other_is_list=cand_list)
     cand = prepare(candidate, other_is_list=ref_list)
-    refs, cands = _spread_tuple_label(_items(ref)), _spread_tuple_label(_items(cand))
     method = lambda: cmp.methods[-1] if cmp.methods else "structure"  # noqa: E731
+    rx, cx = reals_except(ref), reals_except(cand)
+    if rx is not None and cx is not None:  # ℝ∖{0} = (-∞,0)∪(0,∞) = x≠0: compared as the excluded points
+        return cmp.unordered(rx, cx), "set:" + method()
+    refs, cands = _spread_tuple_label(_items(ref)), _spread_tuple_label(_items(cand))
     if len(refs) == 1 and len(cands) == 1:
         (rlab, rv), (clab, cv) = split_label(refs[0]), split_label(cands[0])
         if _is_equation(refs[0]) and _is_equation(cands[0]):
             # "y=2x+1" vs "y-2x=1", "E=2C" vs "2C=E": compared as equations first
             if cmp.value(refs[0], cands[0]):
                 return True, "equation:" + method()
-            if rlab is None or rlab != clab:
+            # "E=10.1" vs "E_{x}=10.1", "y=…" vs "y(x)=…": the same quantity named twice, so the values decide
+            if rlab is None or clab is None or label_base(rlab) != label_base(clab):
                 return False, "equation:" + method()
         return cmp.value(_value(rv), _value(cv)), method()
     rl = [split_label(x) for x in refs]

@@ -25,7 +25,9 @@ from redstar_data.verify.pool import Deadline, WorkerCrashed, WorkerPool, Worker
 
 # 2.0.1: a degree mark keeps the brace that closes its group (``\\sqrt{30^\\circ}``, ``\\frac{30^\\circ}{2}``); º and ˚
 # read as °. Labels of the 3,032 benchmark rows unchanged.
-VERSION = "2.0.1"
+# 2.1.0: the reals minus points in every notation, set-builder sets, same-quantity labels, percent on either side,
+# renamed integration constants, repeating decimals, temperature units (docs/verify.md, "2.1.0 fixes").
+VERSION = "2.1.0"
 DEFAULT_TIMEOUT = 1.0  # seconds per item, everything included (issue 18: no item over 1 s by default)
 MAX_ANSWER_CHARS = 2000  # longer "answers" are compared as strings only (no parser, no normaliser sees them)
 

@@ -110,8 +110,9 @@ _SPACES = re.compile(r"(?<!\\)\\[,;:! ]|\\q?quad|~|\u2009|\u202f|\u00a0")
 _WRAP = re.compile(
     r"\\(?:mathrm|mathbf|mathit|textbf|textit|textrm|operatorname|mbox|text|boldsymbol|mathsf)\s*\{"
 )
-# ``^{\circ}`` takes its braces only as a pair: ``\sqrt{30^\circ}`` keeps the ``}`` that closes the root
-_DEGREE = re.compile(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)|\\circ|°|\\degree(?![A-Za-z])")
+# a closing brace is eaten only with its own opening one: ``\frac{30^\circ}{2}``, ``\boxed{30^\circ}`` keep theirs
+_CIRC = r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)"
+_DEGREE = re.compile(r"(?:\{\s*\}\s*)?" + _CIRC + r"|\\circ|°|\\degree(?![A-Za-z])")
 _THOUSANDS = re.compile(r"(?<![\d.])(\d{1,3})((?:(?:\{,\}|,|\\,| )\d{3})+)(?![\d])")
 _PREFIX = re.compile(r"^\s*[A-Za-z](?:_\{?\w+\}?)?(?:\([a-z, ]*\))?\s*=(?![=<>])")
 
@@ -166,11 +167,13 @@ _KNOWN_FUNCS = {"sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "a
 _ARG_CMDS = {"\\frac": 2, "\\sqrt": 1, "\\binom": 2}
 _ARG_CMD_RE = re.compile(r"\\(?:frac|sqrt|binom)(?![A-Za-z])")
 _ONE_TOKEN = re.compile(r"\s*(\\[A-Za-z]+|[0-9A-Za-z])")
+_MIXED_DIGITS = 18  # longer digit runs before a fraction are left as they are (linear; no big-int arithmetic)
 _MIXED = re.compile(r"(?<![\w.^_}){)\]|])(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}")
 _DMS = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(?:\^\s*(?:\{\s*\\circ\s*\}|\\circ)|°|\\degree)\s*(\d+(?:\.\d+)?)\s*"
-    r"(?:'|\^\s*(?:\{\s*\\prime\s*\}|\\prime))"
-    r"(?:\s*(\d+(?:\.\d+)?)\s*(?:''|\"|\^\s*(?:\{\s*\\prime\\prime\s*\}|\\prime\\prime)))?"
+    r"(\d+(?:\.\d+)?)\s*(?:"
+    + _CIRC
+    + r"|°|\\degree)\s*(\d+(?:\.\d+)?)\s*(?:'|\^\s*(?:\{\s*\\prime\s*\}|\\prime))"
+    r"(?:\s*(\d+(?:\.\d+)?)\s*(?:''|\"|\^\s*(?:\{\s*\\prime\s*\\prime\s*\}|\\prime\s*\\prime)))?"
 )
 _SIDE_CONDITION = (
     re.compile(r"\s*[,;]?\s*\(?\s*\b(?:for|where|if|when|provided|assuming|with|as long as)\b[^=]*?"
@@ -236,17 +239,25 @@ def mixed_numbers(s: str) -> str:
     """``3\\frac{1}{2}`` → ``\\frac{7}{2}``: a whole number written before a proper fraction of digits."""
 
     def improper(m: re.Match[str]) -> str:
+        if max(len(g) for g in m.groups()) > _MIXED_DIGITS:  # int() of a long run is quadratic (and capped)
+            return m.group()
         w, a, b = int(m.group(1)), int(m.group(2)), int(m.group(3))
         return f"\\frac{{{w * b + a}}}{{{b}}}" if 0 < a < b else m.group()
 
     return _MIXED.sub(improper, s)
 
 
+_CONDITION_HEAD = re.compile(r"\\neq|\\notin|\\ne(?![A-Za-z])|\\mathbb|\\Bbb")  # a condition or a set: kept
+
+
 def strip_side_condition(s: str) -> str:
-    """Drop a trailing side condition: ``…, \\text{ for } \\omega^2\\neq 4``, ``… (x\\neq 1)``, ``…, x\\ne 0``."""
+    """Drop a trailing side condition: ``…, \\text{ for } \\omega^2\\neq 4``, ``… (x\\neq 1)``, ``…, x\\ne 0``.
+
+    Not when what is left is itself a condition or a set (``x\\neq 1, x\\neq 3`` and ``x\\in\\mathbb{R},
+    x\\neq 1`` are the answer, not a side note)."""
     for rx in _SIDE_CONDITION:
         t = rx.sub("", s)
-        if t != s and t.strip():
+        if t != s and t.strip() and not _CONDITION_HEAD.search(t):
             return t.strip()
     return s
 
