@@ -186,7 +186,6 @@ def prepare(s: str, *, other_is_list: bool, other_is_equation: bool = False) -> 
     t = N.basic(raw)
     t = set_builder(t)
     t = _IN_SET.sub("", t)
-    t = drop_constant(t)
     t = _vector_as_tuple(abs_inequality(eval_sets(t)))
     t = re.sub(r"(\d)\s*\{,\}\s*(\d)", r"\1\2", t)
     if other_is_list:
@@ -280,8 +279,9 @@ def reals_except(s: str) -> list[str] | None:
 
 
 def drop_constant(s: str) -> str:
-    """``F(x) + C`` → ``F(x)``: an added constant of integration (``C``, ``K``, ``c``, ``C_1``) is no part of the
-    antiderivative's identity. Only when the rest is a function of a variable (``x``, ``t``, ``u``, ``\\theta``,
+    """``F(x) + C`` → ``F(x)``: an added constant of integration (``C``, ``K``, ``c``, ``C_1``). ``equivalent`` drops
+    it only when both sides have one (its name is free: ``+C`` vs ``+K``); a missing constant stays wrong, as for
+    both anchors. Only when the rest is a function of a variable (``x``, ``t``, ``u``, ``\\theta``,
     or ``\\ln``/``\\sin``/``e^``…), so a sum of named quantities such as ``a+b+c`` or ``A+B+C`` keeps its last term."""
     t = _CONSTANT_TERM.sub("", s, count=1)
     if t != s and _ANTIDERIVATIVE.search(t):
@@ -453,6 +453,9 @@ def equivalent(reference: str, candidate: str, sym: SymbolicFn | None) -> tuple[
     cand_list = len(_items(cb)) > 1
     ref = prepare(reference, other_is_list=cand_list)
     cand = prepare(candidate, other_is_list=ref_list)
+    rd, cd = drop_constant(ref), drop_constant(cand)
+    if rd != ref and cd != cand:  # "\ln|x|+C" vs "\ln|x|+K": the constants' names do not matter
+        ref, cand = rd, cd
     method = lambda: cmp.methods[-1] if cmp.methods else "structure"  # noqa: E731
     rx, cx = reals_except(ref), reals_except(cand)
     if rx is not None and cx is not None:  # ℝ∖{0} = (-∞,0)∪(0,∞) = x≠0: compared as the excluded points

@@ -144,6 +144,7 @@ def test_constant_of_integration() -> None:
     assert drop_constant("a+b+c") == "a+b+c"  # a sum of named quantities keeps its last term
     assert drop_constant("A+B+C") == "A+B+C"
     assert equivalent("\\ln|x|+C", "\\ln|x|+K", None)[0]
+    assert not equivalent("\\ln|x|+C", "\\ln|x|", None)[0]  # a missing constant stays wrong
     assert not equivalent("a+b+c", "a+b", None)[0]
 
 
