@@ -28,10 +28,12 @@ _INEQ2 = re.compile(r"^([^<>=]+?)\s*(<|\\leq|\\lt)\s*(" + _VAR + r")\s*(<|\\leq|
 _ABS_INEQ = re.compile(r"^\|\s*([a-zA-Z])\s*\|\s*(<|>|\\leq|\\geq)\s*([^<>=|]+)$")
 _IN_SET = re.compile(r"^[a-zA-Z]\s*\\in\s*(?=[(\[{\\])")
 _LABEL = re.compile(
-    r"^\s*((?:\\[A-Za-z]+|[A-Za-z]{1,3})(?:_\{[^{}]*\}|_[A-Za-z0-9])?(?:\^\{[^{}]*\}|\^[A-Za-z0-9])?'*"
+    r"^\s*((?:\\(?:vec|overline|overrightarrow|hat|bar|widehat|tilde)\s*\{[^{}]*\}|(?:m\s*)?\\angle\s*[A-Z]{1,3}"
+    r"|\\[A-Za-z]+|[A-Za-z]{1,3})(?:_\{[^{}]*\}|_[A-Za-z0-9])?(?:\^\{[^{}]*\}|\^[A-Za-z0-9])?'*"
     r"(?:\([^()=]*\))?|\(\s*[A-Za-z](?:_\w)?(?:\s*,\s*[A-Za-z](?:_\w)?)+\s*\))\s*=(?![=<>])"
 )
 _SET_OP = re.compile(r"\\(cup|cap|setminus)(?![A-Za-z])|\\\{|\\\}|\\(?:emptyset|varnothing)(?![A-Za-z])")
+_PERCENT = re.compile(r"%|\\%|(?i:\bpercent\b)")
 _REALS = (
     r"(?:\\mathbb\s*\{?\s*R\s*\}?|\\Bbb\s*\{?\s*R\s*\}?|\\R(?![A-Za-z])|\(\s*-\s*\\infty\s*,\s*\+?\s*\\infty\s*\)"
     r"|(?i:(?:the\s+set\s+of\s+)?all\s+real(?:\s+numbers|s)|real\s+numbers))"
@@ -438,8 +440,8 @@ def _ordered(cmp: Comparer, refs: list[str], cands: list[str]) -> bool:
 def equivalent(reference: str, candidate: str, sym: SymbolicFn | None) -> tuple[bool, str]:
     """Is ``candidate`` the same answer as ``reference``? Returns (verdict, deciding method)."""
     cmp = Comparer(sym)
-    cmp.ref_percent = "%" in reference
-    cmp.cand_percent = "%" in candidate
+    cmp.ref_percent = bool(_PERCENT.search(reference))
+    cmp.cand_percent = bool(_PERCENT.search(candidate))
     rb, cb = N.basic(reference), N.basic(candidate)
     if N.canon(rb) == N.canon(cb):
         return True, "string"

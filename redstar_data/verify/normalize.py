@@ -112,7 +112,13 @@ _WRAP = re.compile(
 )
 # a closing brace is eaten only with its own opening one: ``\frac{30^\circ}{2}``, ``\boxed{30^\circ}`` keep theirs
 _CIRC = r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)"
-_DEGREE = re.compile(r"(?:\{\s*\}\s*)?" + _CIRC + r"|\\circ|°|\\degree(?![A-Za-z])")
+_TEMPERATURE = (
+    r"(?:\s*(?:\\(?:text|mathrm|rm)\s*\{\s*[CF]\s*\}|[CF](?![A-Za-z])))?"  # 25^\circ C: the scale is a unit
+)
+_DEGREE = re.compile(r"(?:(?:\{\s*\}\s*)?" + _CIRC + r"|°|\\degree(?![A-Za-z]))" + _TEMPERATURE + r"|\\circ")
+_TRAILING_DOTS = re.compile(r"(\.(\d{1,40}))\s*(?:\.\.\.|…)$")
+# "no solution" is the empty set; "no real solution" is not (there may be complex ones)
+_NO_SOLUTION = re.compile(r"(?i)^(?:there\s+(?:is|are)\s+)?no\s+(?:solutions?|roots?)\.?$")
 _THOUSANDS = re.compile(r"(?<![\d.])(\d{1,3})((?:(?:\{,\}|,|\\,| )\d{3})+)(?![\d])")
 _PREFIX = re.compile(r"^\s*[A-Za-z](?:_\{?\w+\}?)?(?:\([a-z, ]*\))?\s*=(?![=<>])")
 
@@ -280,12 +286,14 @@ def basic(s: str) -> str:
     s = s.replace("\\leq", "\\leq ").replace("\\geq", "\\geq ").replace("\\neq", "\\neq ")
     s = s.replace("\\infty", "\\infty ").replace("\\langle", "(").replace("\\rangle", ")")
     s = re.sub(r"\\varnothing(?![A-Za-z])|^\\\{\s*\\\}$|^\{\s*\}$", r"\\emptyset", s)
+    s = _NO_SOLUTION.sub(r"\\emptyset", s)
     s = re.sub(r"\s+", " ", s).strip()
     s = brace_args(s)
     s = mixed_numbers(s)
+    s = _TRAILING_DOTS.sub(_trailing_dots, s)
     s = s.rstrip(" .;:,")
     s = strip_side_condition(s)
-    s = re.sub(r"(?i)\s*(?:dollars?|cents?)$", "", s)
+    s = re.sub(r"(?i)\s*\b(?:dollars?|cents?)$", "", s)  # "percent" keeps its "cent"
     return s.strip()
 
 
@@ -366,7 +374,10 @@ _NUM_RE = re.compile(
 _FRAC_RE = re.compile(r"^([+-]?)\\frac\{\s*([+-]?\d+(?:\.\d+)?)\s*\}\{\s*([+-]?\d+(?:\.\d+)?)\s*\}$")
 _SLASH_RE = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)\s*/\s*([+-]?\d+(?:\.\d+)?)$")
 _POW10_RE = re.compile(r"^([+-]?)10\s*\^\s*\{?\s*([+-]?\d+)\s*\}?$")
-_REPEAT_RE = re.compile(r"^([+-]?)(\d*)\.(\d*)\\overline\{(\d+)\}$")
+_REPEAT_RE = re.compile(
+    r"^([+-]?)(\d*)\.(\d*)(?:\\overline\{(\d+)\}|\\dot\{(\d)\}|\\dot(\d)|\((\d+)\)|\\overline(\d))$"
+)
+_DOTS_RE = re.compile(r"^([+-]?)(\d*)\.(\d{1,40})\s*(?:\\ldots|\\cdots|\\dots|\.\.\.|…)$")
 
 
 class Num:
@@ -381,6 +392,32 @@ class Num:
         self.value = value
         self.quantum = quantum
         self.tens = tens
+
+
+def _repetend(frac: str) -> tuple[str, str] | None:
+    """Fractional digits written before dots that visibly repeat (one digit three times, a block of 2-6 digits twice,
+    up to the end): (fixed digits, repetend), the earliest and shortest reading; ``123``, ``33`` → None."""
+    for start in range(len(frac)):
+        tail = frac[start:]
+        for size in range(1, 7):
+            rep = tail[:size]
+            if len(tail) >= (3 if size == 1 else 2) * size and (rep * (len(tail) // size + 1)).startswith(
+                tail
+            ):
+                return frac[:start], rep
+    return None
+
+
+def _dots_repeat(s: str) -> tuple[str, str, str, str] | None:
+    """``0.333\\ldots`` / ``0.1666...`` / ``1.2121\\ldots`` → (sign, whole, fixed, repetend); ``0.123\\ldots`` → None."""
+    m = _DOTS_RE.match(s)
+    found = _repetend(m.group(3)) if m else None
+    return (m.group(1), m.group(2), *found) if m and found else None
+
+
+def _trailing_dots(m: re.Match[str]) -> str:
+    """A repeating decimal keeps its dots (``0.1666...`` → ``0.1666\\ldots``); other trailing dots are an ellipsis."""
+    return m.group(1) + ("\\ldots" if _repetend(m.group(2)) else "")
 
 
 def parse_number(s: str) -> Num | None:
@@ -422,8 +459,9 @@ def parse_number(s: str) -> Num | None:
         val = Fraction(10) ** int(m.group(2))
         return Num(-val if m.group(1) == "-" else val, None)
     m = _REPEAT_RE.match(s)
-    if m:
-        sign, whole, fixed, rep = m.groups()
+    parts = (*m.groups()[:3], next(g for g in m.groups()[3:] if g)) if m else _dots_repeat(s)
+    if parts:
+        sign, whole, fixed, rep = parts
         base = Fraction(int(whole or "0")) + (Fraction(int(fixed), 10 ** len(fixed)) if fixed else 0)
         val = base + Fraction(int(rep), (10 ** len(rep) - 1) * 10 ** len(fixed))
         return Num(-val if sign == "-" else val, None)

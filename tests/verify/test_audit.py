@@ -1,6 +1,6 @@
 """Math verifier audit (helper ``math-audit``): the notation gaps it closed and its labelled pairs.
 
-``data/audit_pairs.jsonl`` (161 pairs, 17 categories) was written from the notation space of college maths and
+``data/audit_pairs.jsonl`` (183 pairs, 17 categories) was written from the notation space of college maths and
 competition answers, without reading any labelled dev row; every pair must get its label.
 """
 
@@ -123,6 +123,9 @@ def test_percent_is_symmetric(reference: str, candidate: str, expected: bool) ->
         ("60{}^{\\circ}", "60"),
         ("30^\\circ 15'", "\\frac{121}{4}"),
         ("30^{\\circ} 15^{\\prime}", "\\frac{121}{4}"),
+        ("25^\\circ\\text{C}", "25"),  # a temperature scale is a unit
+        ("-40 ^{\\circ} F", "-40"),
+        ("f\\circ g", "f g"),  # composition: no degree, no scale eaten
     ],
 )
 def test_degree_mark_leaves_other_braces(text: str, expected: str) -> None:
@@ -152,3 +155,35 @@ def test_side_condition_list_is_the_answer() -> None:
     assert N.strip_side_condition("x\\neq 1, x\\neq 3") == "x\\neq 1, x\\neq 3"
     assert N.strip_side_condition("x\\in\\mathbb{R}, x\\neq 1") == "x\\in\\mathbb{R}, x\\neq 1"
     assert N.strip_side_condition("\\frac{1}{x}, x\\neq 0") == "\\frac{1}{x}"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("0.333\\ldots", "1/3"),
+        ("0.1666...", "1/6"),
+        ("-0.0909\\ldots", "-1/11"),
+        ("0.142857142857\\ldots", "1/7"),
+        ("0.(3)", "1/3"),
+        ("0.1(6)", "1/6"),
+        ("0.\\dot{3}", "1/3"),
+        ("0.123\\ldots", None),  # nothing visibly repeats
+        ("0.33\\ldots", None),  # one digit twice is not enough
+        ("3.14159\\ldots", None),
+    ],
+)
+def test_repeating_decimal_notations(text: str, value: str | None) -> None:
+    n = N.parse_number(N.basic(text))
+    assert (None if n is None else str(n.value)) == value
+
+
+def test_trailing_dots_are_an_ellipsis_unless_the_digits_repeat() -> None:
+    assert N.basic("1.5...") == "1.5"
+    assert N.basic("0.1666...") == "0.1666\\ldots"
+
+
+def test_no_solution_is_the_empty_set_but_no_real_solution_is_not() -> None:
+    assert N.basic("\\text{No solution}") == "\\emptyset"
+    assert N.basic("there are no solutions") == "\\emptyset"
+    assert N.basic("no real solutions") == "no real solutions"
+    assert N.basic("75 percent") == "75 percent"  # "cent" is not stripped out of "percent"
