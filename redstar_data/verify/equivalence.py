@@ -38,6 +38,7 @@ _REALS = (
     r"(?:\\mathbb\s*\{?\s*R\s*\}?|\\Bbb\s*\{?\s*R\s*\}?|\\R(?![A-Za-z])|\(\s*-\s*\\infty\s*,\s*\+?\s*\\infty\s*\)"
     r"|(?i:(?:the\s+set\s+of\s+)?all\s+real(?:\s+numbers|s)|real\s+numbers))"
 )
+_REALS_HINT = re.compile(r"\\mathbb|\\Bbb|\\R(?![A-Za-z])|\\infty|\\ne|(?i:real)")
 _REALS_MINUS = re.compile(_REALS + r"\s*(?:\\setminus|\\smallsetminus|\\backslash|-)\s*\\\{(.*)\\\}")
 _NEQ = re.compile(r"([A-Za-z](?:_\{?\w+\}?)?)\s*(?:\\neq|\\ne(?![A-Za-z]))\s*(.+)")
 _SET_BUILDER = re.compile(
@@ -246,6 +247,8 @@ def reals_except(s: str) -> list[str] | None:
     notations: ``\\mathbb{R}\\setminus\\{0\\}``, ``\\mathbb{R}-\\{0\\}``, ``x\\neq 0`` (``x\\neq 1, x\\neq 3``,
     ``x\\neq\\pm 1``), ``(-\\infty,0)\\cup(0,\\infty)`` or ``x<0 or x>0``; ``[]`` for all of ℝ; else None."""
     s = s.strip()
+    if not _REALS_HINT.search(s):  # every notation above names ℝ, ∞ or ≠: most answers leave here
+        return None
     if re.fullmatch(_REALS, s):
         return []
     m = _REALS_MINUS.fullmatch(s)
