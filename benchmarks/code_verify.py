@@ -76,7 +76,9 @@ def plain_trace(
             out, _, val = r.stdout.rpartition("\n@@RESULT@@")
             ok = (
                 r.status == "ok"
-                and compare_value(val.strip() or None, t.output, unwrap=spec.unwrap_single, any_order=spec.any_order)[0]
+                and compare_value(
+                    val.strip() or None, t.output, unwrap=spec.unwrap_single, any_order=spec.any_order
+                )[0]
             )
         else:
             r = plain_run(code, t.input, timeout_s=timeout_s, memory_mb=memory_mb)
