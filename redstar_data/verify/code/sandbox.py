@@ -319,8 +319,34 @@ def _pids_cgroup_root() -> str | None:
                     Path(base, "cgroup.subtree_control").write_text("+pids")
                 except OSError:
                     pass
+            _sweep_dead(base)
             return base
     return None
+
+
+def _sweep_dead(base: str) -> None:
+    """Remove the empty cgroups of verifier processes that died without closing their sandboxes (SIGKILL,
+    OOM): ``close()`` removes its own, but a killed process cannot. Runs once per process (the root lookup
+    is cached); a cgroup that still holds a process, or whose creator lives, is left alone."""
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return
+    for name in names:
+        head, sep, _ = name.partition("-")
+        if not sep or not head.isdigit() or int(head) == os.getpid():
+            continue
+        try:
+            os.kill(int(head), 0)
+            continue  # alive (or a reused pid): not ours to judge
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue
+        try:
+            os.rmdir(os.path.join(base, name))
+        except OSError:
+            pass  # not empty, or gone already
 
 
 class _PidsCgroup:

@@ -280,6 +280,29 @@ def test_die_with_parent_no_leftovers(sandbox, tmp_path):
     assert not marked()
 
 
+def test_cgroups_of_killed_verifiers_are_swept(sandbox):
+    """A verifier killed mid-run leaves its (empty) pids cgroup behind: the next process that looks the cgroup
+    root up removes the ones whose creator is dead, and leaves a live process's alone."""
+    from redstar_data.verify.code import sandbox as sb
+
+    base = sb._pids_cgroup_root()
+    if base is None:
+        pytest.skip("no writable pids cgroup here")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale, live = Path(base, f"{dead.pid}-0"), Path(base, f"{os.getppid()}-999")
+    stale.mkdir(exist_ok=True)
+    live.mkdir(exist_ok=True)
+    try:
+        sb._pids_cgroup_root.cache_clear()
+        assert sb._pids_cgroup_root() == base
+        assert not stale.exists() and live.exists()
+    finally:
+        for d in (stale, live):
+            if d.exists():
+                d.rmdir()
+
+
 def test_unsafe_mode_is_explicit_and_unsandboxed(sandbox):
     r = run("import os; print(os.getuid())", unsafe_no_sandbox=True)
     assert r.stdout.strip() == str(os.getuid())
