@@ -96,7 +96,7 @@ _VALUE_CUT = re.compile(  # trailers: ", which is ...", "because ...", "(rounded
 )
 _UNIT_TAIL = re.compile(
     r"\s*(?:square\s+|sq\.?\s+|cubic\s+)?(?:units?|cm|mm|km|m|in|inch(?:es)?|ft|feet|foot|yd|yards?|mi|miles?"
-    r"|(?:centi|milli|kilo)?(?:meters?|metres?)|degrees?|deg|radians?|rad)\.?"
+    r"|(?:centi|milli|kilo)?(?:meters?|metres?)|degrees?|degs?|radians?|rads?)\.?"
     r"\s*(?:\^\s*\{?\s*[23]\s*\}?|²|³|\s+squared|\s+cubed)?$",
     re.I,
 )
@@ -128,12 +128,14 @@ class FinalAnswer:
 class ReadAnswer:
     """A final answer split into the option ``letter`` it names and the ``value`` it states (either may be
     None); ``approx`` when the value was written as an approximation (``\\approx 12.5``); ``hedge`` when it
-    names two different options (``B or C``: no single pick)."""
+    names two different options or values (``B or C``, ``55 or 62``: no single pick); ``span`` when it is a range
+    of values (``between 3 and 4``: not a value)."""
 
     letter: str | None
     value: str | None
     approx: bool = False
     hedge: bool = False
+    span: bool = False
 
 
 def _after(text: str, end: int) -> str | None:
@@ -280,6 +282,12 @@ def read_answer(answer: str) -> ReadAnswer:
     two = _TWO_LETTERS.match(s)
     if two and two.group(1) != two.group(2):
         return ReadAnswer(two.group(1), None, hedge=True)
+    hedged = _hedge(s)
+    if hedged is not None:
+        return hedged
+    span = _SPAN.match(s)
+    if span and all(re.search(r"\d|\\pi|π", g) for g in span.groups()):
+        return ReadAnswer(None, None, span=True)
     m = _LETTER_ONLY.match(s)
     if m:
         return ReadAnswer((m.group(1) or m.group(2)).upper(), None)
@@ -295,6 +303,33 @@ def read_answer(answer: str) -> ReadAnswer:
             s = (s[: mention.start()] + s[mention.end() :]).strip()
     value, approx = _value_text(s)
     return ReadAnswer(letter, value, approx)
+
+
+# "between 3 and 4", "from 50 to 62": a range of values, never one value
+_SPAN = re.compile(r"^(?:between|from)\s+([^,;]+?)\s+(?:and|to)\s+([^,;]+)$", re.I)
+_OR_WORDS = re.compile(r"^(?:either|maybe|perhaps|possibly|probably|alternatively)\b[\s,:]*", re.I)
+_OTHER_UNIT = re.compile(r"rad|\\pi|π|%|\\frac|sqrt|√", re.I)  # "55°, or 0.96 rad": one angle in two units
+
+
+def _hedge(s: str) -> ReadAnswer | None:
+    """Two different picks joined by "or" (``55 or 62``, ``either 3 or 4``, ``C (55) or D (62)``, ``x = 55 or
+    x = 62``): a hedge, as two letters are. Two plain numbers must differ (``3, or 3.0`` restates one value) and a
+    value in another unit or form (radians, π, a fraction) is a restatement, not a second pick."""
+    parts = [p.strip(" ,;.") for p in N.split_top(s, (" or ", "\\lor"))]
+    if len(parts) < 2 or not all(parts):
+        return None
+    reads = [read_answer(_OR_WORDS.sub("", p)) for p in parts]
+    letters = [r.letter for r in reads if r.letter]
+    if len(set(letters)) > 1:
+        return ReadAnswer(letters[0], None, hedge=True)
+    if letters or any(_OTHER_UNIT.search(p) for p in parts):
+        return None
+    nums = [N.parse_number(r.value) if r.value else None for r in reads]
+    if any(n is None for n in nums):
+        return None
+    if len({n.value for n in nums if n is not None}) > 1:
+        return ReadAnswer(None, reads[0].value, hedge=True)
+    return reads[0]  # "3 or 3.0": one value, said twice
 
 
 def _value_text(s: str) -> tuple[str | None, bool]:

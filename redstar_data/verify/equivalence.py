@@ -33,6 +33,7 @@ _LABEL = re.compile(
     r"(?:\([^()=]*\))?|\(\s*[A-Za-z](?:_\w)?(?:\s*,\s*[A-Za-z](?:_\w)?)+\s*\))\s*=(?![=<>])"
 )
 _SET_OP = re.compile(r"\\(cup|cap|setminus)(?![A-Za-z])|\\\{|\\\}|\\(?:emptyset|varnothing)(?![A-Za-z])")
+_TEXT_ARG = re.compile(r"\\(?:text|mathrm|mbox|rm)\s*\{([^{}]*)\}")
 _PERCENT = re.compile(r"%|\\%|(?i:\bpercent\b)")
 _REALS = (
     r"(?:\\mathbb\s*\{?\s*R\s*\}?|\\Bbb\s*\{?\s*R\s*\}?|\\R(?![A-Za-z])|\(\s*-\s*\\infty\s*,\s*\+?\s*\\infty\s*\)"
@@ -184,8 +185,12 @@ def prepare(s: str, *, other_is_list: bool, other_is_equation: bool = False) -> 
     """Full normalisation of one side (units, prefixes, thousands separators, ``\\text``)."""
     raw = N.strip_math_delims(s)
     tail = N.unit_tail_stripped(raw)
-    if tail != raw and re.search(r"[\d]|\\pi", tail):
-        raw = tail
+    if (
+        tail != raw
+        and re.search(r"[\d]|\\pi", tail)
+        and not N.INTEGER_PARAMETER.search(_TEXT_ARG.sub(r"\1", raw))
+    ):
+        raw = tail  # "2450\\pi \\mathrm{N}" (a unit), not "k\\pi \\text{ where } k \\text{ is an integer}"
     t = N.basic(raw)
     t = set_builder(t)
     t = _IN_SET.sub("", t)
@@ -292,6 +297,20 @@ def drop_constant(s: str) -> str:
     if t != s and _ANTIDERIVATIVE.search(t):
         return t.strip()
     return s
+
+
+_FUNCTION_LABEL = re.compile(r"[A-Za-z](?:_\w|\^\{-1\}|\^-1)?\([a-z]\)")
+
+
+def same_quantity(ref_label: str, cand_label: str) -> bool:
+    """Do two left-hand sides name the same quantity? ``E`` and ``E_{x}``, ``y`` and ``y(x)``, and a function's
+    value and ``y``: ``g(x) = 2x+1`` and ``y = 2x+1`` define the same graph (either side may be the reference)."""
+    rb, cb = label_base(ref_label), label_base(cand_label)
+    if rb == cb:
+        return True
+    return {rb, cb} & {"y"} != set() and (
+        bool(_FUNCTION_LABEL.fullmatch(ref_label)) or bool(_FUNCTION_LABEL.fullmatch(cand_label))
+    )
 
 
 def label_base(label: str) -> str:
@@ -473,7 +492,7 @@ def equivalent(reference: str, candidate: str, sym: SymbolicFn | None) -> tuple[
             if cmp.value(refs[0], cands[0]):
                 return True, "equation:" + method()
             # "E=10.1" vs "E_{x}=10.1", "y=…" vs "y(x)=…": the same quantity named twice, so the values decide
-            if rlab is None or clab is None or label_base(rlab) != label_base(clab):
+            if rlab is None or clab is None or not same_quantity(rlab, clab):
                 return False, "equation:" + method()
         return cmp.value(_value(rv), _value(cv)), method()
     rl = [split_label(x) for x in refs]

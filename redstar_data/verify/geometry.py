@@ -48,7 +48,9 @@ from redstar_data.verify.pool import Deadline, WorkerCrashed, WorkerPool, Worker
 # 1.3.0 (independent audit, tests/verify/geometry/audit_pairs.yaml): two options named are a hedge (incorrect), a
 # trace cut inside <think> has no answer, "probably B" / "not B; it is C", a lone "b", "3:7", "of 37.4 square
 # inches", "about 113.1 square centimeters", º/˚ degree signs
-VERSION = "1.3.0"
+# 1.4.0: two values joined by "or" are a hedge too ("55 or 62", "55, or maybe 62", "C (55) or D (62)"); a range
+# ("between 3 and 4") is not a value; "degs" / "rads" units
+VERSION = "1.4.0"
 DEFAULT_TIMEOUT = 1.0  # seconds per item, as the math verifier
 # Relative tolerance for a value between options (a model that rounded along the way: 22.14 for 22.2).
 # Measured on the dev set: the closest two options of a Geometry3K problem are 1.2% apart (82 vs 83), so a
@@ -259,8 +261,10 @@ def decide(response: object, reference: object, values: Values, deadline: float 
     def verdict(ok: bool, method: str) -> Verdict:
         return Verdict("correct" if ok else "incorrect", extracted, method, details)
 
-    if read.hedge:  # two options named ("B or C"): not one answer, whichever of them is right
+    if read.hedge:  # two options or values named ("B or C", "55 or 62"): not one answer, whichever is right
         return verdict(False, "hedge")
+    if read.span:  # "between 3 and 4": a range, not the value asked for
+        return verdict(False, "range")
     if read.letter:
         if n and _LETTERS.index(read.letter) >= n:
             return verdict(False, "letter_out_of_range")

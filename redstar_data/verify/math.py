@@ -27,7 +27,9 @@ from redstar_data.verify.pool import Deadline, WorkerCrashed, WorkerPool, Worker
 # read as °. Labels of the 3,032 benchmark rows unchanged.
 # 2.1.0: the reals minus points in every notation, set-builder sets, same-quantity labels, percent on either side,
 # renamed integration constants, repeating decimals, temperature units (docs/verify.md, "2.1.0 fixes").
-VERSION = "2.1.0"
+# 2.2.0: arbitrary constants and a family's integer parameter renamed (C e^{x} = A e^{x}, 2k\\pi = 2n\\pi, shifted
+# periodic families), "k\\in\\mathbb{Z}" tails, y = ... for f(x) = ..., i/j/k vectors as tuples, f\\circ g kept.
+VERSION = "2.2.0"
 DEFAULT_TIMEOUT = 1.0  # seconds per item, everything included (issue 18: no item over 1 s by default)
 MAX_ANSWER_CHARS = 2000  # longer "answers" are compared as strings only (no parser, no normaliser sees them)
 

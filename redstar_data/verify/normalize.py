@@ -115,7 +115,22 @@ _CIRC = r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)"
 _TEMPERATURE = (
     r"(?:\s*(?:\\(?:text|mathrm|rm)\s*\{\s*[CF]\s*\}|[CF](?![A-Za-z])))?"  # 25^\circ C: the scale is a unit
 )
-_DEGREE = re.compile(r"(?:(?:\{\s*\}\s*)?" + _CIRC + r"|°|\\degree(?![A-Za-z]))" + _TEMPERATURE + r"|\\circ")
+_DEGREE = re.compile(
+    r"(?:(?:\{\s*\}\s*)?" + _CIRC + r"|°|\\degree(?![A-Za-z]))" + _TEMPERATURE + r"|\\circ(?![A-Za-z])"
+)
+_AFTER_NUMBER = re.compile(r"\d\s*$")
+
+
+def _degree(m: re.Match[str]) -> str:
+    """A degree mark is dropped; a bare ``\\circ`` is one only right after a number (``30\\circ``), elsewhere it is
+    composition (``f\\circ g``) and stays (a callback, not a look-behind: this regex runs on every answer)."""
+    if m.group().startswith("\\circ") and not _AFTER_NUMBER.search(
+        m.string, max(0, m.start() - 20), m.start()
+    ):
+        return m.group()
+    return ""
+
+
 _TRAILING_DOTS = re.compile(r"(\.(\d{1,40}))\s*(?:\.\.\.|…)$")
 # "no solution" is the empty set; "no real solution" is not (there may be complex ones)
 _NO_SOLUTION = re.compile(r"(?i)^(?:there\s+(?:is|are)\s+)?no\s+(?:solutions?|roots?)\.?$")
@@ -180,6 +195,13 @@ _DMS = re.compile(
     + _CIRC
     + r"|°|\\degree)\s*(\d+(?:\.\d+)?)\s*(?:'|\^\s*(?:\{\s*\\prime\s*\}|\\prime))"
     r"(?:\s*(\d+(?:\.\d+)?)\s*(?:''|\"|\^\s*(?:\{\s*\\prime\s*\\prime\s*\}|\\prime\s*\\prime)))?"
+)
+# the integer parameter of a solution family: ", k\in\mathbb{Z}", "(n \in Z)", "where k is an integer", "for any
+# integer k" (a side condition of the answer, not part of it)
+INTEGER_PARAMETER = re.compile(
+    r"\s*(?:[,;]|\b(?:for|where|with)\b|(?=\())\s*\(?\s*(?:(?:all|any|some|every|each)\s+)?"
+    r"(?:[a-z](?:\s*,\s*[a-z])*\s*\\in\s*(?:\\mathbb\s*\{?\s*Z\s*\}?|\\Z|Z)(?![A-Za-z])"
+    r"|integers?\s+[a-z](?:\s*,\s*[a-z])*|[a-z]\s+(?:is|being)\s+(?:an?\s+|any\s+)?integer)\s*\)?\s*\.?$"
 )
 _SIDE_CONDITION = (
     re.compile(r"\s*[,;]?\s*\(?\s*\b(?:for|where|if|when|provided|assuming|with|as long as)\b[^=]*?"
@@ -261,11 +283,56 @@ def strip_side_condition(s: str) -> str:
 
     Not when what is left is itself a condition or a set (``x\\neq 1, x\\neq 3`` and ``x\\in\\mathbb{R},
     x\\neq 1`` are the answer, not a side note)."""
-    for rx in _SIDE_CONDITION:
+    # most answers name no integer parameter: its regex runs only on those that mention one
+    rxs = (*_SIDE_CONDITION, INTEGER_PARAMETER) if "Z" in s or "integer" in s else _SIDE_CONDITION
+    for rx in rxs:
         t = rx.sub("", s)
         if t != s and t.strip() and not _CONDITION_HEAD.search(t):
             return t.strip()
     return s
+
+
+_UNIT_VECTOR = re.compile(
+    r"\\(?:mathbf|boldsymbol|bm|vec|hat)\s*(?:\{\s*(?:\\hat\s*)?\{?\s*([ijk]|\\[ij]math)\s*\}?\s*\}|([ijk]|\\[ij]math)(?![A-Za-z]))"
+)
+_AXES = {"i": 0, "\\imath": 0, "j": 1, "\\jmath": 1, "k": 2}
+
+
+def unit_vectors(s: str) -> str:
+    """``3\\mathbf{i}-2\\mathbf{j}`` → ``(3,-2)``, ``\\hat{i}+2\\hat{k}`` → ``(1,0,2)``: a vector written on the unit
+    vectors i, j (, k) is its tuple of components, so it compares with ``(3,-2)`` and ``\\langle 3,-2\\rangle``.
+    Only when every top-level term names exactly one unit vector (a label ``\\vec v =`` before it is kept)."""
+    if not _UNIT_VECTOR.search(s):
+        return s
+    head, _, rhs = s.rpartition("=")
+    comps: list[list[str]] = [[], [], []]
+    for term in _signed_terms(rhs):
+        units = list(_UNIT_VECTOR.finditer(term))
+        if len(units) != 1:
+            return s
+        u = units[0]
+        coef = (term[: u.start()] + term[u.end() :]).strip()
+        coef = re.sub(r"^([+-]?)\s*(?:\\cdot|\*)?\s*|\s*(?:\\cdot|\*)\s*$", r"\1", coef).strip()
+        coef = {"": "1", "+": "1", "-": "-1"}.get(coef, coef.removeprefix("+"))
+        comps[_AXES[u.group(1) or u.group(2)]].append(coef)
+    if not any(comps):
+        return s
+    size = 3 if comps[2] else 2
+    tup = "(" + ",".join("+".join(c) if c else "0" for c in comps[:size]) + ")"
+    return f"{head}={tup}" if head else tup
+
+
+def _signed_terms(s: str) -> list[str]:
+    """``3a - 2b + c`` → ``3a``, ``-2b``, ``+c``: split before every top-level sign (not inside any brackets)."""
+    terms, depth, start = [], 0, 0
+    for i, c in enumerate(s):
+        depth += c in "([{"
+        depth -= c in ")]}"
+        if depth == 0 and c in "+-" and s[start:i].strip() and not s[start:i].rstrip().endswith(("^", "_")):
+            terms.append(s[start:i])
+            start = i
+    terms.append(s[start:])
+    return [t.strip() for t in terms if t.strip()]
 
 
 def basic(s: str) -> str:
@@ -276,7 +343,11 @@ def basic(s: str) -> str:
     s = _INVERSE_TRIG.sub(r"\\arc\1", s)  # \sin^{-1} x is arcsin x, not 1/sin x
     s = _OPERATORNAME.sub(lambda m: "\\" + m.group(1) if m.group(1) in _KNOWN_FUNCS else m.group(), s)
     s = _DMS.sub(_dms_value, s)
-    s = _DEGREE.sub("", s)
+    s = _DEGREE.sub(_degree, s)
+    if (
+        "\\mathbf" in s or "\\hat" in s or "\\vec" in s or "\\bm" in s or "\\boldsymbol" in s
+    ):  # the fast path: no call
+        s = unit_vectors(s)
     s = _SIMPLE_CMDS.sub("", s)
     s = _SPACES.sub(" ", s)
     s = _unwrap(s)

@@ -8,6 +8,8 @@ at a few points decides most identities faster and more robustly than ``simplify
 from __future__ import annotations
 
 import random
+import re
+from collections.abc import Iterator
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
@@ -47,6 +49,74 @@ def _merge_case(a: Any, b: Any) -> tuple[Any, Any]:
         s: amap[str(s).lower()] for s in b.free_symbols if s not in a.free_symbols and str(s).lower() in amap
     }
     return a, (b.xreplace(subs) if subs else b)
+
+
+# conventional names of a general solution's arbitrary constants, and of a family's integer parameter: the two kinds
+# are renamed only within their kind (``y^2=-x+k`` is not ``y^2+x=C``: k may be a given number)
+_CONSTANT = re.compile(r"[CKAB]|[Cc]_\d+")
+_INTEGER = re.compile(r"[knm]")
+_MAX_CONSTANTS = 4  # at most 4! = 24 bijections of one kind tried
+
+
+def _arbitrary(e: Any) -> tuple[list[Any], list[Any], set[Any]]:
+    """(constants, integer parameters, other free symbols) of ``e``: a symbol with a conventional name that ``e`` is
+    affine in (``Ce^{x}``, ``+C``, ``2k\\pi``) can be renamed; in ``e^{kx}`` the ``k`` is a given parameter."""
+    consts, ints, rest = [], [], set()
+    for sym in sorted(e.free_symbols, key=str):
+        kind = consts if _CONSTANT.fullmatch(str(sym)) else ints if _INTEGER.fullmatch(str(sym)) else None
+        if kind is not None:
+            d = sympy.diff(e, sym)
+            if d != 0 and sym not in d.free_symbols:
+                kind.append(sym)
+                continue
+        rest.add(sym)
+    return consts, ints, rest
+
+
+def renamings(a: Any, b: Any) -> Iterator[dict[Any, Any]]:
+    """Bijections from ``b``'s arbitrary constants onto ``a``'s, kind by kind (``C_1e^{x}+C_2e^{-x}`` and
+    ``Ae^{-x}+Be^{x}``; ``2k\\pi`` and ``2n\\pi``): as many of each kind on both sides, the same other symbols, and
+    either a variable besides them (a general solution) or π in every parameter's coefficient (a periodic family).
+    A candidate that uses the reference's own names keeps them: with the names given by the problem,
+    ``C_1\\cos 2t+C_2\\sin 2t`` is not ``C_1\\sin 2t+C_2\\cos 2t``."""
+    from itertools import permutations, product
+
+    *kinds_a, ra = _arbitrary(a)
+    *kinds_b, rb = _arbitrary(b)
+    if ra != rb or not any(kinds_a) or [len(k) for k in kinds_a] != [len(k) for k in kinds_b]:
+        return
+    if any(len(k) > _MAX_CONSTANTS for k in kinds_a):
+        return
+    if not ra and not all(sympy.diff(a, c).has(sympy.pi) for k in kinds_a for c in k):
+        return
+    if all(set(ka) == set(kb) for ka, kb in zip(kinds_a, kinds_b, strict=True)):
+        return  # the same names: the identity, tried already
+    choices = [
+        [dict(zip(kb, perm, strict=True)) for perm in permutations(ka)]
+        for ka, kb in zip(kinds_a, kinds_b, strict=True)
+    ]
+    for maps in product(*choices):
+        yield {k: v for m in maps for k, v in m.items()}
+
+
+def _same_family(a: Any, b: Any) -> bool:
+    """``\\frac{\\pi}{4}+k\\pi`` and ``\\frac{5\\pi}{4}+k\\pi`` (or ``-k\\pi``) are the same set: one integer
+    parameter, the same step up to sign, offsets a whole number of steps apart."""
+    const_a, ca, ra = _arbitrary(a)
+    const_b, cb, rb = _arbitrary(b)
+    if len(ca) != 1 or len(cb) != 1 or ra or rb or const_a or const_b:
+        return False
+    sa, sb = sympy.diff(a, ca[0]), sympy.diff(b, cb[0])
+    step_a, step_b = _num(sa, {}), _num(sb, {})
+    if step_a is None or step_b is None or abs(step_a) < 1e-12 or not sa.has(sympy.pi):
+        return False
+    if not (_close(step_a, step_b, None) or _close(step_a, -step_b, None)):
+        return False
+    off_a, off_b = a.xreplace({ca[0]: 0}), b.xreplace({cb[0]: 0})
+    if off_a == 0 and off_b == 0:  # "n\\pi/2" vs "-n\\pi/2": n may be a given number
+        return False
+    shift = _num((off_b - off_a) / sa, {})
+    return shift is not None and abs(shift.imag) < 1e-9 and abs(shift.real - round(shift.real)) < 1e-9
 
 
 def _num(expr: Any, values: dict[Any, Any]) -> complex | None:
@@ -156,14 +226,23 @@ def sym_equal(reference: str, candidate: str, quantum: Fraction | None = None) -
         return None
     ra, rb = _relation(a), _relation(b)
     if ra is not None and rb is not None:
+        if (
+            isinstance(a.lhs, sympy.Symbol)
+            and a.lhs == b.lhs
+            and a.lhs not in (a.rhs.free_symbols | b.rhs.free_symbols)
+        ):
+            if _same_family(a.rhs, b.rhs):  # "x = \\frac{\\pi}{4}+k\\pi" = "x = \\frac{5\\pi}{4}+n\\pi"
+                return True
         a2, b2 = _merge_case(ra, rb)
-        return _proportional(a2, b2)
+        return _proportional(a2, b2) or any(_proportional(ra, rb.xreplace(m)) for m in renamings(ra, rb))
     if ra is not None or rb is not None:
         return False
     if isinstance(a, sympy.Basic) and isinstance(b, sympy.Basic):
         try:
-            a, b = _merge_case(a, b)
-            return _same_function(a, b, float(quantum) if quantum is not None else None)
+            q = float(quantum) if quantum is not None else None
+            if _same_function(*_merge_case(a, b), q):
+                return True
+            return _same_family(a, b) or any(_same_function(a, b.xreplace(m), q) for m in renamings(a, b))
         except Exception:  # noqa: BLE001
             return False
     try:

@@ -1,7 +1,9 @@
 """Math verifier audit (helper ``math-audit``): the notation gaps it closed and its labelled pairs.
 
-``data/audit_pairs.jsonl`` (183 pairs, 17 categories) was written from the notation space of college maths and
-competition answers, without reading any labelled dev row; every pair must get its label.
+``data/audit_pairs.jsonl`` (224 pairs, 20 categories) was written from the notation space of college maths and
+competition answers, without reading any labelled dev row; every pair must get its label. Pairs 183-223 (helper
+``verify-polish``, math verifier 2.2.0): renamed constants, periodic families, ``y =`` for ``f(x) =``, i/j/k vectors,
+composition.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from redstar_data.verify import normalize as N
-from redstar_data.verify.equivalence import drop_constant, equivalent, reals_except
+from redstar_data.verify.equivalence import drop_constant, equivalent, reals_except, same_quantity
 from redstar_data.verify.math import check_inline
 
 PAIRS = [json.loads(line) for line in (Path(__file__).parent / "data" / "audit_pairs.jsonl").open()]
@@ -30,7 +32,7 @@ def test_audit_pairs(row: dict) -> None:
 
 def test_audit_set_covers_its_categories() -> None:
     cats = {r["category"] for r in PAIRS}
-    assert len(PAIRS) >= 150 and len(cats) >= 15
+    assert len(PAIRS) >= 224 and len(cats) >= 20
     assert all(any(not r["label"] for r in PAIRS if r["category"] == c) for c in cats), (
         "a category lacks negatives"
     )
@@ -125,7 +127,9 @@ def test_percent_is_symmetric(reference: str, candidate: str, expected: bool) ->
         ("30^{\\circ} 15^{\\prime}", "\\frac{121}{4}"),
         ("25^\\circ\\text{C}", "25"),  # a temperature scale is a unit
         ("-40 ^{\\circ} F", "-40"),
-        ("f\\circ g", "f g"),  # composition: no degree, no scale eaten
+        ("f\\circ g", "f\\circ g"),  # composition: not a degree mark, kept (math verifier 2.2.0)
+        ("(f\\circ g)(x)", "(f\\circ g)(x)"),
+        ("30\\circ", "30"),  # a bare mark right after a number is a degree
     ],
 )
 def test_degree_mark_leaves_other_braces(text: str, expected: str) -> None:
@@ -187,3 +191,56 @@ def test_no_solution_is_the_empty_set_but_no_real_solution_is_not() -> None:
     assert N.basic("there are no solutions") == "\\emptyset"
     assert N.basic("no real solutions") == "no real solutions"
     assert N.basic("75 percent") == "75 percent"  # "cent" is not stripped out of "percent"
+
+
+@pytest.mark.parametrize(
+    ("reference", "candidate", "expected"),
+    [
+        ("C_1\\cos 2t+C_2\\sin 2t", "c_1\\sin 2t+c_2\\cos 2t", True),  # names of its own: any bijection
+        ("C_1\\cos 2t+C_2\\sin 2t", "C_1\\sin 2t+C_2\\cos 2t", False),  # the reference's names are kept
+        ("y^{2}=-x+k", "y^2+x=C", False),  # k is renamed only to another integer parameter (n, m)
+        ("y=Ax+B", "y=Bx+A", False),
+        ("A+1", "B+1", False),  # no variable and no π: A may be a given number
+        ("2k\\pi", "2n", False),
+        ("y=Ce^{x}", "y=e^{x}", False),  # a particular solution is not the family
+    ],
+)
+def test_constants_renamed_only_by_a_bijection_of_their_kind(
+    reference: str, candidate: str, expected: bool
+) -> None:
+    assert _eq(reference, candidate) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3\\mathbf{i}-2\\mathbf{j}", "(3,-2)"),
+        ("\\mathbf{i}+2\\mathbf{j}-3\\mathbf{k}", "(1,2,-3)"),
+        ("\\frac{1}{2}\\hat{i} - \\hat{k}", "(\\frac{1}{2},0,-1)"),
+        ("\\vec{v}=2\\vec{i}+e^{-t}\\vec j", "\\vec{v}=(2,e^{-t})"),
+        ("\\hat{\\imath}-\\hat{\\jmath}", "(1,-1)"),
+        ("x+\\mathbf{i}", "x+\\mathbf{i}"),  # a term without a unit vector: left alone
+        ("\\mathbf{r}(t)", "\\mathbf{r}(t)"),
+    ],
+)
+def test_unit_vectors_as_tuples(text: str, expected: str) -> None:
+    assert N.unit_vectors(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("x=\\frac{\\pi}{4}+k\\pi, k\\in\\mathbb{Z}", "x=\\frac{\\pi}{4}+k\\pi"),
+        ("2n\\pi \\text{ where } n \\text{ is an integer}", "2n\\pi"),
+        ("k\\pi (k \\in \\mathbb Z)", "k\\pi"),
+        ("x = 2k\\pi \\text{ for any integer } k", "x = 2k\\pi"),
+        ("n\\in\\mathbb{Z}", "n\\in\\mathbb{Z}"),  # the condition alone is the answer
+    ],
+)
+def test_integer_parameter_tail_is_a_side_condition(text: str, expected: str) -> None:
+    assert N.basic(text) == expected
+
+
+def test_function_value_and_y_name_the_same_quantity() -> None:
+    assert same_quantity("g(x)", "y") and same_quantity("y", "f(x)") and same_quantity("f^{-1}(x)", "y")
+    assert not same_quantity("f(x)", "x") and not same_quantity("f(x)", "g(x)")

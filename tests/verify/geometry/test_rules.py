@@ -262,3 +262,42 @@ def test_audit_forms_graded(
     response: str, answer: str, choices: list[str] | None, letter: str | None, label: str
 ) -> None:
     assert check_choice(response, answer, choices, letter).label == label
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "55 or 62",
+        "either 55 or 62",
+        "55^\\circ \\text{ or } 62^\\circ",
+        "x = 55 or x = 62",
+        "55, or maybe 62",
+        "either C (55) or D (62)",
+    ],
+)
+def test_two_values_are_a_hedge(answer: str) -> None:
+    """Two different values joined by "or" are no single pick, whichever of them is right (geometry 1.4.0)."""
+    assert read_answer(answer).hedge
+    out = check_choice(f"The answer is {answer}.", "55", ANGLE, "C")
+    assert (out.label, out.method) == ("incorrect", "hedge")
+    free = check_choice(f"\\boxed{{{answer.replace('C (55)', '55').replace('D (62)', '62')}}}", "55")
+    assert (free.label, free.method) == ("incorrect", "hedge")
+
+
+@pytest.mark.parametrize("answer", ["55 or 55.0", "55, or about 55.0", "55^\\circ, or 0.96 radians"])
+def test_one_value_restated_is_not_a_hedge(answer: str) -> None:
+    assert not read_answer(answer).hedge
+    assert check_choice(f"The answer is {answer}.", "55", ANGLE, "C").label == "correct"
+
+
+@pytest.mark.parametrize("answer", ["between 3 and 4", "\\text{between } 3 \\text{ and } 4", "from 50 to 62"])
+def test_a_range_is_not_a_value(answer: str) -> None:
+    assert read_answer(answer).span
+    out = check_choice(f"\\boxed{{{answer}}}", "3")
+    assert (out.label, out.method) == ("incorrect", "range")
+
+
+@pytest.mark.parametrize("response", ["The answer is 70 deg.", "\\boxed{70degs}", "The measure is 70 degs."])
+def test_deg_and_degs_spellings(response: str) -> None:
+    assert check_choice(response, "70", ["60", "65", "70", "75"], "C").label == "correct"
+    assert check_choice(response, "70").label == "correct"
