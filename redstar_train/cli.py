@@ -336,7 +336,12 @@ def eval_cmd(
     ] = None,
     n: Annotated[int, typer.Option("-n", "--n", help="Samples per problem.")] = 8,
     limit: Annotated[
-        int | None, typer.Option("--limit", help="At most this many problems per benchmark.")
+        int | None,
+        typer.Option(
+            "--limit",
+            help="At most this many problems per benchmark: a fixed pseudo-random spread (the smallest "
+            "problem ids), the same on every run, not the first rows of the file.",
+        ),
     ] = None,
     run: RunOpt = None,
     temperature: Annotated[float, typer.Option("--temperature")] = 0.6,

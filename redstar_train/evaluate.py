@@ -106,13 +106,17 @@ def _ensure(catalog: Catalog, benches: Sequence[str], bench_dir: str | Path | No
 
 
 def benchmark_problems(catalog: Catalog, source_id: str, limit: int | None) -> list[str]:
-    """Problem ids of one benchmark source, in a stable order (by source row), first ``limit``."""
-    sql = (
-        "SELECT problem_id FROM problem_sources WHERE source_id = ? "
-        "GROUP BY problem_id ORDER BY min(row_number) NULLS LAST, problem_id"
+    """Problem ids of one benchmark source, in a stable order (by source row). With ``limit``, a fixed spread of
+    that many: the ``limit`` smallest problem ids (content hashes: a pseudo-random sample that is the same on
+    every run and machine), still in source-row order. The first K rows would be one slice of a file sorted
+    by kind or source (the geometry dev set's first rows are all FormalGeo, so no choice problem at all)."""
+    rows = (
+        "SELECT problem_id, min(row_number) AS first_row FROM problem_sources WHERE source_id = ? "
+        "GROUP BY problem_id"
     )
     if limit is not None:
-        sql += f" LIMIT {int(limit)}"
+        rows = f"SELECT * FROM ({rows}) ORDER BY problem_id LIMIT {int(limit)}"
+    sql = f"SELECT problem_id FROM ({rows}) ORDER BY first_row NULLS LAST, problem_id"
     return [r[0] for r in catalog.rows(sql, [source_id])]
 
 

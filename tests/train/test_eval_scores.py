@@ -109,3 +109,25 @@ def test_cli_compare_prints_differences(catalog, catalog_path):
     assert "-50.0" in res.output and "-75" in res.output  # maj@n 50% -> 0%, pass@n 75% -> 0%
     res = CliRunner().invoke(app, ["eval", "--catalog", str(catalog_path)])
     assert res.exit_code != 0 and "--backend and --bench are required" in str(res.exception)
+
+
+def test_limit_takes_a_fixed_spread_not_the_first_rows(catalog, tmp_path):
+    """``--limit K``: the K smallest problem ids (a content-hash sample, the same on every run), in file order;
+    not the first K rows, which in a file sorted by kind are one kind only."""
+    import json
+
+    from redstar_data.ingest.benchmarks import ensure_benchmarks
+    from redstar_train.evaluate import benchmark_problems
+
+    rows = [{"id": f"v{i}", "problem": f"Find the value {i} + {i}.", "answer": str(2 * i)} for i in range(8)]
+    rows += [
+        {"id": f"c{i}", "problem": f"Which is {i}? (A) {i} (B) {i + 1}", "answer": "A"} for i in range(8)
+    ]
+    path = tmp_path / "sorted_bench.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (sid,) = ensure_benchmarks(catalog, [str(path)]).values()
+    every = benchmark_problems(catalog, sid, None)
+    assert len(every) == 16
+    some = benchmark_problems(catalog, sid, 6)
+    assert some == [p for p in every if p in set(sorted(every)[:6])]  # the smallest ids, in file order
+    assert some != every[:6] and benchmark_problems(catalog, sid, 6) == some
