@@ -440,16 +440,17 @@ def eval_cmd(
         close = getattr(be, "close", None)
         if close is not None:
             close()
+    # with one sample per problem maj@1 and pass@1 are pass@1 again: one column, not three named alike
+    many = n > 1
     print_table(
         f"eval run {report.run_id} (n={n}, %, {report.seconds:.1f} seconds)",
-        ["benchmark", "problems", "pass@1", f"maj@{n}", f"pass@{n}"],
+        ["benchmark", "problems", "pass@1", *([f"maj@{n}", f"pass@{n}"] if many else [])],
         [
             [
                 r.benchmark,
                 r.n_problems,
                 _fmt(r.pass_at_1, True),
-                _fmt(r.maj_at_n, True),
-                _fmt(r.pass_at_n, True),
+                *([_fmt(r.maj_at_n, True), _fmt(r.pass_at_n, True)] if many else []),
             ]
             for r in report.results
         ],

@@ -128,6 +128,7 @@ def test_cli_eval_tiny_vlm_on_geometry_prints_choice_and_value_rows(tiny_vlm, sh
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, (res.output, res.exception)
     assert "geo_small:choice" in res.output and "geo_small:value" in res.output
+    assert res.output.count("pass@1") == 1 and "maj@1" not in res.output  # n=1: one score column
     with Catalog.open(tmp_path / "c.duckdb") as c:
         got = c.rows("SELECT benchmark, n_problems FROM eval_results ORDER BY benchmark")
     assert got == [("geo_small", 4), ("geo_small:choice", 2), ("geo_small:value", 2)]
