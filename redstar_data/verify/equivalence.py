@@ -459,6 +459,37 @@ def _ordered(cmp: Comparer, refs: list[str], cands: list[str]) -> bool:
     return len(refs) == len(cands) and all(cmp.value(r, c) for r, c in zip(refs, cands, strict=True))
 
 
+_NUMBER_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+    " seventeen eighteen nineteen twenty"
+).split()
+_LEADING_NUMBER_WORD = re.compile(r"^\s*(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+
+
+def _number_word(candidate: str, rb: str) -> str:
+    """A leading number word ("three boxes contain neither ...") against an integer reference: the leading number word as digits (the
+    unit-word stripping then reads it like "3 boxes"). Only for a plain integer reference, so "one solution"
+    against a formula stays text."""
+    m = _LEADING_NUMBER_WORD.match(candidate)
+    if m is None or not rb.isdigit():
+        return candidate
+    return str(_NUMBER_WORDS.index(m.group(1).lower())) + candidate[m.end() :]
+
+
+def _stated_value(cb: str, rb: str, candidate: str) -> str:
+    """``55 - 9\\times 6 = 55 - 54 = 1`` or ``a + b + c = 20`` against a reference that is no equation: the
+    value the candidate states (a chain's last part; the right side of one equation whose left side names a
+    quantity with no number in it, e.g. ``\\tan A = 2``). ``2x = 4`` keeps its equation: its answer is x."""
+    if "=" in rb or "=" not in cb or "<" in cb or ">" in cb or len(_items(cb)) != 1:
+        return candidate
+    chain = N.split_top(cb, ("=",))
+    if len(chain) > 2 or (
+        len(chain) == 2 and re.search(r"[A-Za-z]", chain[0]) and not re.search(r"\d", chain[0])
+    ):
+        return chain[-1].strip() or candidate
+    return candidate
+
+
 def equivalent(reference: str, candidate: str, sym: SymbolicFn | None) -> tuple[bool, str]:
     """Is ``candidate`` the same answer as ``reference``? Returns (verdict, deciding method)."""
     cmp = Comparer(sym)
@@ -473,6 +504,7 @@ def equivalent(reference: str, candidate: str, sym: SymbolicFn | None) -> tuple[
     chain = N.split_top(rb, ("=",))
     if len(chain) > 2 and "=" not in candidate and len(_items(rb)) == 1:
         reference = chain[-1]  # "i^7 = i^4 i^3 = -i": the chain's last value is the answer
+    candidate = _number_word(_stated_value(cb, rb, candidate), rb)
     ref_list = len(_items(N.basic(reference))) > 1
     cand_list = len(_items(cb)) > 1
     ref = prepare(reference, other_is_list=cand_list)

@@ -5,8 +5,12 @@ output with unbalanced braces; every step here is one linear pass (braces matche
 ``</answer>`` found without a lazy regex, at most ``MAX_JOINED_BOXES`` boxes looked back over) and only the
 last ``MAX_SCAN_CHARS`` of a region are read (``too_long`` says so), so extraction cost is bounded and never
 hangs. Priority, strongest first: ``<answer>`` tags, the text after the
-last ``</think>`` (answers inside it preferred), the last ``\\boxed{}``/``\\fbox{}`` (adjacent boxes joined as
-a list), "final answer is ..." sentences, and finally a *weak* last-number fallback.
+last reasoning marker (``</think>`` or Sky-T1's ``<|end_of_thought|>``; answers there preferred, then the last box
+of the thought), the last ``\\boxed{}``/``\\fbox{}`` (adjacent boxes joined as a list), "final answer is ..."
+sentences, a concluding statement ("... the product is 22."), the last math span of the final paragraph, and
+finally a *weak* last-number fallback. A thought that was opened and never closed (``<think>`` or
+``<|begin_of_thought|>`` without its end) is ``truncated``: only boxes, answer tags and answer phrases count
+there, never the cut tail's last formula or number.
 """
 
 from __future__ import annotations
@@ -24,10 +28,26 @@ _BRACE = re.compile(r"\\[{}\\]|[{}]")
 _OPEN_TAG = re.compile(r"<answer>", re.I)
 _CLOSE_TAG = re.compile(r"</answer>", re.I)
 _FINAL_PHRASE = re.compile(
-    r"(?:final answers?|the answers? (?:is|are)|answers? (?:is|are))\b\s*(?:is|are)?\s*(?:\*\*)?\s*:?\s*(?:\*\*)?\s*",
+    r"(?:final answers?|the answers? (?:is|are)|answers? (?:is|are))\b"
+    # "so our answer is correct." judges an answer, it does not state one
+    r"(?!\s*(?:(?:indeed|also|definitely)\s+)?(?:correct|right|wrong|incorrect|valid|consistent|reasonable|plausible"
+    r"|confirmed|accurate)\b)"
+    r"\s*(?:is|are)?\s*(?:\*\*)?\s*:?\s*(?:\*\*)?\s*",
+    re.I,
+)
+# "So, \(x = 4\) is indeed the correct solution." / "12 is the answer.": the answer named before the phrase
+_STATED_ANSWER = re.compile(
+    r"(?:\\\((.{1,200}?)\\\)|\$([^$]{1,200})\$|(?<![\w.])(-?\d+(?:\.\d+)?(?:/\d+)?))\s+is\s+"
+    r"(?:(?:indeed|definitely|clearly)\s+)?the\s+(?:(?:correct|final|right)\s+)?(?:answer|solution)\b",
     re.I,
 )
 _SPAN_JOIN = re.compile(r"\s*(?:,|;|and|or|,\s*and|,\s*or|\\text\{\s*(?:and|or)\s*\})?\s*", re.I)
+# "..., the product is 22." / "Hillary has 7 nickels." / "is indeed 10 years old now.": a plain number stated as
+# the result at the end of a sentence (at most three words after it), the way QwQ-style traces conclude
+_CONCLUDING = re.compile(
+    r"(?:\b(?:is|are|was|equals|has|have|gives?|gets?|be)|=)\s+(?:(?:indeed|exactly|also|still|just|now|then|equal to)\s+)*"
+    r"\\?\$?(-?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?)(?![\d.,/]\d)(?:\s+[A-Za-z]+){0,3}\s*(?=[.!](?:\s|$))"
+)
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)*(?:\.\d+)?(?:/\d+)?")
 _MAX_PHRASE_ANSWER = 200
 
@@ -167,21 +187,29 @@ def _span_text(m: re.Match[str]) -> str:
     return next(g for g in m.groups() if g is not None).strip()
 
 
-def _final_paragraph_math(text: str) -> str | None:
-    """The last math span of the last paragraph that has one (a non-boxed concluding statement)."""
+def _final_paragraph_math(text: str) -> tuple[str | None, str]:
+    """The answer stated by the last paragraph that states one (a non-boxed conclusion): its last math span, or
+    a concluding "... is 22." after that span. Why both: QwQ-style traces end "the degree of \\(f(x)\\) is 3.",
+    where the last formula is the question's, not the answer."""
     paras = [p for p in re.split(r"\n\s*\n", text[-1500:]) if p.strip()]
     for para in reversed(paras[-2:]):
+        spans = list(_MATH_SPAN.finditer(para))
+        stated = _last(_CONCLUDING.finditer(para))
+        if stated is not None and (not spans or stated.start(1) >= spans[-1].end()):
+            return stated.group(1), "final_statement"
         got = _last_math(para)
         if got is not None:
-            return got
-    return None
+            return got, "final_math"
+    return None, "none"
 
 
 def _phrase_answer(text: str) -> str | None:
-    """Answer from the last "final answer is ..." sentence (bounded length)."""
-    last = None
-    for m in _FINAL_PHRASE.finditer(text):
-        last = m
+    """Answer from the last "final answer is ..." sentence (bounded length), or from a later "<answer> is the
+    correct solution" sentence."""
+    last = _last(_FINAL_PHRASE.finditer(text))
+    stated = _last(_STATED_ANSWER.finditer(text))
+    if stated is not None and (last is None or stated.start() >= last.end()):
+        return next(g for g in stated.groups() if g is not None).strip() or None
     if last is None:
         return None
     rest = text[last.end() : last.end() + 400].strip()
@@ -231,7 +259,9 @@ def _answer_tag(text: str) -> str | None:
     return text[opening.end() : end.start() if end else close.start()]
 
 
-def _from_region(text: str) -> tuple[str | None, str]:
+def _from_region(text: str, *, cut: bool = False) -> tuple[str | None, str]:
+    """Strongest answer of one region; ``cut``: the region ends mid-thought, so its last paragraph is no
+    conclusion (only boxes, answer tags and answer phrases count)."""
     inner = _answer_tag(text)
     if inner is not None:
         boxed = last_boxed(inner)
@@ -242,12 +272,21 @@ def _from_region(text: str) -> tuple[str | None, str]:
     if boxed is not None:
         return boxed, "boxed"
     phrase = _phrase_answer(text[-3000:])
+    if cut:
+        return (phrase, "final_answer_phrase") if phrase is not None else (None, "none")
+    tail, method = _final_paragraph_math(text)
     if phrase is not None:
         return phrase, "final_answer_phrase"
-    tail_math = _final_paragraph_math(text)
-    if tail_math is not None:
-        return tail_math, "final_math"
-    return None, "none"
+    return tail, method
+
+
+_THOUGHT_ENDS = ("</think>", "<|end_of_thought|>")
+_THOUGHT_STARTS = ("<think>", "<|begin_of_thought|>")
+
+
+def _last_marker(text: str, markers: tuple[str, ...]) -> tuple[int, str]:
+    """Position and text of the last of ``markers`` in ``text`` (-1, "" when none)."""
+    return max(((text.rfind(m), m) for m in markers), key=lambda pm: pm[0])
 
 
 def extract_answer(response: str, *, allow_weak: bool = True) -> Extraction:
@@ -257,22 +296,26 @@ def extract_answer(response: str, *, allow_weak: bool = True) -> Extraction:
     (``too_long=True``): cost stays bounded whatever the model wrote."""
     text = as_text(response)
     too_long = len(text) > MAX_SCAN_CHARS
-    lower_open = text.rfind("<think>")
-    close = text.rfind("</think>")
+    lower_open, _ = _last_marker(text, _THOUGHT_STARTS)
+    close, marker = _last_marker(text, _THOUGHT_ENDS)
     truncated = lower_open != -1 and close < lower_open
     if too_long:
         text = text[-MAX_SCAN_CHARS:]
-        close = text.rfind("</think>")
+        close, marker = _last_marker(text, _THOUGHT_ENDS)
     if close != -1:
-        after = text[close + len("</think>") :]
+        after = text[close + len(marker) :]
         ans, method = _from_region(after)
         if ans is not None:
             return Extraction(ans, "after_think_" + method, too_long=too_long)
+        # the thought boxed its answer and the answer part did not restate it
+        boxed = last_boxed(text[:close])
+        if boxed is not None:
+            return Extraction(boxed, "think_boxed", too_long=too_long)
         if after.strip() and allow_weak:
             num = _last_number(after)
             if num is not None:
                 return Extraction(num, "after_think_last_number", weak=True, too_long=too_long)
-    ans, method = _from_region(text)
+    ans, method = _from_region(text, cut=truncated)
     if ans is not None:
         return Extraction(ans, method, truncated=truncated, too_long=too_long)
     if truncated:

@@ -29,7 +29,10 @@ from redstar_data.verify.pool import Deadline, WorkerCrashed, WorkerPool, Worker
 # renamed integration constants, repeating decimals, temperature units (docs/verify.md, "2.1.0 fixes").
 # 2.2.0: arbitrary constants and a family's integer parameter renamed (C e^{x} = A e^{x}, 2k\\pi = 2n\\pi, shifted
 # periodic families), "k\\in\\mathbb{Z}" tails, y = ... for f(x) = ..., i/j/k vectors as tuples, f\\circ g kept.
-VERSION = "2.2.0"
+# 2.3.0: long traces: Sky-T1 markers (<|end_of_thought|> as the reasoning marker, an unclosed <|begin_of_thought|> is a
+# cut thought), the thought's box when the answer part boxes nothing, concluding "... is 22." statements, no tail
+# formula from a cut thought; stated values of equation chains, ordinals, leading number words (docs/verify.md).
+VERSION = "2.3.0"
 DEFAULT_TIMEOUT = 1.0  # seconds per item, everything included (issue 18: no item over 1 s by default)
 MAX_ANSWER_CHARS = 2000  # longer "answers" are compared as strings only (no parser, no normaliser sees them)
 

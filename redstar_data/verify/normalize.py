@@ -335,6 +335,13 @@ def _signed_terms(s: str) -> list[str]:
     return [t.strip() for t in terms if t.strip()]
 
 
+_ORD = r"(?:st|nd|rd|th)"
+_ORD_TEXT = r"\\(?:text|mathrm|rm|textrm)\s*\{\s*" + _ORD + r"\s*\}"
+# "12^{\text{th}}", "2^{nd}", "3\text{rd}", "5th": an ordinal suffix after a digit is the number itself
+_ORD_SUP = r"\^\s*(?:\{\s*(?:" + _ORD_TEXT + "|" + _ORD + r")\s*\}|" + _ORD_TEXT + ")"
+_ORDINAL = re.compile(r"(?<=\d)\s*(?:" + _ORD_SUP + "|" + _ORD_TEXT + "|" + _ORD + r"\b)")
+
+
 def basic(s: str) -> str:
     """LaTeX clean-up shared by both sides: wrappers, spacing, frac variants, degrees, percent, currency."""
     s = strip_math_delims(unicode_math(s))
@@ -344,6 +351,7 @@ def basic(s: str) -> str:
     s = _OPERATORNAME.sub(lambda m: "\\" + m.group(1) if m.group(1) in _KNOWN_FUNCS else m.group(), s)
     s = _DMS.sub(_dms_value, s)
     s = _DEGREE.sub(_degree, s)
+    s = _ORDINAL.sub("", s)
     if (
         "\\mathbf" in s or "\\hat" in s or "\\vec" in s or "\\bm" in s or "\\boldsymbol" in s
     ):  # the fast path: no call

@@ -183,3 +183,32 @@ def test_nested_finite_sums_stay_bounded() -> None:
     assert time.monotonic() - t0 < 2.0
     assert expr.has(sympy.Sum)
     assert parse_fast("\\sum_{k=1}^{4} k") == 10
+
+
+@pytest.mark.parametrize(
+    ("reference", "candidate", "expected"),
+    [
+        # a candidate that states its value at the end of an equation chain
+        ("20", "a + b + c = 11 + 9 + 0 = 20", True),
+        ("1", "55 - 9 \\times 6 = 55 - 54 = 1", True),
+        ("2", "\\tan A = 2", True),
+        ("7", "p + q = 7", True),
+        ("6", "x + y = 5", False),
+        ("4", "2x = 4", False),  # the left side has a number: the answer is x, not 4
+        ("y = 2x + 1", "y = 2x + 1", True),
+        # ordinal suffixes after a number
+        ("12", "12^{\\text{th}}\\text{ grade}", True),
+        ("2", "2^{nd}", True),
+        ("3", "3\\text{rd}", True),
+        ("21", "21st", True),
+        ("5", "4^{th}", False),
+        ("2\\theta", "2\\theta", True),
+        # a leading number word against an integer reference
+        ("3", "three boxes contain neither pens nor pencils", True),
+        ("12", "Twelve", True),
+        ("4", "three", False),
+        ("3", "threefold", False),
+    ],
+)
+def test_stated_values_ordinals_and_number_words(reference: str, candidate: str, expected: bool) -> None:
+    assert equivalent(reference, candidate, None)[0] is expected

@@ -55,8 +55,9 @@ def test_unbalanced_box_is_skipped() -> None:
 
 @pytest.mark.slow  # >1000 real long traces through check_many; fast: test_real_data.py::test_dev_accuracy
 def test_real_long_traces(shared_data: Path) -> None:
-    """On the real long-CoT files our verdicts agree with the authors' graders on >= 95% of rows (a held-out
-    sanity check: these files were never used to tune rules)."""
+    """On the real long-CoT files our verdicts agree with the authors' graders on >= 97% of rows (2.3.0: 0.981;
+    the rest are mostly the graders' own string-match errors and cut traces, benchmarks/longcot_agreement.py).
+    Rules were fixed for general causes seen here (docs/verify.md, 2.3.0), never fitted to a row."""
     rows = []
     for f in sorted((shared_data / "longcot").glob("*.jsonl")):
         rows += [json.loads(line) for line in f.open()]
@@ -70,4 +71,86 @@ def test_real_long_traces(shared_data: Path) -> None:
 
     verdicts = check_many([(r["response"], r["reference_answer"]) for r in rows], workers=2)
     agree = sum(v.correct == r["meta"]["label_correct"] for v, r in zip(verdicts, rows, strict=True))
-    assert agree / len(rows) >= 0.95, agree / len(rows)
+    assert agree / len(rows) >= 0.97, agree / len(rows)
+
+
+@pytest.mark.parametrize(
+    ("response", "answer", "method"),
+    [
+        # a concluding sentence states the value after the last formula (the formula is the question's)
+        ("So we need the degree.\n\nTherefore, the degree of \\( g(x) \\) is 5.", "5", "final_statement"),
+        ("Check: \\(3 \\cdot 4 = 12\\).\n\nSo, the width is indeed 12 meters now.", "12", "final_statement"),
+        ("Let \\(p\\) be the price.\n\nI'm sure the total is 41. It took a while.", "41", "final_statement"),
+        ("Tom has \\(n\\) cards.\n\nThus, Tom has 17 cards.", "17", "final_statement"),
+        ("Revenue: $30 + $12 = $42.\n\nThat seems right.", "42", "final_statement"),
+        # the formula comes after the plain number: the formula is the statement
+        ("The value is 3 when \\(y = 2\\), so \\(x = 7\\).", "x = 7", "final_math"),
+        # an "answer is" phrase still wins over a number stated after it
+        (
+            "Hence the answer is $\\frac{2}{3}$, and the other root is 9.",
+            "\\frac{2}{3}",
+            "final_answer_phrase",
+        ),
+        # "our answer is correct" judges, it states nothing: the conclusion after it counts
+        (
+            "So \\(a b = 24\\), our answer is correct.\n\nIn short, the larger one is 6.",
+            "6",
+            "final_statement",
+        ),
+        # the answer named before "is the (correct) solution / answer", after the last "answer is"
+        (
+            "The answer is 2? No.\n\nSo, \\(x = 4\\) is indeed the correct solution.\n\nAlso, 2 to the 4 is 16.",
+            "x = 4",
+            "final_answer_phrase",
+        ),
+        ("Checking: 15 is the answer.\n\nNote that 3 times 5 is 15.", "15", "final_answer_phrase"),
+    ],
+)
+def test_concluding_statements(response: str, answer: str, method: str) -> None:
+    ex = extract_answer(response)
+    assert (ex.answer, ex.method, ex.weak) == (answer, method, False)
+
+
+@pytest.mark.parametrize(
+    ("response", "answer", "method"),
+    [
+        # Sky-T1 markers: the solution part after <|end_of_thought|> is the answer part
+        (
+            "<|begin_of_thought|>maybe \\boxed{3}<|end_of_thought|><|begin_of_solution|>so \\boxed{4}"
+            "<|end_of_solution|>",
+            "4",
+            "after_think_boxed",
+        ),
+        # the thought boxed its answer; the solution part (cut or plain) restates nothing boxed
+        ("<think>so it is \\boxed{6}.</think>\nDone, see above.", "6", "think_boxed"),
+        (
+            "<|begin_of_thought|>**Final Answer** \\[ \\boxed{-2,1} \\]<|end_of_thought|>"
+            "<|begin_of_solution|>We solve \\( x^2 + x - 2 = ",
+            "-2,1",
+            "think_boxed",
+        ),
+    ],
+)
+def test_reasoning_markers(response: str, answer: str, method: str) -> None:
+    ex = extract_answer(response)
+    assert (ex.answer, ex.method) == (answer, method)
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        "<|begin_of_thought|>Let me try \\(k = 2\\). Then the total is 14, and with \\(k =",
+        "<think>So \\( x = 3 \\) works.\n\nNow the degree of \\( f \\) is 4, but wait",
+        "<|begin_of_thought|>" + "Alternatively, perhaps 12 is the area.\n\n" * 200,
+    ],
+)
+def test_unfinished_thought_has_no_answer(response: str) -> None:
+    """A thought opened and never closed was cut: its last formula or number is no answer."""
+    ex = extract_answer(response)
+    assert (ex.answer, ex.truncated) == (None, True)
+    assert check(response, "3").label == "no_answer"
+
+
+def test_unfinished_thought_keeps_a_boxed_answer() -> None:
+    ex = extract_answer("<|begin_of_thought|>so \\boxed{12} and then I check again, and")
+    assert (ex.answer, ex.truncated) == ("12", True)
