@@ -187,14 +187,15 @@ def _span_text(m: re.Match[str]) -> str:
     return next(g for g in m.groups() if g is not None).strip()
 
 
-def _final_paragraph_math(text: str) -> tuple[str | None, str]:
+def _final_paragraph_math(text: str, *, statements: bool = True) -> tuple[str | None, str]:
     """The answer stated by the last paragraph that states one (a non-boxed conclusion): its last math span, or
     a concluding "... is 22." after that span. Why both: QwQ-style traces end "the degree of \\(f(x)\\) is 3.",
-    where the last formula is the question's, not the answer."""
+    where the last formula is the question's, not the answer. ``statements=False`` (callers that take only
+    explicit answers: the geometry layer, the quality flags) keeps to the formula."""
     paras = [p for p in re.split(r"\n\s*\n", text[-1500:]) if p.strip()]
     for para in reversed(paras[-2:]):
         spans = list(_MATH_SPAN.finditer(para))
-        stated = _last(_CONCLUDING.finditer(para))
+        stated = _last(_CONCLUDING.finditer(para)) if statements else None
         if stated is not None and (not spans or stated.start(1) >= spans[-1].end()):
             return stated.group(1), "final_statement"
         got = _last_math(para)
@@ -259,7 +260,7 @@ def _answer_tag(text: str) -> str | None:
     return text[opening.end() : end.start() if end else close.start()]
 
 
-def _from_region(text: str, *, cut: bool = False) -> tuple[str | None, str]:
+def _from_region(text: str, *, cut: bool = False, statements: bool = True) -> tuple[str | None, str]:
     """Strongest answer of one region; ``cut``: the region ends mid-thought, so its last paragraph is no
     conclusion (only boxes, answer tags and answer phrases count)."""
     inner = _answer_tag(text)
@@ -274,7 +275,7 @@ def _from_region(text: str, *, cut: bool = False) -> tuple[str | None, str]:
     phrase = _phrase_answer(text[-3000:])
     if cut:
         return (phrase, "final_answer_phrase") if phrase is not None else (None, "none")
-    tail, method = _final_paragraph_math(text)
+    tail, method = _final_paragraph_math(text, statements=statements)
     if phrase is not None:
         return phrase, "final_answer_phrase"
     return tail, method
@@ -293,7 +294,8 @@ def extract_answer(response: str, *, allow_weak: bool = True) -> Extraction:
     """Find the final answer in ``response`` (see module docstring for the priority order).
 
     A text longer than ``MAX_SCAN_CHARS`` is searched in its last ``MAX_SCAN_CHARS`` characters only
-    (``too_long=True``): cost stays bounded whatever the model wrote."""
+    (``too_long=True``): cost stays bounded whatever the model wrote. ``allow_weak=False`` also leaves out the
+    concluding-statement rule: those callers take only answers the text marks as answers."""
     text = as_text(response)
     too_long = len(text) > MAX_SCAN_CHARS
     lower_open, _ = _last_marker(text, _THOUGHT_STARTS)
@@ -304,7 +306,7 @@ def extract_answer(response: str, *, allow_weak: bool = True) -> Extraction:
         close, marker = _last_marker(text, _THOUGHT_ENDS)
     if close != -1:
         after = text[close + len(marker) :]
-        ans, method = _from_region(after)
+        ans, method = _from_region(after, statements=allow_weak)
         if ans is not None:
             return Extraction(ans, "after_think_" + method, too_long=too_long)
         # the thought boxed its answer and the answer part did not restate it
@@ -315,7 +317,7 @@ def extract_answer(response: str, *, allow_weak: bool = True) -> Extraction:
             num = _last_number(after)
             if num is not None:
                 return Extraction(num, "after_think_last_number", weak=True, too_long=too_long)
-    ans, method = _from_region(text, cut=truncated)
+    ans, method = _from_region(text, cut=truncated, statements=allow_weak)
     if ans is not None:
         return Extraction(ans, method, truncated=truncated, too_long=too_long)
     if truncated:

@@ -111,6 +111,13 @@ def test_concluding_statements(response: str, answer: str, method: str) -> None:
     assert (ex.answer, ex.method, ex.weak) == (answer, method, False)
 
 
+def test_concluding_statement_needs_allow_weak() -> None:
+    """Callers that take only marked answers (geometry, quality flags) get no sentence-inferred number."""
+    text = "Let \\(n\\) be the count.\n\nSo the count is 9."
+    assert extract_answer(text).answer == "9"
+    assert extract_answer(text, allow_weak=False).answer == "n"
+
+
 @pytest.mark.parametrize(
     ("response", "answer", "method"),
     [
