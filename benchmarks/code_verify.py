@@ -9,7 +9,10 @@ Reports tests/s and traces/s for both and the ratio, per-test overhead beyond th
 limits, reaping and framing included - minus the time the program ran in its child; plus, as a host-side
 cross-check, each trace's wall time less sandbox start and the programs' run time, per test), label agreement,
 and the hostile suite with bubblewrap, with the same harness without it (--unsafe-no-sandbox), and with the
-plain runner. Writes benchmarks/results/code_verify.json.
+plain runner. Each round also splits the time by trace (``split``): the traces both runners label
+``timeout`` cost ``--timeout`` seconds of a core on their last test in any harness, so they bound every
+harness's ratio (plain's total over their floor), and the ratio without them is the harness's own.
+Writes benchmarks/results/code_verify.json.
 """
 
 from __future__ import annotations
@@ -125,7 +128,9 @@ def measure(fn, items, workers: int, timeout_s: float, memory_mb: int) -> dict:
     def one(item):
         _, code, spec, _ = item
         mine: list[float] = []
+        t = time.perf_counter()
         res = fn(code, spec, timeout_s, memory_mb, mine)
+        res = (*res, time.perf_counter() - t)
         with lock:
             lat.extend(mine)
         return res
@@ -134,9 +139,32 @@ def measure(fn, items, workers: int, timeout_s: float, memory_mb: int) -> dict:
     with ThreadPoolExecutor(max_workers=workers) as ex:
         results = list(ex.map(one, items))
     wall = time.perf_counter() - t0
-    tests = sum(n for _, n in results)
+    tests = sum(n for _, n, _ in results)
     return {"wall_s": wall, "traces": len(items), "tests": tests, "tests_per_s": tests / wall,
-            "traces_per_s": len(items) / wall, "labels": [lbl for lbl, _ in results], "per_test_s": lat}  # fmt: skip
+            "traces_per_s": len(items) / wall, "labels": [lbl for lbl, _, _ in results], "per_test_s": lat,
+            "per_trace_s": [s for _, _, s in results]}  # fmt: skip
+
+
+def split_timeouts(p: dict, r: dict, timeout_s: float) -> dict:
+    """Where the time went, per trace (worker-seconds, the sum of each trace's own wall time): the traces
+    both runners label ``timeout`` spend ``timeout_s`` on their last test in any harness (a busy loop holds
+    a core until the deadline). Their share bounds every harness's ratio: even at zero cost for all else,
+    no runner beats plain by more than plain's total over the timeouts' floor."""
+    both = [i for i, (a, b) in enumerate(zip(p["labels"], r["labels"], strict=True)) if a == b == "timeout"]
+    rest = [i for i in range(len(p["labels"])) if i not in set(both)]
+    p_all, r_all = sum(p["per_trace_s"]), sum(r["per_trace_s"])
+    p_rest, r_rest = sum(p["per_trace_s"][i] for i in rest), sum(r["per_trace_s"][i] for i in rest)
+    floor = len(both) * timeout_s
+    return {
+        "timeout_traces": len(both),
+        "plain_worker_s": p_all,
+        "redstar_worker_s": r_all,
+        "timeout_traces_worker_s_plain": p_all - p_rest,
+        "timeout_traces_worker_s_redstar": r_all - r_rest,
+        "ratio_worker_s_all": p_all / r_all,
+        "ratio_worker_s_without_timeouts": p_rest / r_rest if r_rest else None,
+        "bound_ratio_any_harness": p_all / floor if floor else None,
+    }
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -204,6 +232,7 @@ def main() -> None:
             "load_avg_after": os.getloadavg(),
             "plain_per_test_ms_p50": 1000 * pct(p["per_test_s"], 0.5),
             "plain_per_test_ms_p99": 1000 * pct(p["per_test_s"], 0.99),
+            "split": split_timeouts(p, r, a.timeout),
         })  # fmt: skip
         x = rounds[-1]
         print(f"round {k + 1}: {len(items)} traces, tests run plain {p['tests']} / redstar {r['tests']}")
@@ -216,6 +245,11 @@ def main() -> None:
         print(f"  load average before {load_before[0]:.2f}, after {x['load_avg_after'][0]:.2f}")
         print(f"  ratio   {x['ratio_tests_per_s']:.2f}x tests/s, {x['ratio_traces_per_s']:.2f}x traces/s; labels agree "
               f"{x['label_agreement']}; correct-vs-gold redstar {x['redstar_correct_vs_gold']} plain {x['plain_correct_vs_gold']}", flush=True)  # fmt: skip
+        sp = x["split"]
+        print(f"  {sp['timeout_traces']} traces time out in both ({a.timeout:g} s on their last test, in any harness): "
+              f"{sp['timeout_traces_worker_s_redstar']:.1f} of redstar's {sp['redstar_worker_s']:.1f} worker-s; "
+              f"without them {sp['ratio_worker_s_without_timeouts']:.2f}x; with them no harness can pass "
+              f"{sp['bound_ratio_any_harness'] or float('nan'):.2f}x", flush=True)  # fmt: skip
     res = {
         "machine": {"cpus": os.cpu_count(), "load_avg_at_end": os.getloadavg(), "workers": a.workers},
         "timeout_s": a.timeout,

@@ -8,9 +8,11 @@
 The source is what a user has before redstar: a JSONL file of problems whose ``images`` are paths
 relative to it, and a folder of PNG files (``build_images_source``: N small, distinct, deterministic
 diagrams drawn with Pillow, ~0.6 KB each: greyscale line drawings like GeoQA's, smaller). ``ingest_images`` times
-``redstar ingest`` of it in a fresh subprocess on a fresh catalog file: seconds, peak RSS (ru_maxrss of
-that process), the catalog's size after close, and the idempotent re-ingest. Every image is read,
-hashed, checked by Pillow (open, verify, full decode) and stored in the catalog file.
+``redstar ingest`` of it in a fresh subprocess on a fresh catalog file: seconds, CPU (its own and its
+image-check process's), peak RSS (ru_maxrss of that process, and of the check process apart), the
+catalog's size after close, and the idempotent re-ingest. Every image is read, hashed, checked
+(``images/validate.py``: every chunk's CRC, the header's caps, the whole pixel stream inflated) and stored in
+the catalog file.
 
 Export half: the catalog then gets one scripted trace per problem, labelled correct by the ``geometry``
 verifier (set-up, not timed: a stand-in for generate + verify), and ``export_images`` times ``redstar
@@ -113,9 +115,12 @@ n_img = cat.count("images")
 cat.close()
 dc = time.perf_counter() - t
 ru = resource.getrusage(resource.RUSAGE_SELF)
+ch = resource.getrusage(resource.RUSAGE_CHILDREN)  # the image-check process (ingest of more than one chunk)
 print(json.dumps({"seconds": dt, "seconds_with_close": dc, "rows": r.n_read, "new": r.n_new, "present": r.n_present,
-                  "rejected": r.n_rejected, "images": n_img, "cpu_s": ru.ru_utime + ru.ru_stime, "sys_s": ru.ru_stime,
-                  "peak_rss_mb": ru.ru_maxrss / 1024, "catalog_mb": os.path.getsize(db) / 2**20}))
+                  "rejected": r.n_rejected, "images": n_img,
+                  "cpu_s": ru.ru_utime + ru.ru_stime + ch.ru_utime + ch.ru_stime, "sys_s": ru.ru_stime + ch.ru_stime,
+                  "check_process_cpu_s": ch.ru_utime + ch.ru_stime, "peak_rss_mb": ru.ru_maxrss / 1024,
+                  "check_process_peak_rss_mb": ch.ru_maxrss / 1024, "catalog_mb": os.path.getsize(db) / 2**20}))
 """
 
 
@@ -313,7 +318,10 @@ def main() -> None:
         "ratio_per_round": [r["ratio"] for r in rounds],
         "ratio_median_of_rounds": statistics.median(r["ratio"] for r in rounds),
         "rounds": rounds,
-        "peak_rss_mb_max_redstar": round(max(first["peak_rss_mb"], exp["peak_rss_mb"]), 1),
+        # ingest's two processes counted together (each one's own peak, summed: an upper bound)
+        "peak_rss_mb_max_redstar": round(
+            max(first["peak_rss_mb"] + first.get("check_process_peak_rss_mb", 0.0), exp["peak_rss_mb"]), 1
+        ),
         "load_average_1_5_15": [round(x, 2) for x in load],
         "nice": os.nice(0),
         "goal": {"ratio_vs_datasets_max": 1.2, "peak_rss_mb_max": 2048},

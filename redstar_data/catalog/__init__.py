@@ -65,6 +65,17 @@ class Catalog:
     def close(self) -> None:
         self._con.close()
 
+    @contextmanager
+    def cursor(self) -> Iterator[Catalog]:
+        """A second connection to the same catalog for the block, for another thread (one connection must
+        not run two statements at once). Its transactions are its own; it does not see this connection's
+        temp tables or registrations. Closed after the block; the catalog stays open."""
+        cur = self._con.cursor()
+        try:
+            yield Catalog(cur, self.path, self.read_only)
+        finally:
+            cur.close()
+
     def __enter__(self) -> Catalog:
         return self
 

@@ -75,10 +75,16 @@ class Pending:
         return out, new
 
 
-def look_up(catalog: Catalog, blobs: Sequence[bytes]) -> Pending:
-    """Hash ``blobs`` and look their ids up: the stored ones are known, the rest are ``todo`` (deduplicated)."""
+def look_up(
+    catalog: Catalog | None, blobs: Sequence[bytes], stored: Mapping[str, ImageInfo] | None = None
+) -> Pending:
+    """Hash ``blobs`` and look their ids up: the stored ones are known, the rest are ``todo`` (deduplicated).
+    ``stored``: images the caller stored itself, known without a query; ``catalog=None`` when those are all
+    the catalog holds (ingest into a catalog without images: the lookup was ~6% of that ingest)."""
     ids = [image_id(b) for b in blobs]
-    seen: dict[str, ImageInfo | BadImage] = dict(known_images(catalog, ids))
+    seen: dict[str, ImageInfo | BadImage] = dict(known_images(catalog, ids)) if catalog is not None else {}
+    if stored:
+        seen.update((i, stored[i]) for i in ids if i in stored)
     todo: dict[str, bytes] = {}
     for blob, iid in zip(blobs, ids, strict=True):
         if iid not in seen:

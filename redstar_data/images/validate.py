@@ -32,6 +32,11 @@ from dataclasses import dataclass
 from redstar_data.errors import RedstarError
 from redstar_data.images.formats import PILLOW_FORMATS
 
+try:  # zlib-ng: zlib's inflate, same streams and errors, ~2.5x faster on small PNGs (the check's largest cost)
+    from zlib_ng import zlib_ng as _inflate
+except ImportError:  # a platform without its wheel: the standard library's zlib, same results
+    _inflate = zlib  # type: ignore[no-redef]
+
 # 32 MiB: far above any diagram or photo a VLM is trained on (Geometry3K's largest is ~60 KB), low
 # enough that one row cannot make a catalog (or an export batch) hold gigabytes.
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
@@ -142,6 +147,9 @@ def _check_pixels(w: int, h: int, max_pixels: int, pillow_max: int | None) -> No
 
 _PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # colour type -> samples per pixel
 _PNG_SIG = b"\x89PNG\r\n\x1a\n"
+_FILTER_TYPES = bytes(
+    range(5)
+)  # a row's filter byte: None, Sub, Up, Average, Paeth; deleting them leaves the bad
 # colour type -> bit depths the PNG spec allows; palette images (3) are left to Pillow (PLTE, tRNS rules)
 _PLAIN_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 4: (8, 16), 6: (8, 16)}
 # ancillary chunks a plain PNG may carry, with the only length Pillow reads them at; any other chunk
@@ -199,12 +207,12 @@ def _plain_png_info(
         return None
     row = (w * depth * _PNG_CHANNELS[ctype] + 7) // 8 + 1
     expected = h * row
-    d = zlib.decompressobj()
+    d = _inflate.decompressobj()
     try:
         out = d.decompress(b"".join(parts), expected + 1)
-    except zlib.error:
+    except _inflate.error:
         return None
-    if len(out) != expected or not d.eof or max(out[::row]) > 4:
+    if len(out) != expected or not d.eof or out[::row].translate(None, _FILTER_TYPES):
         return None
     return ImageInfo(iid or image_id(blob), "png", w, h, n_all)
 
@@ -229,16 +237,16 @@ def _png_pixels_ok(blob: bytes, w: int, h: int) -> bool:
         return False
     row = (w * head[2] * _PNG_CHANNELS[head[3]] + 7) // 8 + 1
     expected = h * row
-    d = zlib.decompressobj()
+    d = _inflate.decompressobj()
     try:
         out = d.decompress(b"".join(parts), expected + 1)
-    except zlib.error as e:
+    except _inflate.error as e:
         raise BadImage("image_unreadable", f"PNG pixel data: {e}") from None
     if len(out) != expected or not d.eof:
         raise BadImage(
             "image_unreadable",
             f"PNG pixel data holds {len(out):,} bytes, not {expected:,}: cut short or corrupt",
         )
-    if max(out[::row]) > 4:
+    if out[::row].translate(None, _FILTER_TYPES):
         raise BadImage("image_unreadable", "PNG pixel data has a row with an unknown filter type")
     return True

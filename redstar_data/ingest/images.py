@@ -20,8 +20,8 @@ import errno
 import hashlib
 import os
 import stat
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,14 +29,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from redstar_data.catalog import Catalog
-from redstar_data.images.store import check_blobs, look_up, write_images
+from redstar_data.images.check_process import CheckerGone, CheckProcess
+from redstar_data.images.store import Pending, check_blobs, look_up, write_images
 from redstar_data.images.validate import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, BadImage, ImageInfo
 
 __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_PIXELS", "BadImage", "Carried", "ImageInfo", "carry_arrow_images",
            "is_image_column", "load_ref", "store_refs"]  # fmt: skip
 
 CARRIED = "sha256:"
-# image bytes per chunk; two are held at once (one checked while the one before is written)
+# image bytes per chunk; three are held at once (one read, one checked, one written)
 CHUNK_BYTES = 64 * 1024 * 1024
 CHUNK_IMAGES = 8192
 
@@ -174,9 +175,29 @@ def _more(fd: int, data: bytes) -> bytes:
     return b"".join(parts)
 
 
+class _Inline:
+    """The check in this process, at ``submit``: for calls of one chunk (nothing to overlap with), and the
+    fallback when the check process is gone. Same interface as ``CheckProcess``."""
+
+    def __init__(self, max_bytes: int, max_pixels: int) -> None:
+        self.max_bytes, self.max_pixels = max_bytes, max_pixels
+        self._res: dict[str, ImageInfo | BadImage] | None = None
+
+    def submit(self, items: Sequence[tuple[str, bytes]]) -> None:
+        self._res = check_blobs(items, self.max_bytes, self.max_pixels)
+
+    def result(self) -> dict[str, ImageInfo | BadImage]:
+        res, self._res = self._res, None
+        assert res is not None
+        return res
+
+    def close(self) -> None:
+        self._res = None
+
+
 def store_refs(
     catalog: Catalog,
-    refs: Iterable[str | None],
+    refs: Sequence[str | None],
     *,
     base: Path | None,
     carried: Carried | None = None,
@@ -184,57 +205,93 @@ def store_refs(
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> tuple[dict[str | None, ImageInfo | BadImage], int]:
     """({reference: its stored ImageInfo, or why it is not an image}, images newly stored), for distinct
-    ``refs``. Good new images are written in chunks of at most CHUNK_BYTES, each in a transaction of its own;
-    a chunk's new images are checked on a worker thread while the chunk before is written."""
+    ``refs``. Good new images are written in chunks of at most CHUNK_BYTES / CHUNK_IMAGES, each in a
+    transaction of its own. A call with more than one chunk checks in a process of its own
+    (``images.check_process``): chunk k is checked there while this thread reads chunk k+1's files and
+    writes chunk k-1 (if that process fails, the rest is checked here, with the same results)."""
     out: dict[str | None, ImageInfo | BadImage] = {}
     stored = 0
     chunk: list[tuple[str | None, bytes]] = []
     size = 0
-    queued: set[str | None] = set()  # refs in ``chunk``
-    # a chunk's new images are checked on a worker thread while this thread writes the chunk before it
-    # (DuckDB's insert and Python's inflate release the GIL); reading files stays on this thread, alone:
-    # reading while another thread checks made the whole slower (GIL hand-offs, benchmarks/images.py)
-    unwritten: tuple[list[ImageInfo | BadImage], dict[str, bytes]] | None = None  # checked, not yet stored
+    queued: set[str | None] = set()  # refs in ``chunk`` or ``in_flight``
+    # a catalog without images at the start holds only what this call stores: ids are looked up in
+    # ``mine`` (this call's good images), not with a query
+    lookup_in: Catalog | None = catalog if catalog.scalar("SELECT count(*) > 0 FROM images") else None
+    mine: dict[str, ImageInfo] = {}
+    in_flight: tuple[list[tuple[str | None, bytes]], Pending] | None = None  # submitted, not yet answered
+    checker: CheckProcess | _Inline = (
+        CheckProcess(max_bytes, max_pixels) if len(refs) > CHUNK_IMAGES else _Inline(max_bytes, max_pixels)
+    )
 
-    def write_unwritten() -> None:
-        nonlocal stored, unwritten
-        if unwritten is not None:
-            res, new = unwritten
-            unwritten = None
-            with catalog.transaction():
-                stored += write_images(catalog, {r.image_id: r for r in res if isinstance(r, ImageInfo)}, new)
+    def answer(pending: Pending) -> dict[str, ImageInfo | BadImage]:
+        nonlocal checker
+        try:
+            return checker.result()
+        except CheckerGone:
+            checker = _Inline(max_bytes, max_pixels)
+            return check_blobs(pending.todo, max_bytes, max_pixels)
+
+    writing: Future[int] | None = None
+
+    def write(wcat: Catalog, infos: dict[str, ImageInfo], new: dict[str, bytes]) -> int:
+        with wcat.transaction():
+            return write_images(wcat, infos, new)
+
+    def store(
+        items: list[tuple[str | None, bytes]], pending: Pending, checked: dict[str, ImageInfo | BadImage]
+    ) -> None:
+        nonlocal stored, writing
+        res, new = pending.settle(checked)
+        if new:
+            infos = {i: r for i, r in ((r.image_id, r) for r in res if isinstance(r, ImageInfo)) if i in new}
+            if writing is not None:
+                stored += writing.result()
+            writing = pool.submit(write, wcat, infos, new)
+            if lookup_in is None:
+                mine.update(infos)
+        for (ref, _), r in zip(items, res, strict=True):
+            out[ref] = BadImage(r.reason, r.detail) if isinstance(r, BadImage) else r
+            queued.discard(ref)
 
     def flush() -> None:
-        nonlocal chunk, size, unwritten
+        nonlocal chunk, size, in_flight, checker
         if not chunk:
             return
         # looked up before the chunk before is written: an image in both is checked twice at most and
         # stored once (write_images skips ids already present)
-        pending = look_up(catalog, [b for _, b in chunk])
-        checked = pool.submit(check_blobs, pending.todo, max_bytes, max_pixels)
-        write_unwritten()
-        res, new = pending.settle(checked.result())
-        if new:
-            unwritten = (res, new)
-        for (ref, _), r in zip(chunk, res, strict=True):
-            out[ref] = BadImage(r.reason, r.detail) if isinstance(r, BadImage) else r
-        queued.clear()
+        pending = look_up(lookup_in, [b for _, b in chunk], mine)
+        prev = in_flight
+        prev_checked = answer(prev[1]) if prev is not None else None
+        try:
+            checker.submit(pending.todo)
+        except CheckerGone:
+            checker = _Inline(max_bytes, max_pixels)
+            checker.submit(pending.todo)
+        in_flight = (chunk, pending)
         chunk, size = [], 0
+        if prev is not None and prev_checked is not None:
+            store(prev[0], prev[1], prev_checked)  # while the check process checks this chunk
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="redstar-image-check") as pool:
-        for ref in refs:
-            if ref in out or ref in queued:
-                continue
-            try:
-                blob = load_ref(ref, base, carried, max_bytes)
-            except BadImage as e:
-                out[ref] = e
-                continue
-            queued.add(ref)
-            chunk.append((ref, blob))
-            size += len(blob)
-            if size >= CHUNK_BYTES or len(chunk) >= CHUNK_IMAGES:
-                flush()
-        flush()
-        write_unwritten()
+    with catalog.cursor() as wcat, ThreadPoolExecutor(1, thread_name_prefix="redstar-image-write") as pool:
+        try:
+            for ref in refs:
+                if ref in out or ref in queued:
+                    continue
+                try:
+                    blob = load_ref(ref, base, carried, max_bytes)
+                except BadImage as e:
+                    out[ref] = e
+                    continue
+                queued.add(ref)
+                chunk.append((ref, blob))
+                size += len(blob)
+                if size >= CHUNK_BYTES or len(chunk) >= CHUNK_IMAGES:
+                    flush()
+            flush()
+            if in_flight is not None:
+                store(in_flight[0], in_flight[1], answer(in_flight[1]))
+        finally:
+            checker.close()
+            if writing is not None:
+                stored += writing.result()
     return out, stored

@@ -8,7 +8,7 @@ import pytest
 
 from redstar_data.catalog import Catalog, migrate
 from redstar_data.catalog.sql_files import migrations, named_queries, views
-from redstar_data.errors import CatalogError
+from redstar_data.errors import CatalogError, SqlError
 
 
 def _v1_catalog(path: Path) -> None:
@@ -90,6 +90,25 @@ def test_v7_rebuilds_problems_with_zstd_text_and_keeps_every_column(catalog_path
         assert "problem VARCHAR NOT NULL," in ddl  # the short, filtered columns keep the default
 
 
+def test_v10_stores_image_bytes_uncompressed_and_keeps_images_and_the_key(catalog_path: Path) -> None:
+    from redstar_data.images import put_images
+    from tests.images.samples import png
+
+    cat = Catalog.open(catalog_path, migrate_to=9)
+    infos = put_images(cat, [png(1), png(2)])
+    before = cat.rows("SELECT * FROM images ORDER BY image_id")
+    cat.close()
+    with Catalog.open(catalog_path) as cat:
+        assert cat.rows("SELECT * FROM images ORDER BY image_id") == before
+        ddl = cat.scalar("SELECT sql FROM duckdb_tables() WHERE table_name = 'images'")
+        assert "bytes BLOB USING COMPRESSION uncompressed" in ddl.replace("Uncompressed", "uncompressed")
+        assert "image_id VARCHAR PRIMARY KEY" in ddl
+        assert put_images(cat, [png(1), png(3)])[0] == infos[0]  # the key still dedups
+        assert cat.count("images") == 3
+        with pytest.raises(SqlError):  # and still refuses a second row for the same bytes
+            cat.execute("INSERT INTO images SELECT * FROM images LIMIT 1")
+
+
 # The migration files as they stood when this guard was added (issue 12). A new file must be numbered above
 # all of these; once it lands, add it here, so the next one has to go above it too.
 EXISTING_MIGRATIONS = [
@@ -100,6 +119,7 @@ EXISTING_MIGRATIONS = [
     "0007_problems_zstd_text.sql",
     "0008_images.sql",
     "0009_lookup_indexes.sql",
+    "0010_images_uncompressed.sql",
 ]
 
 

@@ -134,6 +134,17 @@ def test_choices_letter_and_value(catalog, tmp_path: Path) -> None:
     assert rej[7][:2] == ("wrong_type", "choices")
 
 
+def test_choices_with_a_letter_and_no_answer_field_anywhere(catalog, tmp_path: Path) -> None:
+    # no row has an `answer` key: the value comes from the letter (a stage column that was an untyped NULL
+    # made that step fail in DuckDB). "12" reads like a number: that row takes the general path.
+    rows = [{"problem": "q1", "choices": ["10", "20"], "answer_letter": "B"},
+            {"problem": "12", "choices": ["30", "40"], "answer_letter": "A"}]  # fmt: skip
+    rep = ingest(catalog, str(_write_jsonl(tmp_path / "letters.jsonl", rows)))
+    assert (rep.n_new, rep.n_rejected) == (2, 0)
+    got = dict(catalog.rows("SELECT problem, answer || '/' || answer_letter FROM problems"))
+    assert got == {"q1": "20/B", "12": "30/A"}
+
+
 def _dev_rows(shared_data: Path, n: int = 6) -> tuple[list[dict], list[bytes]]:
     src = shared_data / "geo" / "problems.jsonl"
     rows = [json.loads(line) for line in src.read_text().splitlines()]
