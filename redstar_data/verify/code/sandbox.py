@@ -30,6 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -292,9 +293,19 @@ def check_available() -> str:
 _counter = itertools.count()
 
 
-@functools.lru_cache(maxsize=1)
+_CGROUP_LOCK = threading.Lock()
+
+
 def _pids_cgroup_root() -> str | None:
-    """A writable folder for per-sandbox pids cgroups, or None."""
+    """A writable folder for per-sandbox pids cgroups, or None. Looked up once per process, under a lock:
+    verifier threads start sandboxes at once, and two first lookups racing on one probe folder made one of
+    them find none (a root caller then failed to start its sandbox)."""
+    with _CGROUP_LOCK:
+        return _find_pids_cgroup_root()
+
+
+@functools.lru_cache(maxsize=1)
+def _find_pids_cgroup_root() -> str | None:
     for root in _CGROUP_ROOTS:
         if not os.path.isfile(os.path.join(root, "cgroup.procs")):
             continue

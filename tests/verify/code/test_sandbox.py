@@ -280,6 +280,24 @@ def test_die_with_parent_no_leftovers(sandbox, tmp_path):
     assert not marked()
 
 
+def test_first_cgroup_lookups_from_many_threads_all_find_the_root(sandbox):
+    """Verifier threads start sandboxes at once: racing first lookups shared one probe folder, and one of
+    them found no cgroup root (a root caller's sandbox then failed to start)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from redstar_data.verify.code import sandbox as sb
+
+    base = sb._pids_cgroup_root()
+    if base is None:
+        pytest.skip("no writable pids cgroup here")
+    for _ in range(30):
+        sb._find_pids_cgroup_root.cache_clear()
+        with ThreadPoolExecutor(8) as ex:
+            got = list(ex.map(lambda _: sb._pids_cgroup_root(), range(8)))
+        assert got == [base] * 8
+        assert sb._pids_cgroup_root() == base
+
+
 def test_cgroups_of_killed_verifiers_are_swept(sandbox):
     """A verifier killed mid-run leaves its (empty) pids cgroup behind: the next process that looks the cgroup
     root up removes the ones whose creator is dead, and leaves a live process's alone."""
@@ -294,7 +312,7 @@ def test_cgroups_of_killed_verifiers_are_swept(sandbox):
     stale.mkdir(exist_ok=True)
     live.mkdir(exist_ok=True)
     try:
-        sb._pids_cgroup_root.cache_clear()
+        sb._find_pids_cgroup_root.cache_clear()
         assert sb._pids_cgroup_root() == base
         assert not stale.exists() and live.exists()
     finally:
