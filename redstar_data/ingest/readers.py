@@ -127,13 +127,17 @@ def read_jsonl(path: Path, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Iterator[R
     memory stays bounded by the blocks alive (two, see run.prefetch). Lines keep their raw bytes (and
     their newline, stripped in SQL) so invalid UTF-8 is found per line later. Lines are numbered from 1;
     blank (and white-space-only) lines are skipped, counted in ``n_skipped``, and keep their number; a UTF-8
-    byte-order mark before line 1 is dropped. The first block is small so that work starts at once."""
+    byte-order mark before line 1 is dropped. The first block is small so that work starts at once; a
+    tail shorter than it joins the block before."""
     row0 = 0
     with path.open("rb") as f:
         total = os.fstat(f.fileno()).st_size
         pos, want = 0, min(chunk_bytes, FIRST_CHUNK_BYTES)
+        runt = want
         while pos < total:
             end = min(pos + want, total)
+            if total - end < runt:  # no runt batch: a tail under the first block's size joins this block
+                end = total  # (a batch's fixed costs, and an image ingest's pipeline fill and drain, once less)
             base = pos - pos % mmap.ALLOCATIONGRANULARITY  # a mapping starts on a page boundary
             try:
                 mm = mmap.mmap(f.fileno(), end - base, offset=base, access=mmap.ACCESS_READ)

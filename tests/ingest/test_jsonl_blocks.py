@@ -90,3 +90,16 @@ def test_a_problem_repeated_in_a_later_block_is_one_problem_with_one_label(
     assert (again.n_new, again.n_present) == (0, 200)
     assert catalog.scalar("SELECT count(*) FROM difficulty") == 40
     assert catalog.scalar("SELECT count(*) FROM problem_sources") == 200
+
+
+def test_a_tail_shorter_than_the_first_block_joins_the_block_before(tmp_path: Path, monkeypatch) -> None:
+    # 3,000 bytes in 1,000-byte blocks after a 400-byte first block: 400 | 1000 | 1000 | 600 stays four
+    # batches (600 >= 400); a 300-byte tail would be a runt batch, so it joins the block before
+    monkeypatch.setattr(readers, "FIRST_CHUNK_BYTES", 400)
+    line = b'{"problem": "%04d"}\n' % 0  # 20 bytes
+    for n_lines, want in ((150, 4), (135, 3)):
+        p = tmp_path / f"f{n_lines}.jsonl"
+        p.write_bytes(b"".join(b'{"problem": "%04d"}\n' % i for i in range(n_lines)))
+        assert len(line) == 20 and p.stat().st_size == 20 * n_lines
+        sizes = [b.n_rows * 20 for b in readers.read_jsonl(p, 1000)]
+        assert len(sizes) == want and sum(sizes) == 20 * n_lines and min(sizes[1:]) >= 400, sizes
