@@ -137,7 +137,9 @@ def read_jsonl(path: Path, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Iterator[R
         while pos < total:
             end = min(pos + want, total)
             if total - end < runt:  # no runt batch: a tail under the first block's size joins this block
-                end = total  # (a batch's fixed costs, and an image ingest's pipeline fill and drain, once less)
+                end = (
+                    total  # (a batch's fixed costs, and an image ingest's pipeline fill and drain, once less)
+                )
             base = pos - pos % mmap.ALLOCATIONGRANULARITY  # a mapping starts on a page boundary
             try:
                 mm = mmap.mmap(f.fileno(), end - base, offset=base, access=mmap.ACCESS_READ)
