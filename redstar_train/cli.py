@@ -443,7 +443,7 @@ def eval_cmd(
     # with one sample per problem maj@1 and pass@1 are pass@1 again: one column, not three named alike
     many = n > 1
     print_table(
-        f"eval run {report.run_id} (n={n}, %, {report.seconds:.1f} seconds)",
+        f"eval run {report.run_id} (n={n}, scores in %, {report.seconds:.1f} seconds)",
         ["benchmark", "problems", "pass@1", *([f"maj@{n}", f"pass@{n}"] if many else [])],
         [
             [

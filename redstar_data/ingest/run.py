@@ -732,8 +732,6 @@ def ingest(
         raise ConfigError(f"max_tokens must be positive, got {max_tokens}", key="--max-tokens",
                           hint="the max_tokens the responses were generated with, e.g. --max-tokens 32768")  # fmt: skip
     run = _Run(catalog, spec, source_id, opts)
-    # row order inside the catalog's tables carries no meaning (row_number is a column), and without the
-    # ordering constraint DuckDB inserts in parallel with less buffering
     # Row order inside the catalog's tables carries no meaning (row_number is a column), and without the
     # ordering constraint DuckDB inserts in parallel with less buffering.
     # Each batch leaves a partly filled row group per table. A checkpoint "vacuums" them: it rewrites
