@@ -207,8 +207,9 @@ def store_refs(
     """({reference: its stored ImageInfo, or why it is not an image}, images newly stored), for distinct
     ``refs``. Good new images are written in chunks of at most CHUNK_BYTES / CHUNK_IMAGES, each in a
     transaction of its own. A call with more than one chunk checks in a process of its own
-    (``images.check_process``): chunk k is checked there while this thread reads chunk k+1's files and
-    writes chunk k-1 (if that process fails, the rest is checked here, with the same results)."""
+    (``images.check_process``): chunk k is checked there while this thread reads and hashes chunk k+1's
+    files and a writer thread, on a connection of its own, commits chunk k-1 (docs/images.md). If that
+    process fails, the rest is checked here, with the same verdicts."""
     out: dict[str | None, ImageInfo | BadImage] = {}
     stored = 0
     chunk: list[tuple[str | None, bytes]] = []
