@@ -4,7 +4,8 @@ Usage: PYTHONPATH=$PWD .venv/bin/python benchmarks/geometry_verifier.py
 
 Sets: the hand-labelled pairs (``tests/verify/geometry/pairs.yaml``), the real-style responses for every
 dev problem (``tests/verify/geometry/dev_responses.jsonl`` joined with ``../shared/data/geo/problems.jsonl``) and
-the independent audit set (``tests/verify/geometry/audit_pairs.yaml``, joined the same way).
+the independent audit sets (``tests/verify/geometry/audit_pairs.yaml`` and the notation audit
+``notation_pairs.yaml``, joined the same way).
 Both verifiers grade the same (response, reference) rows in the same run, one worker each: the geometry
 verifier with the problem's ``choices`` / ``answer_letter``, the math verifier with ``answer`` only (what
 ``redstar verify`` did for geometry rows before there was a geometry verifier). Accuracy per category,
@@ -48,6 +49,10 @@ def _sets() -> dict[str, list[dict]]:
         audit = yaml.safe_load((TESTS / "audit_pairs.yaml").read_text(encoding="utf-8"))["cases"]
         out["audit"] = [
             {**c, **{k: probs[c["id"]][k] for k in ("answer", "choices", "answer_letter")}} for c in audit
+        ]
+        notation = yaml.safe_load((TESTS / "notation_pairs.yaml").read_text(encoding="utf-8"))["cases"]
+        out["notation_audit"] = [
+            {**c, **{k: probs[c["id"]][k] for k in ("answer", "choices", "answer_letter")}} for c in notation
         ]
     return out
 

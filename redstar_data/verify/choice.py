@@ -48,7 +48,12 @@ _CONCLUDE = re.compile(
 _LAST_LINK = re.compile(
     r"(?:=|\\approx|≈|\\sim|\b(?:is|are|equals?|measures?|becomes|gives|yields)\b|为|是|等于)", re.I
 )
-_OF_LINK = re.compile(r"\bof\b", re.I)  # "... has an area of 37.4 square inches" (only before a plain value)
+_OF_LINK = re.compile(r"\bof\b", re.I)
+# "a length of 10", "a measure of 55°": a measurement named before its value (not "half of 20": an operation)
+_MEASURE_OF = re.compile(
+    r"\b(?:length|area|measure|perimeter|circumference|value|distance|height|width|radius|diameter|ratio)\s+of\b",
+    re.I,
+)  # "... has an area of 37.4 square inches" (only before a plain value)
 # a full stop ends the sentence, not a decimal point nor the dot of "sq. units" / "approx. 12.5"
 _STOP = r"(?<=[^\d\s])(?<!\bsq)(?<!\bapprox)\.(?:\s|$)"
 _SENTENCE_END = re.compile(_STOP)
@@ -83,6 +88,8 @@ _LETTER_ONLY = re.compile(r"^\(?([A-Z])\)?$|^\(([a-z])\)$")
 _LETTER_THEN = re.compile(
     r"^(?:\(([A-Za-z])\)|([A-Z])(?:\s*[:.)：—–,，]|\s+-\s)|([A-Z])\s+(?=[-\d\\√π(]))\s*(.*)$", re.S
 )
+# a lower-case option with its value: "b) 10", "d. 2" (never the article "a": an article has no ")" or ".")
+_LOWER_LETTER_THEN = re.compile(r"^([a-z])(?:\)\s*|\.\s+)(?=[-\d\\√π(])(.*)$", re.S)
 _IS_CORRECT = re.compile(r"\s+is\s+(?:the\s+)?(?:correct|right)\b.*$", re.I | re.S)
 _LETTER_MENTION = re.compile(
     r"(?:option|choice)\s*\(?([A-Z])\)?(?![A-Za-z])|(?<![A-Za-z\\])\(([A-Z])\)", re.I
@@ -103,15 +110,23 @@ _UNIT_TAIL = re.compile(
 _ANGLE_PREFIX = re.compile(r"^(?:m\s*)?(?:\\angle|∠|\\measuredangle)\s*")
 _TRIG = re.compile(r"\\?(?:sin|cos|tan|sec|csc|cot)(?![A-Za-z])")
 # ``º`` (ordinal indicator) and ``˚`` (ring above) are the degree signs models and keyboards substitute for ``°``
+# ``30^o`` / ``30^{o}``: a superscript letter o after a number is the degree sign typed without LaTeX
 _DEG_NUMBER = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|[°º˚]|\\degree(?![A-Za-z]))"
+    r"(\d+(?:\.\d+)?)\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|[°º˚]|\\degree(?![A-Za-z])"
+    r"|\^\s*\{\s*o\s*\}|\^\s*o(?![A-Za-z]))"
 )
-_DEG_MARK = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![A-Za-z])|[°º˚]|\\degree(?![A-Za-z])")
+_DEG_MARK = re.compile(
+    r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![A-Za-z])|[°º˚]|\\degree(?![A-Za-z])"
+    r"|(?<=\d)\s*\^\s*(?:\{\s*o\s*\}|o(?![A-Za-z]))"
+)
 # sympy-style text (FormalGeo answers, some model answers): names without backslashes
 _SYMPY_NAMES = re.compile(r"(?<![\\A-Za-z])(sqrt|pi|sin|cos|tan|asin|acos|atan|log|exp)(?![A-Za-z])")
 _SYMPY_LATEX = {"asin": "\\arcsin", "acos": "\\arccos", "atan": "\\arctan", "pi": "\\pi "}
 _BRACE_SPACE = re.compile(r"\s*([{}])\s*")
-_VALUE_WORDS = re.compile(r"\\(?:sqrt|d?frac|pi|cdot|times|left|right)(?![A-Za-z])|\b(?:sqrt|pi)\b|√|π")
+# value words: what a plain value may hold besides digits (LaTeX spacing ``\,``, a repeating ``1.\overline{3}``)
+_VALUE_WORDS = re.compile(
+    r"\\(?:sqrt|d?frac|pi|cdot|times|left|right|overline|dot)(?![A-Za-z])|\\[,;:! ]|~|\b(?:sqrt|pi)\b|√|π"
+)
 
 
 @dataclass(frozen=True)
@@ -188,11 +203,13 @@ def _conclusion(region: str) -> str | None:
     line = _MARKDOWN.sub("", lines[-1].strip()).strip()
     if len(line) > 200:
         return None
+    if _CUT_LINE.search(line):  # "So AB = 4√3. But wait, maybe": the trace stopped mid-thought
+        return None
     bare = line.strip(" .*$")
     if len(bare) <= 40 and (
         _LETTER_ONLY.match(bare)
         or re.fullmatch(r"\(?[a-z]\)?", bare)
-        or _LETTER_THEN.match(bare)
+        or _option_line(bare)
         or _plain_value(bare)
         or (bare.count("=") == 1 and len(bare.split("=")[0]) <= 20 and _plain_value(bare.split("=")[1]))
     ):
@@ -213,10 +230,24 @@ def _conclusion(region: str) -> str | None:
     return got if got and len(got) <= _LINE else None
 
 
+# a last line that runs on past a sentence end and stops without ending its own sentence ("... = 70°. Hmm, wait")
+_CUT_LINE = re.compile(r"(?<!^.)[.!?。]\s+[^\W\d_](?!.*[.!?。:：)\]}$*]\s*$)")
+
+
+def _option_line(s: str) -> bool:
+    """A line that is one option: ``C``, ``C) 55°``, ``b) 10``, ``d. 2``; not an option listed with a comment
+    while reasoning (``D) 100: far too large``)."""
+    m = _LETTER_THEN.match(s) or _LOWER_LETTER_THEN.match(s)
+    if m is None:
+        return False
+    rest = m.group(m.lastindex or 0).strip(" .*")
+    return not rest or _plain_value(rest)
+
+
 def _plain_value(s: str) -> bool:
     """A short text that is only a value (``30°``, ``4\\sqrt{3}``, ``12.5 cm``, ``π``): no prose words."""
     t = _VALUE_CUT.split(s, maxsplit=1)[0]  # "55 (to the nearest tenth)"
-    t = _APPROX.sub("", t.strip().strip("$"))  # "approximately 54.9 square units"
+    t = _APPROX.sub("", N.unit_tail_stripped(t.strip().strip("$")))  # "approximately 54.9 square units"
     t = _UNIT_TAIL.sub("", degrees(t).strip(" .")).strip()
     t = _RATIO.sub(r"\1/\2", t)
     has_number = bool(re.search(r"\d|π|\bpi\b|\\pi(?![A-Za-z])", t))
@@ -293,9 +324,12 @@ def read_answer(answer: str) -> ReadAnswer:
         return ReadAnswer((m.group(1) or m.group(2)).upper(), None)
     letter = None
     m = _LETTER_THEN.match(s)
+    low = _LOWER_LETTER_THEN.match(s)
     if m and not re.match(r"^[A-Z]\s*=", s):
         letter = next(g for g in m.groups()[:3] if g).upper()
         s = m.group(4).strip()
+    elif low:
+        letter, s = low.group(1).upper(), low.group(2).strip()
     else:
         mention = _LETTER_MENTION.search(s)
         if mention:
@@ -349,8 +383,11 @@ def _value_text(s: str) -> tuple[str | None, bool]:
         s = parts[-1]
     elif re.search(r"[A-Za-z]{3,}", s.replace("\\", " \\")):  # "the measure of angle 4 is 55": after "is"
         link = _last_match(_LAST_LINK, s)
+        of = _last_match(_MEASURE_OF, s)
         if link is not None and s[link.end() :].strip():
             s = s[link.end() :].strip()
+        elif of is not None and _plain_value(s[of.end() :]):  # "a length of 10", "an area of 24 square units"
+            s = s[of.end() :].strip()
     m = _APPROX.match(s)
     if m:
         approx, s = True, s[m.end() :]
@@ -358,7 +395,7 @@ def _value_text(s: str) -> tuple[str | None, bool]:
     for _ in range(2):
         s = _UNIT_TAIL.sub("", s).strip()
         s = N.strip_units(s)
-    s = s.strip(" ,.;:")
+    s = N.join_thousands(s.strip(" ,.;:"))  # "1\\,000" (spacing already a space here): one number
     ratio = _RATIO.match(s)
     if ratio:
         s = f"\\frac{{{ratio.group(1)}}}{{{ratio.group(2)}}}"

@@ -50,7 +50,11 @@ from redstar_data.verify.pool import Deadline, WorkerCrashed, WorkerPool, Worker
 # inches", "about 113.1 square centimeters", º/˚ degree signs
 # 1.4.0: two values joined by "or" are a hedge too ("55 or 62", "55, or maybe 62", "C (55) or D (62)"); a range
 # ("between 3 and 4") is not a value; "degs" / "rads" units
-VERSION = "1.4.0"
+# 1.5.0 (notation audit, tests/verify/geometry/notation_pairs.yaml): "30^o" is a degree sign; a last line with LaTeX
+# spacing (`24 \\, \\text{units}^2`), a repeating decimal or thin-space thousands (`1\\,000`) is a value; "b) 10" /
+# "d. 2" name options; "a length of 10" is a value, not option A; an option listed with a comment ("D) 100: far too
+# large") and a last line cut mid-thought ("... = 70°. Hmm, wait") are no final answer
+VERSION = "1.5.0"
 DEFAULT_TIMEOUT = 1.0  # seconds per item, as the math verifier
 # Relative tolerance for a value between options (a model that rounded along the way: 22.14 for 22.2).
 # Measured on the dev set: the closest two options of a Geometry3K problem are 1.2% apart (82 vs 83), so a
