@@ -198,7 +198,7 @@ def prepare(s: str, *, other_is_list: bool, other_is_equation: bool = False) -> 
     t = re.sub(r"(\d)\s*\{,\}\s*(\d)", r"\1\2", t)
     if other_is_list:
         t = re.sub(r"(\d)(?:\\,| |\u2009)(\d{3})(?!\d)", r"\1\2", t)
-    else:
+    elif _brackets(t) is None:  # "(1,000)" is a pair, not a thousand
         t = N.join_thousands(t)
     return t.strip().rstrip(".").strip()
 
@@ -490,6 +490,30 @@ def _stated_value(cb: str, rb: str, candidate: str) -> str:
     return candidate
 
 
+_POINT_NAME = re.compile(r"^[A-Z](?:_\{?\w+\}?|'+)?\s*(?=\()")
+
+
+def _unnamed_point(s: str, other: str) -> str:
+    """``M(1,2)`` against a tuple reference is the point ``(1,2)``: a capital letter names a point (only when the
+    other side is a tuple, so ``C(5,2)`` against a number is left alone)."""
+    m = _POINT_NAME.match(s)
+    if m is None or _tuple_items(other) is None or _tuple_items(s[m.end() :]) is None:
+        return s
+    return s[m.end() :]
+
+
+def _bases(rb: str, cb: str) -> bool | None:
+    """Numerals with a base (``1011_2``): the same digits when one side leaves the base off (``1011`` for
+    ``1011_2``), the same value when both name one; the decimal value for a base-2 answer (``11`` for ``1011_2``)
+    or the base-2 numeral for a decimal answer is not what was asked. None: not a base question."""
+    r, c = N.base_numeral(rb), N.base_numeral(cb)
+    if r is None or c is None or (r[1] is None and c[1] is None):
+        return None
+    if r[1] is None or c[1] is None:
+        return r[0].lstrip("0") == c[0].lstrip("0")
+    return int(r[0], r[1]) == int(c[0], c[1])
+
+
 def equivalent(reference: str, candidate: str, sym: SymbolicFn | None) -> tuple[bool, str]:
     """Is ``candidate`` the same answer as ``reference``? Returns (verdict, deciding method)."""
     cmp = Comparer(sym)
@@ -501,6 +525,9 @@ def equivalent(reference: str, candidate: str, sym: SymbolicFn | None) -> tuple[
     ry, cy = _YES_NO.match(rb), _YES_NO.match(cb)
     if ry and cy:
         return ry.group(1).lower() == cy.group(1).lower(), "text"
+    based = _bases(rb, cb)
+    if based is not None:
+        return based, "base"
     chain = N.split_top(rb, ("=",))
     if len(chain) > 2 and "=" not in candidate and len(_items(rb)) == 1:
         reference = chain[-1]  # "i^7 = i^4 i^3 = -i": the chain's last value is the answer
@@ -509,6 +536,7 @@ def equivalent(reference: str, candidate: str, sym: SymbolicFn | None) -> tuple[
     cand_list = len(_items(cb)) > 1
     ref = prepare(reference, other_is_list=cand_list)
     cand = prepare(candidate, other_is_list=ref_list)
+    ref, cand = _unnamed_point(ref, cand), _unnamed_point(cand, ref)
     rd, cd = drop_constant(ref), drop_constant(cand)
     if rd != ref and cd != cand:  # "\ln|x|+C" vs "\ln|x|+K": the constants' names do not matter
         ref, cand = rd, cd

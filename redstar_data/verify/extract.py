@@ -120,8 +120,12 @@ def find_boxed(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+# a part label between boxes ("(a) \\boxed{4} (b) \\boxed{9}", "\\textbf{(ii)}") is a multi-part answer's separator
+_PART = r"(?:\\text(?:bf)?\{\s*)?\(\s*(?:[a-h]|i{1,3}|iv|v|vi)\s*\)(?:\s*\})?:?"
 _JOIN_GAP = re.compile(
-    r"^[\s$,;]*(?:\\text\{\s*(?:and|or)\s*\}|\\quad|\\qquad|and|or|,|;|\\\)|\\\(|\s|\$)*[\s$]*$"
+    r"^[\s$,;]*(?:\\text\{\s*(?:and|or)\s*\}|\\quad|\\qquad|and|or|,|;|\\\)|\\\(|\s|\$|"
+    + _PART
+    + r")*[\s$]*$"
 )
 MAX_JOINED_BOXES = 20  # bounded lookback: at most this many adjacent boxes form one list answer
 

@@ -340,6 +340,11 @@ _ORD_TEXT = r"\\(?:text|mathrm|rm|textrm)\s*\{\s*" + _ORD + r"\s*\}"
 # "12^{\text{th}}", "2^{nd}", "3\text{rd}", "5th": an ordinal suffix after a digit is the number itself
 _ORD_SUP = r"\^\s*(?:\{\s*(?:" + _ORD_TEXT + "|" + _ORD + r")\s*\}|" + _ORD_TEXT + ")"
 _ORDINAL = re.compile(r"(?<=\d)\s*(?:" + _ORD_SUP + "|" + _ORD_TEXT + "|" + _ORD + r"\b)")
+# "70deg", "70degs", "70 degree": the word abbreviated or glued to its number is a degree mark (``\deg`` is not)
+_DEGREE_WORD = re.compile(r"(?<=\d)\s*deg(?:ree)?s?(?![A-Za-z])")
+# a numeral with its base: "1011_2", "1011_{2}", "(1011)_2", "413_{(5)}"
+_BASE_NUMERAL = re.compile(r"\(?([0-9A-Za-z]+)\)?_\{?\s*\(?(\d{1,2})\)?\s*\}?")
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 def basic(s: str) -> str:
@@ -359,6 +364,7 @@ def basic(s: str) -> str:
     s = _SIMPLE_CMDS.sub("", s)
     s = _SPACES.sub(" ", s)
     s = _unwrap(s)
+    s = _DEGREE_WORD.sub("", s)
     s = _CMP_ALIASES.sub(
         lambda m: {"le": "\\leq ", "ge": "\\geq ", "ne": "\\neq ", "lt": "<", "gt": ">"}[m.group(1)], s
     )
@@ -374,6 +380,21 @@ def basic(s: str) -> str:
     s = strip_side_condition(s)
     s = re.sub(r"(?i)\s*\b(?:dollars?|cents?)$", "", s)  # "percent" keeps its "cent"
     return s.strip()
+
+
+def base_numeral(s: str) -> tuple[str, int | None] | None:
+    """``1011_2`` → (``1011``, 2); plain decimal digits → (digits, None); else None. Only digits valid in the
+    base count (``x_2``, ``a_1`` are names) and at least one decimal digit (``a_{12}`` is a sequence term)."""
+    s = s.strip()
+    if s.isdigit():
+        return s, None
+    m = _BASE_NUMERAL.fullmatch(s)
+    if m is None or not any(c.isdigit() for c in m.group(1)):
+        return None
+    digits, base = m.group(1).lower(), int(m.group(2))
+    if not 2 <= base <= 36 or any(_DIGITS.index(c) >= base for c in digits):
+        return None
+    return digits, base
 
 
 def join_thousands(s: str) -> str:
