@@ -514,6 +514,40 @@ def _bases(rb: str, cb: str) -> bool | None:
     return int(r[0], r[1]) == int(c[0], c[1])
 
 
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?:\s*([ap])\.?\s*m\.?)?", re.I)
+
+
+def _clock(rb: str, cb: str) -> bool | None:
+    """Times of day: ``4:30 p.m.`` = ``4:30`` = ``16:30``, but ``4:30 a.m.`` is not ``4:30 p.m.`` (a.m./p.m. on both
+    sides must agree; on one side only, the other's reading may be either clock's). None: not two times."""
+    r, c = _CLOCK.fullmatch(rb.strip()), _CLOCK.fullmatch(cb.strip())
+    if r is None or c is None:
+        return None
+
+    def day(m: re.Match[str]) -> tuple[int, int]:
+        h, mi, ap = int(m.group(1)), int(m.group(2)), (m.group(3) or "").lower()
+        return ((h % 12) + (12 if ap == "p" else 0) if ap else h), mi
+
+    def plain(m: re.Match[str]) -> tuple[int, int]:
+        return int(m.group(1)), int(m.group(2))
+
+    if bool(r.group(3)) == bool(c.group(3)):
+        return day(r) == day(c)
+    marked, other = (r, c) if r.group(3) else (c, r)
+    return plain(other) in (plain(marked), day(marked))
+
+
+def _approximate(reference: str, cb: str, sym: SymbolicFn | None) -> bool | None:
+    """``4\\pi \\approx 12.57``: the candidate states an exact value and its rounding; either may be the answer
+    (an exact reference matches the first, a decimal one the second; a name such as ``x`` holds no digit).
+    None: not one ``\\approx``."""
+    parts = N.split_top(cb, ("\\approx",))
+    if len(parts) != 2:
+        return None
+    values = [p for p in reversed(parts) if re.search(r"\d|\\pi", p)]
+    return any(equivalent(reference, p, sym)[0] for p in values)
+
+
 def equivalent(reference: str, candidate: str, sym: SymbolicFn | None) -> tuple[bool, str]:
     """Is ``candidate`` the same answer as ``reference``? Returns (verdict, deciding method)."""
     cmp = Comparer(sym)
@@ -528,6 +562,13 @@ def equivalent(reference: str, candidate: str, sym: SymbolicFn | None) -> tuple[
     based = _bases(rb, cb)
     if based is not None:
         return based, "base"
+    clock = _clock(rb, cb)
+    if clock is not None:
+        return clock, "clock"
+    if "\\approx" in cb and "\\approx" not in rb:
+        approx = _approximate(reference, cb, sym)
+        if approx is not None:
+            return approx, "approx"
     chain = N.split_top(rb, ("=",))
     if len(chain) > 2 and "=" not in candidate and len(_items(rb)) == 1:
         reference = chain[-1]  # "i^7 = i^4 i^3 = -i": the chain's last value is the answer

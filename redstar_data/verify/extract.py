@@ -142,7 +142,17 @@ def last_boxed(text: str) -> str | None:
             group.append(prev)
         else:
             break
-    return ", ".join(b[2] for b in reversed(group))
+    return ", ".join(_unboxed(b[2]) for b in reversed(group))
+
+
+def _unboxed(content: str) -> str:
+    """``\\boxed{\\boxed{12}}`` is a box around ``12``: a box whose whole content is another box is unwrapped."""
+    for _ in range(5):
+        inner = find_boxed(content)
+        if len(inner) != 1 or content[: inner[0][0]].strip() or content[inner[0][1] :].strip():
+            return content
+        content = inner[0][2]
+    return content
 
 
 def _strip_math(s: str) -> str:

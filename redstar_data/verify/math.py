@@ -34,7 +34,8 @@ from redstar_data.verify.pool import Deadline, WorkerCrashed, WorkerPool, Worker
 # formula from a cut thought; stated values of equation chains, ordinals, leading number words (docs/verify.md).
 # 2.4.0: base numerals (1011 = 1011_2 = (1011)_2; the decimal value is not the base-2 numeral asked for), a named point
 # M(1,2) against a tuple, "(1,000)" is a pair and never a thousand, "70deg"/"70degs", part labels between boxes
-# ("(a) \\boxed{4} (b) \\boxed{9}" is the list 4, 9); audit set tests/verify/data/audit_longcot.jsonl.
+# ("(a) \\boxed{4} (b) \\boxed{9}" is the list 4, 9), times of day (4:30 p.m. = 16:30, never 4:30 a.m.), "4\\pi \\approx 12.57"
+# (either value), nested boxes, i/j vectors in parentheses; audit set tests/verify/data/audit_longcot.jsonl.
 VERSION = "2.4.0"
 DEFAULT_TIMEOUT = 1.0  # seconds per item, everything included (issue 18: no item over 1 s by default)
 MAX_ANSWER_CHARS = 2000  # longer "answers" are compared as strings only (no parser, no normaliser sees them)

@@ -175,6 +175,7 @@ _UNICODE = {
     "λ": "\\lambda ", "μ": "\\mu ", "σ": "\\sigma ", "φ": "\\phi ", "ω": "\\omega ", "Ω": "\\Omega ",
     "½": "\\frac{1}{2}", "⅓": "\\frac{1}{3}", "⅔": "\\frac{2}{3}", "¼": "\\frac{1}{4}", "¾": "\\frac{3}{4}",
     "′": "'", "″": "''", "’": "'", "º": "°", "˚": "°", "⟨": "\\langle ", "⟩": "\\rangle ", "∅": "\\emptyset ",
+    "≈": "\\approx ",
 }  # fmt: skip
 _SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 _SUPER_RUN = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+")
@@ -304,6 +305,9 @@ def unit_vectors(s: str) -> str:
     Only when every top-level term names exactly one unit vector (a label ``\\vec v =`` before it is kept)."""
     if not _UNIT_VECTOR.search(s):
         return s
+    if s.startswith("(") and s.endswith(")") and _balanced(s[1:-1]):  # "(3\mathbf{i}-2\mathbf{j})"
+        inner = unit_vectors(s[1:-1])
+        return inner if inner != s[1:-1] else s
     head, _, rhs = s.rpartition("=")
     comps: list[list[str]] = [[], [], []]
     for term in _signed_terms(rhs):
@@ -320,6 +324,17 @@ def unit_vectors(s: str) -> str:
     size = 3 if comps[2] else 2
     tup = "(" + ",".join("+".join(c) if c else "0" for c in comps[:size]) + ")"
     return f"{head}={tup}" if head else tup
+
+
+def _balanced(s: str) -> bool:
+    """Brackets never close below the start (``1)(2`` is not one group)."""
+    depth = 0
+    for c in s:
+        depth += c in "([{"
+        depth -= c in ")]}"
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _signed_terms(s: str) -> list[str]:
