@@ -155,6 +155,10 @@ def _child(cfg, test, res_w):
 
 
 def _unjsonable(obj):
+    # numpy scalars (np.int64, np.bool_; np.float64 is a float already): their Python value, since judges
+    # compare with == and np.int64(2) == 2 there; arrays stay tagged (== on an array is not a verdict)
+    if type(obj).__module__ == "numpy" and getattr(obj, "ndim", None) == 0 and hasattr(obj, "item"):
+        return obj.item()
     # sets, custom objects: a tagged repr, which never equals a JSON-decoded expected value
     if isinstance(obj, (set, frozenset)):
         return {"__set__": sorted(map(repr, obj))}

@@ -25,6 +25,34 @@ from typing import Any
 CALL_REL_TOL = 1e-9
 CALL_ABS_TOL = 1e-9
 
+# CPython >= 3.11 refuses int <-> str conversions past 4300 digits; tests and return values hold such ints
+# (factorials, 2^n: the sandbox lifts the limit as judges do), so the host reads and shows JSON without it
+_INT_STR_DIGITS = 4300
+
+
+def _parse_int(text: str) -> int:
+    # ``Decimal`` parses any length and converts to int without the int-str limit
+    return int(text) if len(text) <= _INT_STR_DIGITS else int(Decimal(text))
+
+
+def loads_json(text: str | bytes) -> Any:
+    """``json.loads`` that reads integers of any length (the host keeps Python's int-str limit on); the C
+    parser first, the per-integer hook only when a text has such an integer."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        if isinstance(exc, json.JSONDecodeError):  # not the int-str limit: the text is not JSON
+            raise
+    return json.loads(text, parse_int=_parse_int)
+
+
+def dumps_short(value: Any, limit: int = 80) -> str:
+    """JSON for a message, cut to ``limit``; an integer too long to print is shown by its size."""
+    try:
+        return json.dumps(value)[:limit]
+    except ValueError:
+        return f"<value with an integer of more than {_INT_STR_DIGITS} digits>"
+
 
 # a number as judges print them; ``Decimal`` alone also reads "1_000" (Python's digit grouping) as 1000
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
@@ -77,19 +105,21 @@ def compare_stdout(
     return True, ""
 
 
-def _close(a: Any, b: Any) -> bool:
+def _close(a: Any, b: Any, tol: float | None = None) -> bool:
+    """Equal, floats within the call tolerance (or the problem's stated one, when it is looser)."""
     if isinstance(a, bool) or isinstance(b, bool):
         return a == b
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         if a == b:
             return True
         if isinstance(a, float) or isinstance(b, float):
-            return math.isclose(a, b, rel_tol=CALL_REL_TOL, abs_tol=CALL_ABS_TOL)
+            rel, abs_ = max(CALL_REL_TOL, tol or 0.0), max(CALL_ABS_TOL, tol or 0.0)
+            return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
         return False
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(_close(x, y, tol) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(_close(a[k], b[k], tol) for k in a)
     return a == b
 
 
@@ -101,31 +131,49 @@ def _listify(x: Any) -> Any:
     return x
 
 
+def _order_key(v: Any) -> str:
+    try:
+        return json.dumps(v, sort_keys=True)
+    except ValueError:  # an integer past the int-str limit: its size and low digits order it well enough
+        return repr(("big", v.bit_length(), v % 10**18)) if isinstance(v, int) else repr(v)
+
+
 def _unordered(x: Any) -> Any:
     """Lists sorted at every level (by their JSON), for answers the statement accepts "in any order"."""
     if isinstance(x, list):
         items = [_unordered(v) for v in x]
-        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+        return sorted(items, key=_order_key)
     return x
 
 
 def compare_value(
-    actual_json: str | None, expected: Any, *, unwrap: bool = True, any_order: bool = False
+    actual_json: str | None,
+    expected: Any,
+    *,
+    unwrap: bool = True,
+    any_order: bool = False,
+    float_tol: float | None = None,
 ) -> tuple[bool, str]:
     """Call-based: the program's return value (its JSON, from the sandbox) against the expected value;
     ``unwrap``: the expected value may be the answer wrapped in a one-element list (TACO/APPS);
     ``any_order``: the statement accepts the answer's elements in any order (LeetCode's "return the answer in
-    any order"), so lists compare as multisets, at every level."""
+    any order"), so lists compare as multisets, at every level; ``float_tol``: the problem's stated tolerance
+    ("Answers within 10^-5 of the actual answer will be accepted"), for floats only."""
     if actual_json is None:
         return False, "no return value"
     try:
-        actual = json.loads(actual_json)
+        actual = loads_json(actual_json)
     except ValueError:
         return False, "return value is not JSON-serialisable"
     exp = _listify(expected)
-    if actual == exp or _close(actual, exp):
+    if actual == exp or _close(actual, exp, float_tol):
         return True, ""
-    if unwrap and isinstance(exp, list) and len(exp) == 1 and (actual == exp[0] or _close(actual, exp[0])):
+    if (
+        unwrap
+        and isinstance(exp, list)
+        and len(exp) == 1
+        and (actual == exp[0] or _close(actual, exp[0], float_tol))
+    ):
         return True, ""
     if any_order and isinstance(actual, list):
         got = _unordered(actual)
@@ -133,4 +181,4 @@ def compare_value(
             unwrap and isinstance(exp, list) and len(exp) == 1 and got == _unordered(exp[0])
         ):
             return True, ""
-    return False, f"returned {json.dumps(actual)[:80]} != expected {json.dumps(exp)[:80]}"
+    return False, f"returned {dumps_short(actual)} != expected {dumps_short(exp)}"

@@ -7,8 +7,9 @@ Not programs: blocks tagged as data or shell (```text, ```output, ```bash ...: a
 blocks that are data (sample input ``3\n1 2 3``, an output ``YES``: they do not parse as Python, or parse to
 bare values only). Untagged C/C++/Java is recognised as such (an unsupported language, never run as
 Python). When the verifier knows the problem's mode, a trailing usage snippet does not win over the program:
-call-based, the last block that defines ``fn_name``; stdin, the last block that reads stdin (and does not
-replace ``sys.stdin`` with a test string). A fenced block indented under a list item is dedented; CRLF
+call-based, the last block that defines ``fn_name``; stdin, the last block that reads stdin by its syntax
+(``input``/``stdin`` used, aliases too; never a comment) and does not replace or patch ``sys.stdin`` with a
+test string. A fenced block indented under a list item is dedented; CRLF
 responses read as LF. A response without any program is ``no_answer``, not ``incorrect``.
 """
 
@@ -37,7 +38,12 @@ _PY_LINE = re.compile(
     r"^(?:def |class |import |from [\w.]+ import |print\(|for .+ in .+:|while .+:|if .+:|return\b)", re.M
 )
 _READS_STDIN = re.compile(r"\binput\s*\(|stdin|\bopen\s*\(\s*0\b|\bfileinput\b|\bos\.read\s*\(\s*0\b")
-_FAKES_STDIN = re.compile(r"\bsys\.stdin\s*=(?!=)")
+# a test driver that feeds stdin a string: assigns sys.stdin, or patches it (mock.patch, patch.object,
+# monkeypatch.setattr, setattr): not the submission, which reads the judge's stdin
+_FAKES_STDIN = re.compile(
+    r"\bsys\.stdin\s*=(?!=)|\b(?:patch|setattr)\s*\(\s*['\"]sys\.stdin['\"]"
+    r"|\b(?:patch\.object|setattr)\s*\(\s*sys\s*,\s*['\"]stdin['\"]"
+)
 
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+#.-]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.S | re.M)
 
@@ -147,8 +153,35 @@ def _submits(code: str, mode: str | None, fn_name: str | None) -> bool:
             is not None
         )
     if mode == "stdin":
-        return _READS_STDIN.search(code) is not None and _FAKES_STDIN.search(code) is None
+        return _reads_stdin(code) and _FAKES_STDIN.search(code) is None
     return True
+
+
+_STDIN_NAMES = {"input", "stdin", "fileinput"}  # input() (aliased too: I = input), from sys import stdin
+
+
+def _reads_stdin(code: str) -> bool:
+    """Whether a block reads stdin, by its syntax tree: a use of ``input``/``stdin`` (aliases included), a
+    ``.stdin`` attribute, ``open(0)``, ``os.read(0, ...)``; never a comment or a keyword argument that says
+    "stdin"/"input" (a usage snippet's ``# feed the sample to stdin``). Code that does not parse: the regex."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return _READS_STDIN.search(code) is not None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in _STDIN_NAMES:
+            return True
+        if isinstance(node, ast.Attribute) and node.attr in ("stdin", "__stdin__"):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.module == "sys":
+            if any(a.name in ("stdin", "__stdin__") for a in node.names):
+                return True
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            f, first = node.func, node.args[0].value
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+            if (name == "open" and first in (0, "/dev/stdin")) or (name == "read" and first == 0):
+                return True
+    return False
 
 
 def _dedent_block(code: str) -> str:

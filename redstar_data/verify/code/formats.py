@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import pickle
 import re
 import zlib
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from redstar_data.errors import RedstarError
+from redstar_data.verify.code.compare import loads_json
 
 MAX_DECODED_BYTES = 512 << 20
 
@@ -111,7 +111,7 @@ def decode_pickled_json(text: str) -> Any:
         raise CodeTestsError(
             f"private_test_cases: the pickle holds a {type(value).__name__}, not a JSON string"
         )
-    return json.loads(value)
+    return loads_json(value)
 
 
 def _json(value: Any, where: str) -> Any:
@@ -122,7 +122,7 @@ def _json(value: Any, where: str) -> Any:
         if not s:
             return None
         try:
-            return json.loads(s)
+            return loads_json(s)
         except ValueError as exc:
             raise CodeTestsError(f"{where}: not JSON ({exc})") from exc
     return value
@@ -165,7 +165,7 @@ def from_input_output(io_obj: Any, *, starter_code: str = "") -> CodeSpec:
 def _json_lines(text: str) -> list[Any] | None:
     """LiveCodeBench's functional input: one JSON value per line (one per argument); None if it is not."""
     try:
-        return [json.loads(line) for line in text.split("\n") if line.strip()]
+        return [loads_json(line) for line in text.split("\n") if line.strip()]
     except ValueError:
         return None
 
@@ -182,7 +182,7 @@ def _lcb_functional(ins: list[Any], outs: list[Any]) -> list[TestCase] | None:
         if not args:
             return None
         try:
-            value = json.loads(o)
+            value = loads_json(o)
         except ValueError:
             return None
         tests.append(TestCase(args, value))
@@ -220,7 +220,7 @@ def _lcb_cases(value: Any, origin: str) -> list[dict[str, Any]]:
         return []
     if isinstance(value, str):
         s = value.strip()
-        cases = json.loads(s) if s[:1] in "[{" else decode_pickled_json(s)
+        cases = loads_json(s) if s[:1] in "[{" else decode_pickled_json(s)
     else:
         cases = value
     if not isinstance(cases, list):
@@ -239,8 +239,8 @@ def from_livecodebench(row: dict[str, Any]) -> CodeSpec:
     tests: list[TestCase] = []
     for c, origin in cases:
         if functional:
-            args = [json.loads(line) for line in str(c["input"]).split("\n") if line.strip()]
-            tests.append(TestCase(args, json.loads(c["output"]), origin))
+            args = [loads_json(line) for line in str(c["input"]).split("\n") if line.strip()]
+            tests.append(TestCase(args, loads_json(c["output"]), origin))
         else:
             tests.append(TestCase(str(c["input"]), str(c["output"]), origin))
     if functional and not fn:
@@ -345,7 +345,12 @@ _ANY_CASE = re.compile(
 _TOLERANCE = re.compile(
     r"(?:\b(?:absolute|relative)\b[^.]{0,60}?\berrors?\b|\bdiffers?\b[^.]{0,80}?"
     r"\b(?:at most|no more than|not more than|less than|within)\b)[^.]{0,120}?"
-    r"(?:10\s*\^\s*\{?\s*\(?\s*[-−–]\s*(\d{1,2})|\b1\s*[eE]\s*[-−–]\s*(\d{1,2})\b|10\s*<sup>\s*[-−–]\s*(\d{1,2}))",
+    r"(?:10\s*\^\s*\{?\s*\(?\s*[-−–]\s*(\d{1,2})|\b1\s*[eE]\s*[-−–]\s*(\d{1,2})\b|10\s*<sup>\s*[-−–]\s*(\d{1,2}))"
+    # LeetCode's wording: "Answers within 10^-5 of the actual answer will be accepted" (its superscript may
+    # be lost in the text: "10-5")
+    r"|\bwithin\s+\$?(?:10\s*\^\s*\{?\s*\(?\s*[-−–]\s*(\d{1,2})|\b1\s*[eE]\s*[-−–]\s*(\d{1,2})\b"
+    r"|10\s*<sup>\s*[-−–]\s*(\d{1,2})|10\s*[-−–]\s*(\d{1,2})\b)[^.\n]{0,20}?\s+of\s+the\s+"
+    r"(?:actual|correct|true|exact|expected|real|right|jury'?s?|judge'?s?)\b",
     re.I | re.S,
 )
 
@@ -395,7 +400,7 @@ def _apply_marks(spec: CodeSpec, row: dict[str, Any]) -> None:
         spec.any_valid_output = True
     if spec.mode == "call" and _ANY_ORDER.search(statement or ""):
         spec.any_order = True
-    stated = stated_tolerance(statement) if spec.mode == "stdin" else None
+    stated = stated_tolerance(statement)  # stdin tokens, and call-based float return values (LeetCode)
     if stated is not None:
         spec.float_tol = stated
     checker = row.get("checker")

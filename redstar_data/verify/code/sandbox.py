@@ -42,7 +42,8 @@ from redstar_data.errors import RedstarError
 Status = Literal["ok", "timeout", "memory", "error", "output_limit", "infra_error"]
 _STATUSES = ("ok", "timeout", "memory", "error", "output_limit")  # what the harness may report
 
-SANDBOX_VERSION = "2"  # 2: pre-imported stdlib modules, tests run back to back, framed results
+SANDBOX_VERSION = "3"  # 2: pre-imported stdlib modules, tests run back to back, framed results; 3: numpy
+# scalars returned by call-based programs cross as their Python values
 HARNESS = Path(__file__).with_name("_harness.py")
 _IN_HARNESS = "/opt/redstar/harness.py"
 _SITE = "/opt/site"

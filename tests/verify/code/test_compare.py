@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from redstar_data.verify.code.compare import compare_stdout, compare_value
+from redstar_data.verify.code.compare import compare_stdout, compare_value, loads_json
 
 
 @pytest.mark.parametrize(
@@ -105,3 +105,20 @@ def test_a_float_tolerance_never_loosens_integers():
 def test_crlf_trailing_spaces_and_blank_lines():
     assert compare_stdout("1 2 \r\n3\r\n\r\n\r\n", "1 2\n3\n")[0]
     assert not compare_stdout("1\n\n2\n", "1\n2\n")[0]  # a blank line inside the output is a line
+
+
+def test_integers_past_the_int_str_limit_compare_and_show():
+    # factorials and 2^n past 4300 digits: the host reads them although CPython's int-str limit is on
+    big = "7" * 5000
+    assert loads_json(f"[{big}]")[0] % 10 == 7
+    assert compare_value(big, [loads_json(big)]) == (True, "")
+    ok, why = compare_value(big[:-1] + "8", [loads_json(big)])
+    assert not ok and "more than 4300 digits" in why
+
+
+def test_a_stated_tolerance_loosens_call_based_floats_only():
+    assert not compare_value("1.33333", 1.3333333333333333)[0]  # 1e-9 by default
+    assert compare_value("1.33333", 1.3333333333333333, float_tol=1e-5)[0]
+    assert compare_value("[1.33333]", [[1.3333333333333333]], float_tol=1e-5)[0]
+    assert not compare_value("1.33", 1.3333333333333333, float_tol=1e-5)[0]
+    assert not compare_value("100001", 100000, float_tol=1e-5)[0]  # integers stay exact

@@ -183,3 +183,41 @@ def test_stdin_readers_the_mode_aware_choice_recognises():
     for code in final.values():
         resp = f"</think>\n```python\nx = input()\n```\nFinal:\n```python\n{code}```\nCheck:\n```python\nassert 1 + 1 == 2\n```\n"
         assert extract_program(resp, mode="stdin").code == code
+
+
+@pytest.mark.parametrize(
+    "driver",
+    [
+        "from unittest.mock import patch\nwith patch('sys.stdin', io.StringIO('3\\n1 2 3\\n')):\n    main()\n",
+        "with mock.patch.object(sys, 'stdin', io.StringIO('3\\n1 2 3\\n')):\n    main()\n",
+        "def test_main(monkeypatch, capsys):\n    monkeypatch.setattr('sys.stdin', io.StringIO('3\\n1 2 3'))\n"
+        "    main()\n",
+        "setattr(sys, 'stdin', io.StringIO('3\\n1 2 3\\n'))\nmain()\n",
+    ],
+)
+def test_a_test_driver_that_patches_stdin_is_not_the_submission(driver):
+    program = "def main():\n    input()\n    print(sum(map(int, input().split())))\nmain()\n"
+    r = f"</think>\n```python\n{program}```\nTest it:\n```python\nimport io, sys\n{driver}```\n"
+    assert extract_program(r, mode="stdin").code == program
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        "I = input\nn = int(I())\nprint(sum(map(int, I().split())))\n",  # input aliased, never called by name
+        "from sys import stdin\nd = stdin.read().split()\nprint(sum(map(int, d[1:])))\n",
+        "import os\nd = os.read(0, 1 << 20).split()\nprint(sum(map(int, d[1:])))\n",
+        "import fileinput\nd = [x for line in fileinput.input() for x in line.split()]\nprint(sum(map(int, d[1:])))\n",
+    ],
+)
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "print(sum([1, 2, 3]))  # 6\n",
+        "# the same logic without reading stdin, on the first sample input:\nprint(sum([1, 2, 3]))\n",
+        "import subprocess\nsubprocess.run(['python3', 'a.py'], input='3\\n1 2 3\\n', text=True)\n",
+    ],
+)
+def test_the_program_that_reads_stdin_wins_over_a_later_snippet(program, snippet):
+    r = f"</think>\n```python\n{program}```\nCheck:\n```python\n{snippet}```\n"
+    assert extract_program(r, mode="stdin").code == program

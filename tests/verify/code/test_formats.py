@@ -154,6 +154,9 @@ def test_apps_input_output_as_json_string_or_dict_give_the_same_spec():
         ("It is accepted if it differs from the jury's answer by at most 10^-5.", False, 1e-5),
         ("The relative error must be at most 10^{−6} (AtCoder).", False, 1e-6),
         ("Print the answer modulo 10^9+7.", False, None),
+        ("Answers within 10^-5 of the actual answer will be accepted.", False, 1e-5),  # LeetCode
+        ("Answers within 10-5 of the actual value will be accepted.", False, 1e-5),  # its <sup> lost
+        ("Print the answer within 10^9+7 of the expected count.", False, None),
     ],
 )
 def test_statement_marks_for_stdin_problems(statement, any_case, tol):
@@ -182,3 +185,20 @@ def test_livecodebench_functional_strings_inside_input_output():
     assert taco.tests[0].input == ["hello"] and taco.tests[0].output == "HELLO" and taco.unwrap_single
     empty = spec_from_row({"input_output": {"fn_name": "f", "inputs": [""], "outputs": ["1"]}})
     assert empty.tests[0].input == [""]  # an empty string argument, not zero arguments
+
+
+def test_a_stated_tolerance_applies_to_call_based_problems():
+    row = {"question_content": "Return the mean. Answers within 10^-5 of the actual answer will be accepted.",
+           "public_test_cases": json.dumps([{"input": "[1, 2]", "output": "1.5", "testtype": "functional"}]),
+           "metadata": json.dumps({"func_name": "mean"})}  # fmt: skip
+    assert spec_from_row(row).float_tol == pytest.approx(1e-5)
+
+
+def test_integers_past_the_int_str_limit_in_tests_are_read():
+    big = "9" * 5000  # 2000! has 5736 digits: Codewars rows store such answers as JSON numbers
+    s = spec_from_row({"input_output": f'{{"fn_name": "f", "inputs": [[2000]], "outputs": [[{big}]]}}'})
+    assert s.tests[0].output[0] % 1000 == 999
+    lcb = spec_from_row({"public_test_cases": json.dumps([{"input": "3", "output": "0", "testtype": "functional"}]),
+                         "private_test_cases": _lcb_private([{"input": big, "output": big, "testtype": "functional"}]),
+                         "metadata": json.dumps({"func_name": "f"})})  # fmt: skip
+    assert lcb.tests[1].input[0] == lcb.tests[1].output

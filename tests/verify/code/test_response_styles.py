@@ -137,3 +137,44 @@ def test_call_answers_in_any_order_compare_as_multisets(sandbox):
     assert v.check(_resp(wrong), stated).label == "incorrect"
     unstated = {**stated, "question": "Return all pairs of nums that sum to t."}
     assert v.check(_resp(code), unstated).label == "incorrect"
+
+
+@pytest.mark.parametrize(
+    "code, label",
+    [
+        ("import numpy as np\ndef f(a):\n    return np.sum(a, dtype=np.int64)\n", "correct"),  # np.int64
+        ("import numpy as np\ndef f(a):\n    return np.int64(sum(a)) > 0\n", "incorrect"),  # np.bool_, not 6
+        (
+            "import numpy as np\ndef f(a):\n    return np.array([sum(a)])\n",
+            "incorrect",
+        ),  # an array is no answer
+    ],
+)
+def test_numpy_scalar_returns_cross_as_their_values(sandbox, code, label):
+    row = {"input_output": {"fn_name": "f", "inputs": [[[1, 2, 3]], [[4]]], "outputs": [[6], [4]]}}
+    assert CodeVerifier(timeout_s=10).check(_resp(code), row).label == label
+
+
+def test_numpy_bool_returns_compare_as_bools(sandbox):
+    row = {"input_output": {"fn_name": "f", "inputs": [[4], [3]], "outputs": [[True], [False]]}}
+    code = "import numpy as np\ndef f(n):\n    return np.int64(n) % 2 == 0\n"
+    assert CodeVerifier(timeout_s=10).check(_resp(code), row).label == "correct"
+
+
+def test_call_based_answers_past_the_int_str_limit(sandbox):
+    big = "1" + "0" * 5000  # 10**5000: past CPython's 4300-digit int-str limit on the host
+    row = {"input_output": f'{{"fn_name": "p", "inputs": [[5000], [2]], "outputs": [[{big}], [100]]}}'}
+    v = CodeVerifier(timeout_s=10)
+    assert v.check(_resp("def p(n):\n    return 10 ** n\n"), row).label == "correct"
+    wrong = v.check(_resp("def p(n):\n    return 10 ** n + 1\n"), row)
+    assert wrong.label == "incorrect" and "4300 digits" in wrong.details["first_failure"]["reason"]
+
+
+def test_a_stated_tolerance_reaches_call_based_comparison(sandbox):
+    row = {"question_content": "Return the mean. Answers within 10^-5 of the actual answer will be accepted.",
+           "public_test_cases": json.dumps([{"input": "[1, 1, 2]", "output": "1.3333333333333333",
+                                             "testtype": "functional"}]),
+           "metadata": json.dumps({"func_name": "mean"})}  # fmt: skip
+    v = CodeVerifier(timeout_s=10)
+    assert v.check(_resp("def mean(a):\n    return round(sum(a) / len(a), 5)\n"), row).label == "correct"
+    assert v.check(_resp("def mean(a):\n    return round(sum(a) / len(a), 2)\n"), row).label == "incorrect"
