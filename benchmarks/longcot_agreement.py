@@ -5,7 +5,8 @@ Rows: ../shared/data/longcot/*.jsonl (README there). Every row with a ``meta.lab
 registered ``math`` verifier's ``check_many`` (what ``redstar verify`` calls) against ``reference_answer``, and
 the verdict compared with the label. Per file: agreement, confusion (we say correct / the source says incorrect,
 and the reverse), our ``no_answer`` count and items/s (one worker, start-up included). Every disagreement is
-listed with our extraction and the source's, for reading by hand. The source labels are a second opinion, not
+listed with our extraction and the source's, for reading by hand, and with the hand verdict on it from
+benchmarks/data/longcot_verdicts.json (``unread`` when there is none). The source labels are a second opinion, not
 ground truth (the harness string-matches in places): agreement is a reading aid, not an accuracy.
 Writes benchmarks/results/longcot_agreement.json. Skips cleanly when the data folder is absent.
 """
@@ -20,6 +21,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "longcot"
 OUT = ROOT / "benchmarks" / "results" / "longcot_agreement.json"
+VERDICTS = ROOT / "benchmarks" / "data" / "longcot_verdicts.json"  # hand verdicts on disagreements, by id
+
+
+def verdicts() -> dict[str, list[str]]:
+    """Hand verdicts (source_wrong / redstar_wrong / ambiguous, with the reason) read off each disagreement."""
+    if not VERDICTS.is_file():
+        return {}
+    return {k: v for k, v in json.loads(VERDICTS.read_text()).items() if not k.startswith("_")}
 
 
 def load(path: Path) -> list[dict]:
@@ -102,15 +111,23 @@ def main() -> None:
             f"we+/src-={stats['ours_correct_source_incorrect']:3d} we-/src+={stats['ours_incorrect_source_correct']:3d} "
             f"no_answer={stats['no_answer']:3d} {stats['items_per_s']:.0f} items/s"
         )
+    read = verdicts()
+    counts: dict[str, int] = {}
+    for differ in disagreements.values():
+        for d in differ:
+            d["verdict"], d["why"] = read.get(d["id"], ["unread", ""])
+            counts[d["verdict"]] = counts.get(d["verdict"], 0) + 1
     overall = {
         "labelled": total["labelled"],
         "agreement": round(total["agree"] / total["labelled"], 4),
         "disagree": total["labelled"] - total["agree"],
         "no_answer": total["no_answer"],
+        "verdicts": counts,
         "items_per_s": round(total["labelled"] / total["wall"], 1),
     }
     print(
         f"{'all':42s} n={overall['labelled']:4d} agree={overall['agreement']:.3f} disagree={overall['disagree']}"
+        f" verdicts={counts}"
     )
     out = {
         "verifier_version": VERSION,

@@ -10,8 +10,8 @@ of the thought), the last ``\\boxed{}``/``\\fbox{}`` (adjacent boxes joined as a
 sentences, a concluding statement ("... the product is 22."), the last math span of the final paragraph, and
 finally a *weak* last-number fallback. A thought that was opened and never closed (``<think>`` or
 ``<|begin_of_thought|>`` without its end) is ``truncated``: only boxes, answer tags and answer phrases count
-there, never the cut tail's last formula or number.
-"""
+there, never the cut tail's last formula or number. So is a long untagged text that stops mid-expression
+(``stops_mid_expression``). A sentence quoting a remembered answer ("I recall the answer is ...") states none."""
 
 from __future__ import annotations
 
@@ -41,6 +41,14 @@ _STATED_ANSWER = re.compile(
     r"(?:(?:indeed|definitely|clearly)\s+)?the\s+(?:(?:correct|final|right)\s+)?(?:answer|solution)\b",
     re.I,
 )
+# "I recall that the correct answer is 1/2." / "I think the standard answer is 1/14.": an answer remembered or quoted
+# from elsewhere, not one the response arrived at (a cut trace that says so has not answered)
+_RECALLED = re.compile(
+    r"\b(?:recall(?:ed|s)?|remember(?:ed|s)?|memory|textbook|answer key|"
+    r"(?:standard|expected|known|official|book's) (?:answer|solution)|(?:I've|I have|I) (?:seen|read|heard))\b",
+    re.I,
+)
+_SENTENCE_START = re.compile(r"[.!?:]\s|\n")
 _SPAN_JOIN = re.compile(r"\s*(?:,|;|and|or|,\s*and|,\s*or|\\text\{\s*(?:and|or)\s*\})?\s*", re.I)
 # "..., the product is 22." / "Hillary has 7 nickels." / "is indeed 10 years old now.": a plain number stated as
 # the result at the end of a sentence (at most three words after it), the way QwQ-style traces conclude
@@ -209,7 +217,7 @@ def _final_paragraph_math(text: str, *, statements: bool = True) -> tuple[str | 
     paras = [p for p in re.split(r"\n\s*\n", text[-1500:]) if p.strip()]
     for para in reversed(paras[-2:]):
         spans = list(_MATH_SPAN.finditer(para))
-        stated = _last(_CONCLUDING.finditer(para)) if statements else None
+        stated = _last_own(_CONCLUDING.finditer(para), para) if statements else None
         if stated is not None and (not spans or stated.start(1) >= spans[-1].end()):
             return stated.group(1), "final_statement"
         got = _last_math(para)
@@ -218,11 +226,24 @@ def _final_paragraph_math(text: str, *, statements: bool = True) -> tuple[str | 
     return None, "none"
 
 
+def _recalled(text: str, m: re.Match[str]) -> bool:
+    """Whether the sentence up to the end of ``m`` quotes a remembered answer ("I recall the answer is ...",
+    "the standard answer is ...")."""
+    head = text[max(0, m.start() - 200) : m.start()]
+    cut = _last(_SENTENCE_START.finditer(head))
+    return _RECALLED.search(head[cut.end() if cut else 0 :] + text[m.start() : m.end()]) is not None
+
+
+def _last_own(matches: Iterator[re.Match[str]], text: str) -> re.Match[str] | None:
+    """The last match whose sentence states the response's own answer (not a recalled one)."""
+    return _last(m for m in matches if not _recalled(text, m))
+
+
 def _phrase_answer(text: str) -> str | None:
     """Answer from the last "final answer is ..." sentence (bounded length), or from a later "<answer> is the
-    correct solution" sentence."""
-    last = _last(_FINAL_PHRASE.finditer(text))
-    stated = _last(_STATED_ANSWER.finditer(text))
+    correct solution" sentence. Sentences that quote a remembered answer do not count."""
+    last = _last_own(_FINAL_PHRASE.finditer(text), text)
+    stated = _last_own(_STATED_ANSWER.finditer(text), text)
     if stated is not None and (last is None or stated.start() >= last.end()):
         return next(g for g in stated.groups() if g is not None).strip() or None
     if last is None:
@@ -295,6 +316,31 @@ def _from_region(text: str, *, cut: bool = False, statements: bool = True) -> tu
     return tail, method
 
 
+# where a text that was cut off stops: inside a bracket its last line opened, after an operator or a comma, or on
+# a word no sentence ends with ("... but again, that", "= 24 +", "(1/2"); the filters' mid-sentence test is
+# broader (any missing full stop) because it only runs when no answer was found
+_OPEN_BRACKETS = re.compile(r"(?<!\\)[(\[{]")
+_CLOSE_BRACKETS = re.compile(r"(?<!\\)[)\]}]")
+_CUT_END = re.compile(
+    r"(?:(?<![-=])[=+,/^_&-]|\\(?:times|cdot|frac|sqrt|left|\(|\[)|"
+    r"(?<![\w'\\])(?:the|an|of|to|that|and|or|is|are|was|were|be|by|with|for|from|than|which|if|we|its|but|as)"
+    r")\s*$",
+    re.I,
+)
+MIN_CUT_CHARS = 1000  # shorter texts are too short to judge (the filters use the same bound)
+
+
+def stops_mid_expression(text: str) -> bool:
+    """Whether a long text ends the way only a cut-off text ends (see ``_CUT_END``): no closing tag says so
+    in untagged (QwQ-style, base-model) traces, and their last formula or number is then no answer."""
+    tail = text[-2000:].rstrip()
+    if len(text) < MIN_CUT_CHARS or not tail:
+        return False
+    last = tail.rsplit("\n", 1)[-1]
+    opened = len(_OPEN_BRACKETS.findall(last)) > len(_CLOSE_BRACKETS.findall(last))
+    return opened or _CUT_END.search(tail) is not None
+
+
 _THOUGHT_ENDS = ("</think>", "<|end_of_thought|>")
 _THOUGHT_STARTS = ("<think>", "<|begin_of_thought|>")
 
@@ -314,20 +360,20 @@ def extract_answer(response: str, *, allow_weak: bool = True) -> Extraction:
     too_long = len(text) > MAX_SCAN_CHARS
     lower_open, _ = _last_marker(text, _THOUGHT_STARTS)
     close, marker = _last_marker(text, _THOUGHT_ENDS)
-    truncated = lower_open != -1 and close < lower_open
+    truncated = (lower_open != -1 and close < lower_open) or stops_mid_expression(text)
     if too_long:
         text = text[-MAX_SCAN_CHARS:]
         close, marker = _last_marker(text, _THOUGHT_ENDS)
     if close != -1:
         after = text[close + len(marker) :]
-        ans, method = _from_region(after, statements=allow_weak)
+        ans, method = _from_region(after, cut=truncated, statements=allow_weak)
         if ans is not None:
             return Extraction(ans, "after_think_" + method, too_long=too_long)
         # the thought boxed its answer and the answer part did not restate it
         boxed = last_boxed(text[:close])
         if boxed is not None:
             return Extraction(boxed, "think_boxed", too_long=too_long)
-        if after.strip() and allow_weak:
+        if after.strip() and allow_weak and not truncated:
             num = _last_number(after)
             if num is not None:
                 return Extraction(num, "after_think_last_number", weak=True, too_long=too_long)

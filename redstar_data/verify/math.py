@@ -36,7 +36,10 @@ from redstar_data.verify.pool import Deadline, WorkerCrashed, WorkerPool, Worker
 # M(1,2) against a tuple, "(1,000)" is a pair and never a thousand, "70deg"/"70degs", part labels between boxes
 # ("(a) \\boxed{4} (b) \\boxed{9}" is the list 4, 9), times of day (4:30 p.m. = 16:30, never 4:30 a.m.), "4\\pi \\approx 12.57"
 # (either value), nested boxes, i/j vectors in parentheses; audit set tests/verify/data/audit_longcot.jsonl.
-VERSION = "2.4.0"
+# 2.4.1: long traces cut off with no closing tag (untagged QwQ-style and base-model output that stops inside a bracket,
+# after an operator or a comma, or on "the"/"that"/"and"...) are cut like an unclosed thought: no tail formula, no
+# weak number; answers recalled from elsewhere ("I recall that the answer is 1/2") are no stated answer.
+VERSION = "2.4.1"
 DEFAULT_TIMEOUT = 1.0  # seconds per item, everything included (issue 18: no item over 1 s by default)
 MAX_ANSWER_CHARS = 2000  # longer "answers" are compared as strings only (no parser, no normaliser sees them)
 

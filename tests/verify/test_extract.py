@@ -161,3 +161,75 @@ def test_unfinished_thought_has_no_answer(response: str) -> None:
 def test_unfinished_thought_keeps_a_boxed_answer() -> None:
     ex = extract_answer("<|begin_of_thought|>so \\boxed{12} and then I check again, and")
     assert (ex.answer, ex.truncated) == ("12", True)
+
+
+# ~1,200 characters of QwQ-style working with numbers in it: long enough to judge how the text ends
+WORK = "Let me compute the pieces again: 3 times 4 is 12, and 12 plus 5 is 17, so maybe 17 is it.\n\n" * 14
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "x^2 + y^2 < x^2 + kx + (k^2)/4 + y^2 - ky + (1/2",  # inside a bracket the last line opened
+        "Now, since r = -6, p(0) + p(4) = 24 - 12*(-6) = 24 +",  # after an operator
+        "Sum: 12 + 0 + 0 =",
+        "The preceding digits can be 0 or 2.\n\nSo,",  # after a comma
+        "perhaps I can think about it in music, but again, that",  # on a word no sentence ends with
+        "Total ways to choose 2 seats out of",
+        "And I already expressed this as:\n\n\\(\\frac{3}{4} (\\cos",
+        "So the first case gives \\( x = 3 \\), and the second case gives \\( x = \\frac",
+    ],
+)
+def test_untagged_trace_cut_off_has_no_answer(tail: str) -> None:
+    """No closing tag says an untagged trace was cut; how it stops does. Its last number or formula (17, 24,
+    1/2 here) is then no answer, even when it happens to equal the reference."""
+    ex = extract_answer(WORK + tail)
+    assert (ex.answer, ex.method, ex.truncated) == (None, "truncated", True)
+    assert check(WORK + tail, "17").label == "no_answer"
+
+
+@pytest.mark.parametrize(
+    ("tail", "answer"),
+    [
+        ("Therefore, the probability is 2/21.", "2/21"),
+        ("So the solution set is $[0, 1)$", "[0, 1)"),  # a half-open interval closes what it opens
+        ("So the range is \\( (-\\infty, 0] \\)", "(-\\infty, 0]"),
+        ("Thus the point is \\( (8, -2) \\)", "(8, -2)"),
+        ("**Final Answer**\n\n\\[ x = 5 \\]", "x = 5"),
+        ("**Final Answer: 12**", "12"),
+        ("The area decreases by 10%", "10"),
+        ("So the answer is \\boxed{12}.\n\nNext problem: find the value of", "12"),  # a box still counts
+    ],
+)
+def test_complete_untagged_trace_is_not_cut(tail: str, answer: str) -> None:
+    ex = extract_answer(WORK + tail)
+    assert (ex.answer, ex.truncated) == (answer, "Next problem" in tail)
+
+
+def test_cut_answer_part_falls_back_to_the_thoughts_box() -> None:
+    """``<|end_of_thought|>`` then a solution cut mid-formula: its last formula is no answer; the thought's box is."""
+    text = "<|begin_of_thought|>" + WORK + "**Final Answer**\n\n\\[ \\boxed{33} \\]\n<|end_of_thought|>\n\n"
+    text += "<|begin_of_solution|>\n\nSubstituting: \\[ 4a + 3b = 12 \\]\n\n\\[4 \\left( -\\frac{7}{24} \\right) +"
+    assert (extract_answer(text).answer, extract_answer(text).method) == ("33", "think_boxed")
+
+
+@pytest.mark.parametrize(
+    ("response", "answer"),
+    [
+        # a cut thought whose only "answer is" quotes a remembered answer has not answered
+        ("<|begin_of_thought|>" + WORK + "Probability is 5/9.\n\nWait, but I recall that the correct answer is 1/2."
+         "\n\nHmm, maybe I made a mistake in setting up the integrals. Let me try again", None),
+        ("<think>" + WORK + "But I'm still a bit uneasy because I think the standard answer is 1/14.\n\nMaybe I need "
+         "to recount the lines", None),
+        ("<think>" + WORK + "I remember seeing this problem; the answer is 7 there. Let me redo the sum", None),
+        # a complete trace: the response's own conclusion wins over a recalled one
+        (WORK + "From memory, the textbook answer is 1/14.\n\nBut counting again, all 8 lines hold three points."
+         "\n\nTherefore, the probability is 2/21.", "2/21"),
+        (WORK + "I've seen the answer is 5 somewhere, but let me finish.\n\nSo the final answer is 6.", "6"),
+        # the response's own answer phrases still count
+        ("<think>" + WORK + "It's clear that the correct answer is \\(-125\\).\n\nAlternatively, I can use", "-125"),
+        (WORK + "Using the known formula, the area is 12, so the answer is 12.", "12"),
+    ],
+)  # fmt: skip
+def test_recalled_answer_is_no_stated_answer(response: str, answer: str | None) -> None:
+    assert extract_answer(response).answer == answer
