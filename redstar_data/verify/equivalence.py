@@ -455,6 +455,24 @@ def _spread_tuple_label(items: list[str]) -> list[str]:
     return [f"{n}={v}" for n, v in zip(names, vals, strict=True)]
 
 
+def _set_against_tuple(a: str, b: str) -> bool:
+    """``\\{1,2\\}`` against ``(1,2)``: braces say the order does not matter, parentheses that it does (a point, an
+    ordered pair, an open interval), so the two are different answers even with the same elements in the same order.
+    Why: both sides reduce to the item list 1, 2, so a set passed for a pair and a pair for a set."""
+    if not (a.startswith("\\{") and a.endswith("\\}")) or len(N.split_top(a[2:-2])) < 2:
+        return False
+    return _tuple_items(b) is not None
+
+
+def _by_letter(labels: list[str | None], values: list[str]) -> list[str]:
+    """Values of one-letter names in the letters' order, for a tuple on the other side: ``y=1, x=2`` is ``(2,1)``,
+    ``b=4, a=3`` is ``(3,4)`` (pairs are asked as (x, y), (a, b), (m, n)). Why: taken in the written order, ``y=1, x=2``
+    passed for (1,2). Other names (``AB``, ``\\theta``) keep the written order."""
+    if len(labels) < 2 or not all(lab is not None and re.fullmatch(r"[a-z]", lab) for lab in labels):
+        return values
+    return [v for _, v in sorted(zip(labels, values, strict=True), key=lambda lv: str(lv[0]))]
+
+
 def _ordered(cmp: Comparer, refs: list[str], cands: list[str]) -> bool:
     return len(refs) == len(cands) and all(cmp.value(r, c) for r, c in zip(refs, cands, strict=True))
 
@@ -553,6 +571,9 @@ def equivalent(reference: str, candidate: str, sym: SymbolicFn | None) -> tuple[
     cmp = Comparer(sym)
     cmp.ref_percent = bool(_PERCENT.search(reference))
     cmp.cand_percent = bool(_PERCENT.search(candidate))
+    ru, cu = N.unit_of(reference), N.unit_of(candidate)
+    if ru is not None and cu is not None and ru != cu:  # "12 cm" for "12 cm^2", "5 minutes" for "5 hours"
+        return False, "unit"
     rb, cb = N.basic(reference), N.basic(candidate)
     if N.canon(rb) == N.canon(cb):
         return True, "string"
@@ -585,6 +606,8 @@ def equivalent(reference: str, candidate: str, sym: SymbolicFn | None) -> tuple[
     rx, cx = reals_except(ref), reals_except(cand)
     if rx is not None and cx is not None:  # ℝ∖{0} = (-∞,0)∪(0,∞) = x≠0: compared as the excluded points
         return cmp.unordered(rx, cx), "set:" + method()
+    if _set_against_tuple(ref, cand) or _set_against_tuple(cand, ref):  # {1,2} is no ordered pair (1,2)
+        return False, "structure"
     refs, cands = _spread_tuple_label(_items(ref)), _spread_tuple_label(_items(cand))
     if len(refs) == 1 and len(cands) == 1:
         (rlab, rv), (clab, cv) = split_label(refs[0]), split_label(cands[0])
@@ -607,9 +630,10 @@ def equivalent(reference: str, candidate: str, sym: SymbolicFn | None) -> tuple[
         by = dict(zip(clabs, cvals, strict=True))
         return all(cmp.value(v, by[lab]) for lab, v in zip(rlabs, rvals, strict=True)), "list:" + method()
     if len(refs) == 1 and _tuple_items(rvals[0]) is not None and (distinct(clabs) or not any(clabs)):
+        cvals = _by_letter(clabs, cvals)  # "y=1, x=2" is the pair (2,1)
         return _ordered(cmp, _tuple_items(rvals[0]) or [], cvals), "tuple:" + method()  # (3,5) vs 3, 5
     if len(cands) == 1 and _tuple_items(cvals[0]) is not None and (distinct(rlabs) or not any(rlabs)):
-        return _ordered(cmp, rvals, _tuple_items(cvals[0]) or []), "tuple:" + method()
+        return _ordered(cmp, _by_letter(rlabs, rvals), _tuple_items(cvals[0]) or []), "tuple:" + method()
     if (distinct(rlabs) and all(lab is None for lab in clabs)) or (
         distinct(clabs) and all(lab is None for lab in rlabs)
     ):  # AB=4, CD=5 vs 4, 5: the labels fix the order

@@ -28,7 +28,7 @@ _BRACE = re.compile(r"\\[{}\\]|[{}]")
 _OPEN_TAG = re.compile(r"<answer>", re.I)
 _CLOSE_TAG = re.compile(r"</answer>", re.I)
 _FINAL_PHRASE = re.compile(
-    r"(?:final answers?|the answers? (?:is|are)|answers? (?:is|are))\b"
+    r"(?:final answers?|the answers? (?:is|are)|answers? (?:is|are)|(?<![A-Za-z])answer(?=\s*(?:\*\*)?\s*:))\b"
     # "so our answer is correct." judges an answer, it does not state one
     r"(?!\s*(?:(?:indeed|also|definitely)\s+)?(?:correct|right|wrong|incorrect|valid|consistent|reasonable|plausible"
     r"|confirmed|accurate)\b)"
@@ -266,7 +266,8 @@ def _phrase_answer(text: str) -> str | None:
         if end != -1:
             return rest[2:end].strip() or None
     line = rest.split("\n", 1)[0].strip()
-    line = re.split(r"(?<=[^\d])\.\s|\.$", line, maxsplit=1)[0].strip()
+    # "566. I hope it is correct.": a sentence also ends at a full stop after a digit before a capital
+    line = re.split(r"(?<=\d)\.\s+(?=[A-Z])|(?<=[^\d])\.\s|\.$", line, maxsplit=1)[0].strip()
     if not line or len(line) > _MAX_PHRASE_ANSWER:
         return None
     return _strip_math(line.strip("*").strip()) or None
@@ -306,6 +307,10 @@ def _from_region(text: str, *, cut: bool = False, statements: bool = True) -> tu
         )
     boxed = last_boxed(text)
     if boxed is not None:
+        # "\\boxed{42}. Wait, ... so the answer is 41.": an answer stated after the last box revises it
+        later = _phrase_answer(text[find_boxed(text)[-1][1] :][-3000:])
+        if later is not None and not cut:
+            return later, "final_answer_phrase"
         return boxed, "boxed"
     phrase = _phrase_answer(text[-3000:])
     if cut:
@@ -323,7 +328,9 @@ _OPEN_BRACKETS = re.compile(r"(?<!\\)[(\[{]")
 _CLOSE_BRACKETS = re.compile(r"(?<!\\)[)\]}]")
 _CUT_END = re.compile(
     r"(?:(?<![-=])[=+,/^_&-]|\\(?:times|cdot|frac|sqrt|left|\(|\[)|"
-    r"(?<![\w'\\])(?:the|an|of|to|that|and|or|is|are|was|were|be|by|with|for|from|than|which|if|we|its|but|as)"
+    r"(?<![\w'\\])(?:the|an|of|to|that|and|or|is|are|was|were|be|by|with|for|from|than|which|if|we|its|but|as"
+    r"|a|when|where|while|because|since|into|this|these|those|our|their|can|will|would|should|must|has|have|had"
+    r"|such|whose|whether|then)"
     r")\s*$",
     re.I,
 )

@@ -39,7 +39,11 @@ from redstar_data.verify.pool import Deadline, WorkerCrashed, WorkerPool, Worker
 # 2.4.1: long traces cut off with no closing tag (untagged QwQ-style and base-model output that stops inside a bracket,
 # after an operator or a comma, or on "the"/"that"/"and"...) are cut like an unclosed thought: no tail formula, no
 # weak number; answers recalled from elsewhere ("I recall that the answer is 1/2") are no stated answer.
-VERSION = "2.4.1"
+# 2.5.0: false positives on near misses: both sides naming a known unit must name the same one with the same power
+# ("12 cm" is not "12 cm^2", "5 minutes" not "5 hours"), a braced set is no ordered pair, one-letter labels give a
+# tuple's order ("y=1, x=2" is (2,1)), an "Answer:" line or an answer stated after the last box wins over the box,
+# "566. I hope it is correct" ends at the full stop; audit set tests/verify/data/audit_nearmiss.jsonl.
+VERSION = "2.5.0"
 DEFAULT_TIMEOUT = 1.0  # seconds per item, everything included (issue 18: no item over 1 s by default)
 MAX_ANSWER_CHARS = 2000  # longer "answers" are compared as strings only (no parser, no normaliser sees them)
 

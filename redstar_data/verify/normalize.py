@@ -608,3 +608,63 @@ def choice_letter(s: str) -> str | None:
 
 def plain_text(s: str) -> str:
     return re.sub(r"[\s{}\\]+", "", s).lower().rstrip(".")
+
+
+# A unit name → (the unit it names, its power). Only units written after a value are read; a name outside this table
+# leaves the side unread, so spellings this table does not know never turn a right answer wrong.
+_UNIT_NAMES: dict[str, str] = {}
+for _unit, _names in {
+    "mm": "mm millimeter millimeters millimetre millimetres",
+    "cm": "cm centimeter centimeters centimetre centimetres",
+    "m": "m meter meters metre metres",
+    "km": "km kilometer kilometers kilometre kilometres",
+    "in": "in inch inches",
+    "ft": "ft foot feet",
+    "yd": "yd yard yards",
+    "mi": "mi mile miles",
+    "s": "s sec secs second seconds",
+    "min": "min mins minute minutes",
+    "h": "h hr hrs hour hours",
+    "day": "day days",
+    "week": "week weeks",
+    "year": "yr yrs year years",
+    "g": "g gram grams",
+    "kg": "kg kilogram kilograms",
+    "mg": "mg milligram milligrams",
+    "lb": "lb lbs pound pounds",
+    "oz": "oz ounce ounces",
+    "ml": "ml milliliter milliliters millilitre millilitres",
+    "l": "l liter liters litre litres",
+    "dollar": "dollar dollars",
+    "cent": "cent cents",
+}.items():
+    for _name in _names.split():
+        _UNIT_NAMES[_name] = _unit
+
+_UNIT_AFTER_VALUE = re.compile(
+    r"^(?P<value>.*?(?:\d|\}|\\pi))\s*(?P<unit>[A-Za-z][A-Za-z.\s]*?)\s*(?:\^\s*\{?\s*(?P<power>[23])\s*\}?)?$"
+)
+
+
+def unit_of(s: str) -> tuple[str, int] | None:
+    """The unit written after a single value, with its power: ``12\\text{ cm}^2`` → ``("cm", 2)``, ``12 square
+    centimeters`` → ``("cm", 2)``, ``\\$5`` → ``("dollar", 1)``. Why: units are dropped before values compare (a
+    reference often has none), so ``12 cm`` passed for ``12 cm^2`` and ``5 minutes`` for ``5 hours``; when BOTH sides
+    name a known unit, they must name the same one. None: no unit, a unit this table does not know, or no value."""
+    s = s.strip().rstrip(".").strip()
+    dollar = s.startswith(("\\$", "$")) and not s.endswith("$")
+    s = re.sub(r"\\(?:text|textrm|mathrm|mbox|rm|operatorname)\s*\{([^{}]*)\}", r" \1 ", s)
+    s = re.sub(r"\\[,;:! ]|~", " ", s).replace("²", "^2").replace("³", "^3")
+    s = strip_math_delims(s).strip().rstrip(".").strip()
+    m = _UNIT_AFTER_VALUE.match(s)
+    if m is None or not re.search(r"\d", m.group("value")) or "=" in m.group("unit"):
+        return ("dollar", 1) if dollar and re.fullmatch(r"[\d.,\s]+", s) else None
+    words = [w for w in re.split(r"[\s.]+", m.group("unit").lower()) if w]
+    power = int(m.group("power") or 1)
+    if len(words) == 2 and words[0] in ("square", "sq", "cubic", "cu"):
+        power, words = (2 if words[0] in ("square", "sq") else 3), words[1:]
+    elif len(words) == 2 and words[1] in ("squared", "cubed"):
+        power, words = (2 if words[1] == "squared" else 3), words[:1]
+    if len(words) != 1 or words[0] not in _UNIT_NAMES:
+        return None
+    return _UNIT_NAMES[words[0]], power
