@@ -345,7 +345,9 @@ def stops_mid_expression(text: str) -> bool:
         return False
     last = tail.rsplit("\n", 1)[-1]
     opened = len(_OPEN_BRACKETS.findall(last)) > len(_CLOSE_BRACKETS.findall(last))
-    return opened or _CUT_END.search(tail) is not None
+    # the pattern ends at the end of the text: search its last characters only (over the whole 2,000-character
+    # tail, trying every start, it cost a third of a millisecond per response, ~20% of the verifier's time)
+    return opened or _CUT_END.search(tail[-48:]) is not None
 
 
 _THOUGHT_ENDS = ("</think>", "<|end_of_thought|>")
