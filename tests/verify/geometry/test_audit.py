@@ -5,36 +5,19 @@ pinned without the data in ``test_rules.py``."""
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
 
-from redstar_data.verify.geometry import check_many
+from tests.verify.geometry.cases import DEV, grade
 
-DEV = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "geo" / "problems.jsonl"  # as test_dev
 CASES = yaml.safe_load(Path(__file__).with_name("audit_pairs.yaml").read_text(encoding="utf-8"))["cases"]
 pytestmark = pytest.mark.skipif(not DEV.is_file(), reason="../shared/data/geo not present")
 
 
 def test_audit_cases_graded_as_labelled_per_category() -> None:
-    probs = {r["id"]: r for r in map(json.loads, DEV.read_text(encoding="utf-8").splitlines())}
-    refs = [{k: probs[c["id"]][k] for k in ("answer", "choices", "answer_letter")} for c in CASES]
-    verdicts = check_many(
-        [(c["response"], r) for c, r in zip(CASES, refs, strict=True)], workers=1, timeout=5
-    )
-    right: Counter[str] = Counter()
-    total: Counter[str] = Counter()
-    misses = []
-    for c, v in zip(CASES, verdicts, strict=True):
-        total[c["cat"]] += 1
-        right[c["cat"]] += v.label == c["label"]
-        if v.label != c["label"]:
-            misses.append(
-                f"{c['id']} {c['cat']}: {c['response'][-70:]!r} labelled {c['label']}, got {v.label}"
-            )
+    right, total, misses = grade(CASES)
     assert len(total) == 12 and sum(total.values()) >= 331
     assert len({c["id"] for c in CASES}) >= 60  # real problems of both datasets
     assert right == total, "\n".join(misses)  # measured 331/331 (312/331 before the audit's fixes)
