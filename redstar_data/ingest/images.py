@@ -262,7 +262,7 @@ def store_refs(
         # stored once (write_images skips ids already present)
         pending = look_up(lookup_in, [b for _, b in chunk], mine)
         prev = in_flight
-        prev_checked = answer(prev[1]) if prev is not None else None
+        prev_checked = answer(prev[1]) if prev is not None else {}
         try:
             checker.submit(pending.todo)
         except CheckerGone:
@@ -270,8 +270,8 @@ def store_refs(
             checker.submit(pending.todo)
         in_flight = (chunk, pending)
         chunk, size = [], 0
-        if prev is not None and prev_checked is not None:
-            store(prev[0], prev[1], prev_checked)  # while the check process checks this chunk
+        if prev is not None:
+            store(*prev, prev_checked)  # while the check process checks this chunk
 
     with catalog.cursor() as wcat, ThreadPoolExecutor(1, thread_name_prefix="redstar-image-write") as pool:
         try:
@@ -290,7 +290,7 @@ def store_refs(
                     flush()
             flush()
             if in_flight is not None:
-                store(in_flight[0], in_flight[1], answer(in_flight[1]))
+                store(*in_flight, answer(in_flight[1]))
         finally:
             checker.close()
             if writing is not None:

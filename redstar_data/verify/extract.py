@@ -138,9 +138,11 @@ _JOIN_GAP = re.compile(
 MAX_JOINED_BOXES = 20  # bounded lookback: at most this many adjacent boxes form one list answer
 
 
-def last_boxed(text: str) -> str | None:
-    """The last boxed answer; boxes separated only by ``,``/``and``/``$`` are joined into a list."""
-    boxes = find_boxed(text)
+def last_boxed(text: str, boxes: list[tuple[int, int, str]] | None = None) -> str | None:
+    """The last boxed answer; boxes separated only by ``,``/``and``/``$`` are joined into a list. ``boxes``:
+    ``find_boxed(text)`` when the caller has it already."""
+    if boxes is None:
+        boxes = find_boxed(text)
     if not boxes:
         return None
     group = [boxes[-1]]
@@ -305,11 +307,13 @@ def _from_region(text: str, *, cut: bool = False, statements: bool = True) -> tu
         return (
             (boxed, "answer_tag_boxed") if boxed is not None else (_strip_math(inner) or None, "answer_tag")
         )
-    boxed = last_boxed(text)
+    boxes = find_boxed(text)
+    boxed = last_boxed(text, boxes)
     if boxed is not None:
-        # "\\boxed{42}. Wait, ... so the answer is 41.": an answer stated after the last box revises it
-        later = _phrase_answer(text[find_boxed(text)[-1][1] :][-3000:])
-        if later is not None and not cut:
+        # "\\boxed{42}. Wait, ... so the answer is 41.": an answer stated after the last box revises it (not
+        # in a cut region, whose tail is no conclusion)
+        later = None if cut else _phrase_answer(text[boxes[-1][1] :][-3000:])
+        if later is not None:
             return later, "final_answer_phrase"
         return boxed, "boxed"
     phrase = _phrase_answer(text[-3000:])
